@@ -1,0 +1,30 @@
+"""The `logius-migrate` command line: parse, call one function of a part, render the result."""
+
+from __future__ import annotations
+
+import click
+
+from orchestrator import __version__
+from orchestrator.cli.base import EXIT_CODES, LogiusGroup
+from orchestrator.cli.catalog import catalog_group
+from orchestrator.cli.plan import plan_cmd
+
+
+@click.group(cls=LogiusGroup, epilog=EXIT_CODES,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="logius-migrate")
+def cli() -> None:
+    """Plan, rehearse, run, resume, roll back and audit the migration of Logius services from the
+    legacy platform to the Logius Private Cloud (LPC).
+
+    The catalog (services, dependencies, releases, calendar, cost model) is read from seeds/ or
+    from --catalog / $LOGIUS_MIGRATE_CATALOG. Every command takes --format json for scripts.
+    """
+
+
+cli.add_command(catalog_group)
+cli.add_command(plan_cmd)
+
+
+def main() -> None:
+    cli(prog_name="logius-migrate")

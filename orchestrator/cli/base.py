@@ -1,0 +1,90 @@
+"""What every command shares: the one error handler, the common options, output helpers.
+
+Only click is imported here, so `logius-migrate --help` starts fast; commands import the parts
+they need inside their own bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  the operation failed, or an internal error (traceback in the log file named)
+  2  bad input: invalid catalog, option or argument
+  3  infeasible: no plan satisfies the constraints"""
+
+
+def log_path() -> Path:
+    """Where tracebacks of unexpected errors go (``$LOGIUS_MIGRATE_HOME`` or ~/.cache)."""
+    home = os.environ.get("LOGIUS_MIGRATE_HOME")
+    base = Path(home) if home else Path.home() / ".cache" / "logius-migrate"
+    return base / "logius-migrate.log"
+
+
+class LogiusGroup(click.Group):
+    """A group whose invoke is the single error handler: one line per problem, a meaningful exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from orchestrator.errors import CatalogError, LogiusMigrateError, PlanInfeasible
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except CatalogError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except PlanInfeasible as exc:
+            click.echo("error: no plan satisfies the constraints:", err=True)
+            for conflict in exc.conflicts:
+                click.echo(f"error: {conflict}", err=True)
+            ctx.exit(exc.exit_code)
+        except LogiusMigrateError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence, logged in full
+            path = log_path()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as log:
+                    log.write(f"--- {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+                where = f"; traceback in {path}"
+            except OSError:
+                where = ""
+            click.echo(f"internal error: {type(exc).__name__}: {exc}{where}", err=True)
+            ctx.exit(1)
+
+
+def catalog_option(func: Any) -> Any:
+    return click.option(
+        "--catalog", "catalog_path", type=click.Path(path_type=Path), default=None,
+        envvar="LOGIUS_MIGRATE_CATALOG", show_envvar=True,
+        help="Catalog folder or YAML file [default: the project's seeds/].")(func)
+
+
+def format_option(*choices: str) -> Any:
+    def decorate(func: Any) -> Any:
+        return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],
+                            show_default=True, help="Output format.")(func)
+    return decorate
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)

@@ -1,0 +1,1 @@
+"""Rendering for people (tables, Markdown) and machines (JSON); reads models, changes nothing."""
