@@ -98,10 +98,12 @@ def catalog_from_data(data: dict[str, Any], name: str = "<data>") -> Catalog:
 
 
 def _display(file: Path) -> str:
+    """The file as the user knows it: relative below the working directory, else absolute."""
+    absolute = file.resolve()
     try:
-        return os.path.relpath(file)
-    except ValueError:  # another drive on Windows
-        return str(file)
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -212,7 +214,8 @@ class _Builder:
         self._check_criteria()
         self._check_cost_model()
         if self.problems:
-            raise CatalogError(self.problems)
+            # Grouped by file (stable, so each file's problems keep their order).
+            raise CatalogError(sorted(self.problems, key=lambda p: p.split(": ", 1)[0]))
         return Catalog(
             services=tuple(sorted(_unique(services), key=lambda s: s.id)),
             releases=tuple(sorted(_unique(releases), key=lambda r: r.id)),
@@ -287,7 +290,8 @@ class _Builder:
         file, model = self.singles["cost_model"]
         if model.stated_increase_pct is None:
             return
-        computed = (model.exposure_after_pause_meur - model.base_exposure_meur) / model.base_exposure_meur * 100
+        base = model.base_exposure_meur
+        computed = (model.exposure_after_pause_meur - base) / base * 100
         if abs(computed - model.stated_increase_pct) > 0.05:
             self.problems.append(f"{file}: section 'cost_model': field 'stated_increase_pct': "
                                  f"{model.stated_increase_pct}% does not match the exposures given "

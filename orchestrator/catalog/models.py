@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -32,7 +32,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
-class Domain(str, Enum):
+class Domain(StrEnum):
     ACCESS = "Access"
     INTERACTION = "Interaction"
     PUBLICATION = "Publication"
@@ -40,7 +40,7 @@ class Domain(str, Enum):
     INFRASTRUCTURE = "Infrastructure"
 
 
-class Size(str, Enum):
+class Size(StrEnum):
     S = "S"
     M = "M"
     L = "L"
@@ -51,7 +51,7 @@ class Size(str, Enum):
         return ("S", "M", "L", "XL").index(self.value)
 
 
-class Criticality(str, Enum):
+class Criticality(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -62,19 +62,19 @@ class Criticality(str, Enum):
         return ("low", "medium", "high", "vital").index(self.value)
 
 
-class Disposition(str, Enum):
+class Disposition(StrEnum):
     REHOST = "rehost"
     REBUILD = "rebuild"
     NEW_BUILD = "new-build"
     RETIRE = "retire"
 
 
-class DependencyKind(str, Enum):
+class DependencyKind(StrEnum):
     HARD = "hard"
     SOFT = "soft"
 
 
-class SyncMethod(str, Enum):
+class SyncMethod(StrEnum):
     RSYNC = "rsync"
     DB_REPLICATION = "db-replication"
     SNAPSHOT = "snapshot"
@@ -97,7 +97,7 @@ class Window(_Model):
     reason: str
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Window":
+    def _ordered(self) -> Window:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
@@ -171,7 +171,7 @@ class Service(_Model):
         return self.disposition is not Disposition.RETIRE
 
 
-class ReleaseStatus(str, Enum):
+class ReleaseStatus(StrEnum):
     PLANNED = "planned"
     DELIVERED = "delivered"
     ACCEPTED = "accepted"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from orchestrator.catalog.loader import Catalog
+from orchestrator.errors import PlanInfeasible
 from orchestrator.planning.cost import DelayCost, delay_cost
 from orchestrator.planning.rules import (
     PlanOptions,
@@ -26,7 +27,6 @@ from orchestrator.planning.rules import (
     static_bounds,
     wave_blocker,
 )
-from orchestrator.errors import PlanInfeasible
 
 
 @dataclass(frozen=True)
