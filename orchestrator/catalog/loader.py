@@ -49,6 +49,16 @@ class Catalog:
     cost_model: CostModel | None = None
     origin: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
     warnings: tuple[str, ...] = ()
+    #: Every hard dependency as (dependant, dependency) positions in ``services``; built once here
+    #: so that planning and explaining never walk the models' dependency lists again.
+    hard_pairs: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {s.id: i for i, s in enumerate(self.services)}
+        hard = DependencyKind.HARD
+        pairs = tuple((i, index[d.service]) for i, s in enumerate(self.services)
+                      for d in s.dependencies if d.kind is hard)
+        object.__setattr__(self, "hard_pairs", pairs)
 
     def service(self, service_id: str) -> Service:
         """The service with this id; InputError naming the id when there is none."""

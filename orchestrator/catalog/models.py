@@ -163,7 +163,7 @@ class Service(_Model):
     @property
     def is_pilot_candidate(self) -> bool:
         """Small and at most medium criticality: the kind of service that goes first."""
-        return self.size is Size.S and self.criticality.rank <= Criticality.MEDIUM.rank
+        return self.size is Size.S and self.criticality in (Criticality.LOW, Criticality.MEDIUM)
 
     @property
     def moves(self) -> bool:

@@ -63,7 +63,7 @@ def explain_placement(catalog: Catalog, plan: Plan, service_id: str,
     Pass ``preds`` (from :func:`constraint_predecessors`) when explaining many services.
     """
     service = catalog.service(service_id)
-    preds = preds if preds is not None else constraint_predecessors(catalog.services)
+    preds = preds if preds is not None else constraint_predecessors(catalog)
     grid = WaveGrid(plan.options.start, plan.options.wave_length_days)
     wave = plan.wave_of[service_id]
     bounds = _bounds(catalog, plan, service_id, preds)
@@ -108,5 +108,5 @@ def binding_reasons(catalog: Catalog, plan: Plan, service_id: str) -> list[str]:
 
 def explain_all(catalog: Catalog, plan: Plan) -> dict[str, Explanation]:
     """Explanations for every service, sharing one pass over the dependency graph."""
-    preds = constraint_predecessors(catalog.services)
+    preds = constraint_predecessors(catalog)
     return {s.id: explain_placement(catalog, plan, s.id, preds) for s in catalog.services}

@@ -8,29 +8,33 @@ touches the wave, until the wave's capacity is full. Runs in O((V + E) log V) pl
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import gc
 import heapq
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from orchestrator.catalog.loader import Catalog
+from orchestrator.catalog.models import Release, Service
 from orchestrator.errors import PlanInfeasible
 from orchestrator.planning.cost import DelayCost, delay_cost
 from orchestrator.planning.rules import (
     PlanOptions,
     WaveGrid,
     action_of,
-    constraint_predecessors,
+    constraint_edges,
     pilot_rule_applies,
     priority_key,
     release_conflict,
-    static_bounds,
+    static_earliest,
     wave_blocker,
 )
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     service_id: str
     action: str
 
@@ -69,16 +73,39 @@ def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
     if conflicts:
         raise PlanInfeasible(conflicts)
 
+    with _gc_paused():
+        plan = _schedule(services, catalog.hard_pairs, releases, grid, pilots, options)
+    _check_deadlines(catalog, plan)
+    if catalog.calendar is not None and catalog.cost_model is not None and plan.end_date:
+        plan = dataclasses.replace(plan, cost=delay_cost(
+            plan.end_date, catalog.calendar.legacy_contract_end, catalog.cost_model))
+    return plan
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Planning allocates only acyclic data, yet a full collection pass over a large catalog's
+    models costs as much as the planning itself; pause the collector and restore its state."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _schedule(services: tuple[Service, ...], hard_pairs: tuple[tuple[int, int], ...],
+              releases: Mapping[str, Release], grid: WaveGrid, pilots: int,
+              options: PlanOptions) -> Plan:
     n = len(services)
-    index = {s.id: i for i, s in enumerate(services)}
-    static = [max(b.wave for b in static_bounds(s, grid, releases, pilots)) for s in services]
-    blockable = [bool(s.blackout_windows or s.contract_change) for s in services]
+    static = [static_earliest(s, grid, releases, pilots) for s in services]
+    blockable = [bool(s.blackout_windows) or s.contract_change is not None for s in services]
     successors: list[list[int]] = [[] for _ in range(n)]
     indegree = [0] * n
-    for sid, preds in constraint_predecessors(services).items():
-        for pred in preds:
-            successors[index[pred]].append(index[sid])
-            indegree[index[sid]] += 1
+    for first, then in constraint_edges(services, hard_pairs):
+        successors[first].append(then)
+        indegree[then] += 1
     order = sorted(range(n), key=lambda i: priority_key(services[i]))
     rank = [0] * n
     for r, i in enumerate(order):
@@ -140,30 +167,26 @@ def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
                 members[wave] = taken
                 placed += len(taken)
         last = wave
+        ids = [s.id for s in services]
+        actions = [action_of(s) for s in services]
         waves = tuple(
-            Wave(k, *grid.bounds(k),
-                 tuple(Placement(services[i].id, action_of(services[i])) for i in members.get(k, ())))
+            Wave(k, *grid.bounds(k), tuple(Placement(ids[i], actions[i]) for i in members.get(k, ())))
             for k in range(1, last + 1)
         )
     except OverflowError:
         raise PlanInfeasible(["the plan runs past the year 9999: the blackout windows or wave "
                               "settings leave no room"]) from None
 
-    plan = Plan(options=options, waves=waves,
-                wave_of={services[i].id: wave_of[i] for i in range(n)}, pilot_waves=pilots,
+    return Plan(options=options, waves=waves,
+                wave_of=dict(zip(ids, wave_of, strict=True)), pilot_waves=pilots,
                 cost=None)
-    _check_deadlines(catalog, plan)
-    if catalog.calendar is not None and catalog.cost_model is not None and plan.end_date:
-        plan = Plan(options=plan.options, waves=plan.waves, wave_of=plan.wave_of,
-                    pilot_waves=plan.pilot_waves,
-                    cost=delay_cost(plan.end_date, catalog.calendar.legacy_contract_end,
-                                    catalog.cost_model))
-    return plan
 
 
 def _check_deadlines(catalog: Catalog, plan: Plan) -> None:
     from orchestrator.planning.explain import binding_reasons
 
+    if plan.options.deadline is None and not any(s.deadline for s in catalog.services):
+        return
     conflicts = []
     for service in catalog.services:
         limits = [(d, label) for d, label in ((service.deadline, "its deadline"),
@@ -174,7 +197,7 @@ def _check_deadlines(catalog: Catalog, plan: Plan) -> None:
             if wave_end > deadline:
                 why = "; ".join(binding_reasons(catalog, plan, service.id))
                 conflicts.append(f"{service.id}: {label} {deadline} conflicts with {why} "
-                                 f"(earliest wave {wave} ends {wave_end})")
+                                 f"(placed in wave {wave}, which ends {wave_end})")
                 break
     if conflicts:
         if len(conflicts) > 20:

@@ -116,3 +116,18 @@ def test_every_placement_is_explained_by_a_rule(case):
         assert explanation.earliest <= result.wave_of[sid]
         assert explanation.binding
         assert not any(UNEXPLAINED in line for line in explanation.lines()), explanation
+
+
+@PROFILE
+@given(catalogs())
+def test_the_planners_fast_bound_equals_the_worded_bounds(case):
+    from orchestrator.planning.rules import WaveGrid, pilot_rule_applies, static_bounds, static_earliest
+
+    data, options = case
+    catalog = catalog_from_data(data)
+    grid = WaveGrid(options.start, options.wave_length_days)
+    releases = {r.id: r for r in catalog.releases}
+    pilots = pilot_rule_applies(catalog.services, options.pilot_waves)
+    for s in catalog.services:
+        assert static_earliest(s, grid, releases, pilots) == \
+            max(b.wave for b in static_bounds(s, grid, releases, pilots))
