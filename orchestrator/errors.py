@@ -34,3 +34,33 @@ class PlanInfeasible(LogiusMigrateError):
     def __init__(self, conflicts: list[str]):
         self.conflicts = list(conflicts)
         super().__init__("no plan satisfies the constraints: " + "; ".join(self.conflicts))
+
+
+class LockHeld(LogiusMigrateError):
+    """Someone else holds the lease; the message names the owner, host, process and expiry."""
+
+    exit_code = 4
+
+
+class StepFailed(LogiusMigrateError):
+    """A step failed after its retries; the wave stopped. The journal holds every attempt."""
+
+    exit_code = 1
+
+
+class TransientStepError(LogiusMigrateError):
+    """A fault worth retrying (unreachable host, a held Terraform state lock, a timeout)."""
+
+    exit_code = 1
+
+
+class AwaitingApproval(LogiusMigrateError):
+    """The run reached a human approval gate without approval; it stopped cleanly there."""
+
+    exit_code = 5
+
+
+class RollbackRefused(LogiusMigrateError):
+    """Rolling back would cross a point of no return without --force and a reason."""
+
+    exit_code = 6

@@ -7,7 +7,9 @@ import click
 from orchestrator import __version__
 from orchestrator.cli.base import EXIT_CODES, LogiusGroup
 from orchestrator.cli.catalog import catalog_group
+from orchestrator.cli.lab import lab_group
 from orchestrator.cli.plan import plan_cmd
+from orchestrator.cli.waves import journal_group, rollback_cmd, runbook_cmd, wave_group
 
 
 @click.group(cls=LogiusGroup, epilog=EXIT_CODES,
@@ -22,8 +24,9 @@ def cli() -> None:
     """
 
 
-cli.add_command(catalog_group)
-cli.add_command(plan_cmd)
+for command in (catalog_group, plan_cmd, lab_group, runbook_cmd, wave_group, rollback_cmd,
+                journal_group):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -20,7 +20,10 @@ Exit codes:
   0  success
   1  the operation failed, or an internal error (traceback in the log file named)
   2  bad input: invalid catalog, option or argument
-  3  infeasible: no plan satisfies the constraints"""
+  3  infeasible: no plan satisfies the constraints
+  4  locked: another operator holds the lease (the message names the owner)
+  5  stopped at an approval gate (re-run with --approve, or answer the prompt)
+  6  rollback refused: it would cross a point of no return (use --force --reason)"""
 
 
 def log_path() -> Path:

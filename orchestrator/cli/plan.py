@@ -4,22 +4,51 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 
 from orchestrator.cli.base import catalog_option, console, echo_json, format_option
 
 
+def plan_options(func: Any) -> Any:
+    """The options that shape waves; `wave run` takes them too, so it runs the wave you planned."""
+    for option in reversed([
+        click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="First day of wave 1 [default: calendar.planning_start in the catalog]."),
+        click.option("--wave-length", type=click.IntRange(min=1), default=28, show_default=True,
+                     help="Days per wave."),
+        click.option("--capacity", type=click.IntRange(min=1), default=3, show_default=True,
+                     help="At most this many services per wave."),
+        click.option("--pilot-waves", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="The first N waves take only pilot candidates (size S, criticality low "
+                          "or medium)."),
+    ]):
+        func = option(func)
+    return func
+
+
+def build_plan(catalog: Any, start: dt.datetime | None, wave_length: int, capacity: int,
+               pilot_waves: int, deadline: dt.datetime | None = None) -> Any:
+    """Parse the plan options into PlanOptions and plan (the catalog's start date by default)."""
+    from orchestrator.errors import InputError
+    from orchestrator.planning import PlanOptions, plan_waves
+
+    if start is not None:
+        first_day = start.date()
+    elif catalog.calendar is not None and catalog.calendar.planning_start is not None:
+        first_day = catalog.calendar.planning_start
+    else:
+        raise InputError("no start date: pass --start YYYY-MM-DD or set calendar.planning_start "
+                         "in the catalog")
+    options = PlanOptions(start=first_day, wave_length_days=wave_length, capacity=capacity,
+                          pilot_waves=pilot_waves, deadline=deadline.date() if deadline else None)
+    return plan_waves(catalog, options)
+
+
 @click.command("plan")
 @catalog_option
-@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="First day of wave 1 [default: calendar.planning_start in the catalog].")
-@click.option("--wave-length", type=click.IntRange(min=1), default=28, show_default=True,
-              help="Days per wave.")
-@click.option("--capacity", type=click.IntRange(min=1), default=3, show_default=True,
-              help="At most this many services per wave.")
-@click.option("--pilot-waves", type=click.IntRange(min=0), default=1, show_default=True,
-              help="The first N waves take only pilot candidates (size S, criticality low or medium).")
+@plan_options
 @click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Every service must be done by this day, or the plan is infeasible (exit 3).")
 @click.option("--explain", "explain_id", metavar="SERVICE", default=None,
@@ -43,23 +72,12 @@ def plan_cmd(catalog_path: Path | None, start: dt.datetime | None, wave_length: 
       logius-migrate plan --explain digipoort
     """
     from orchestrator.catalog import load_catalog
-    from orchestrator.errors import InputError
-    from orchestrator.planning import PlanOptions, plan_waves
     from orchestrator.reports import plan_report
 
     catalog = load_catalog(catalog_path)
-    if start is not None:
-        first_day = start.date()
-    elif catalog.calendar is not None and catalog.calendar.planning_start is not None:
-        first_day = catalog.calendar.planning_start
-    else:
-        raise InputError("no start date: pass --start YYYY-MM-DD or set calendar.planning_start "
-                         "in the catalog")
-    options = PlanOptions(start=first_day, wave_length_days=wave_length, capacity=capacity,
-                          pilot_waves=pilot_waves, deadline=deadline.date() if deadline else None)
     if explain_id is not None:
         catalog.service(explain_id)  # a clear error for an unknown id, before planning
-    plan = plan_waves(catalog, options)
+    plan = build_plan(catalog, start, wave_length, capacity, pilot_waves, deadline)
 
     if explain_id is not None:
         from orchestrator.planning.explain import explain_placement

@@ -1,0 +1,233 @@
+"""`logius-migrate wave|rollback|journal|runbook ...`: run, resume, inspect and undo waves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.base import catalog_option, echo_json, format_option
+from orchestrator.cli.lab import db_option, lab_option
+from orchestrator.cli.plan import build_plan, plan_options
+
+
+@click.command("runbook")
+@click.argument("action", type=click.Choice(["show"]))
+@click.argument("service_id")
+@catalog_option
+@format_option("table", "json")
+def runbook_cmd(action: str, service_id: str, catalog_path: Path | None, fmt: str) -> None:
+    """Show the steps that migrate SERVICE: kind, hosts, undo, point of no return, retries."""
+    from dataclasses import asdict
+
+    from orchestrator.catalog import load_catalog
+    from orchestrator.runbook import runbook_for
+
+    service = load_catalog(catalog_path).service(service_id)
+    steps = runbook_for(service)
+    if fmt == "json":
+        echo_json({"service": service.id, "disposition": service.disposition.value,
+                   "steps": [asdict(s) for s in steps]})
+        return
+    from rich.table import Table
+
+    from orchestrator.cli.base import console
+
+    table = Table(title=f"Runbook for {service.id} ({service.disposition.value})", title_justify="left")
+    for column in ("#", "step", "kind", "runs on", "does", "undo", "no return", "tries"):
+        table.add_column(column)
+    for number, step in enumerate(steps, 1):
+        table.add_row(str(number), step.name + (" (later)" if step.deferred else ""), step.kind,
+                      ", ".join(step.runs_on) or "-", step.does, step.undo,
+                      "yes" if step.point_of_no_return else "", str(step.retry.attempts))
+    console().print(table)
+
+
+@click.group("wave")
+def wave_group() -> None:
+    """Run, resume and inspect migration waves on the lab (or on real hosts)."""
+
+
+def _progress() -> Any:
+    from orchestrator.engine import Progress
+
+    def on_phase(phase: str, services: list[str]) -> None:
+        click.echo(f"[{dt.datetime.now():%H:%M:%S}] {phase}: {', '.join(services)}", err=True)
+
+    def on_step(service: str, step: str, status: str) -> None:
+        if status == "failed":
+            click.echo(f"  {service} {step}: failed", err=True)
+
+    return Progress(on_phase=on_phase, on_step=on_step)
+
+
+def _approver(approve: bool) -> Any:
+    if approve or not sys.stdin.isatty():
+        return None
+    return lambda question: click.confirm(question, default=False, err=True)
+
+
+def _wave_command(name: str, resume: bool) -> Any:
+    @click.argument("wave", type=click.IntRange(min=1))
+    @catalog_option
+    @lab_option
+    @db_option
+    @plan_options
+    @click.option("--approve", is_flag=True, help="Approve the cutover gate in advance (otherwise "
+                  "you are asked; without a terminal the run stops at the gate, exit 5).")
+    @format_option("text", "json")
+    def command(wave: int, catalog_path: Path | None, lab_dir: Path | None, db: str | None,
+                start: Any, wave_length: int, capacity: int, pilot_waves: int, approve: bool,
+                fmt: str) -> None:
+        from orchestrator.engine import run_wave
+        from orchestrator.engine.session import open_session
+
+        with open_session(catalog_path, lab_dir, db, progress=_progress()) as ctx:
+            members = None
+            if not resume:
+                plan = build_plan(ctx.catalog, start, wave_length, capacity, pilot_waves)
+                if wave > len(plan.waves):
+                    from orchestrator.errors import InputError
+
+                    raise InputError(f"wave {wave}: the plan has {len(plan.waves)} waves")
+                members = [p.service_id for p in plan.waves[wave - 1].placements]
+            result = run_wave(ctx, wave, members, resume=resume, approve=approve,
+                              approver=_approver(approve))
+        if fmt == "json":
+            echo_json({"run": result.run_id, "wave": result.wave, "status": result.status,
+                       "applied": result.applied, "reconciled": result.reconciled,
+                       "skipped": result.skipped})
+            return
+        click.echo(f"{result.run_id}: {result.status}; {len(result.applied)} step(s) applied, "
+                   f"{len(result.reconciled)} reconciled after a crash, {len(result.skipped)} "
+                   f"already done")
+
+    command.__doc__ = ("Run wave WAVE of the plan: preconditions, Terraform, Ansible phase by "
+                       "phase, a rollback point before every change, the approval gate before "
+                       "cutover. Two operators cannot run the same wave at once."
+                       if not resume else
+                       "Continue wave WAVE after a crash, a failure or the approval gate: steps a "
+                       "dead process left running are reconciled first (done if their change is "
+                       "in place), and no step is applied twice.")
+    return wave_group.command(name)(command)
+
+
+_wave_command("run", resume=False)
+_wave_command("resume", resume=True)
+
+
+@wave_group.command("status")
+@click.argument("wave", type=click.IntRange(min=1))
+@lab_option
+@db_option
+@format_option("table", "json")
+def status_cmd(wave: int, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+    """Show the runs of WAVE and the state of every step of the latest one."""
+    from orchestrator.engine.session import open_journal_only
+    from orchestrator.engine.wave import wave_lock_name
+
+    journal = open_journal_only(lab_dir, db)
+    try:
+        runs = [r for r in journal.runs(wave=wave) if r.kind == "wave"]
+        if not runs:
+            if fmt == "json":
+                echo_json({"wave": wave, "runs": []})
+            else:
+                click.echo(f"wave {wave}: not started")
+            return
+        latest = runs[-1]
+        executions = journal.executions(run_id=latest.id)
+        holder = journal.lock_holder(wave_lock_name(wave))
+    finally:
+        journal.close()
+    document = {"wave": wave, "run": latest.id, "status": latest.status,
+                "services": json.loads(latest.detail or "{}").get("services", []),
+                "lock": holder and {k: holder[k] for k in ("owner", "host", "pid", "expires_at")},
+                "steps": [{"service": e.service, "step": e.step, "status": e.status,
+                           "attempts": e.attempts} for e in executions],
+                "runs": [{"id": r.id, "status": r.status} for r in runs]}
+    if fmt == "json":
+        echo_json(document)
+        return
+    click.echo(f"wave {wave}: run {latest.id} is {latest.status}"
+               + (f" (lease held by {holder['owner']})" if holder else ""))
+    for e in executions:
+        click.echo(f"  {e.service:24} {e.step:16} {e.status:12} attempts {e.attempts}")
+
+
+@click.command("rollback")
+@click.argument("service_id")
+@click.option("--to", "to_point", type=int, default=None,
+              help="Rollback point id (see `journal show`) [default: before the wave].")
+@click.option("--force", is_flag=True, help="Cross a point of no return (needs --reason).")
+@click.option("--reason", default=None, help="Why the point of no return may be crossed; journalled.")
+@catalog_option
+@lab_option
+@db_option
+@format_option("text", "json")
+def rollback_cmd(service_id: str, to_point: int | None, force: bool, reason: str | None,
+                 catalog_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+    """Undo SERVICE's steps, newest first, back to a rollback point. Refuses to cross a point of
+    no return (a completed cutover or decommission) without --force and --reason (exit 6)."""
+    from orchestrator.engine import rollback_service
+    from orchestrator.engine.session import open_session
+
+    with open_session(catalog_path, lab_dir, db) as ctx:
+        result = rollback_service(ctx, service_id, to_point, force=force, reason=reason)
+    if fmt == "json":
+        echo_json({"service": result.service, "run": result.run_id, "to_point": result.to_point,
+                   "undone": result.undone, "forced_reason": result.forced_reason})
+        return
+    click.echo(f"{result.service}: rolled back to point {result.to_point} in {result.run_id}; "
+               f"undone: {', '.join(result.undone)}")
+
+
+@click.group("journal")
+def journal_group() -> None:
+    """Read the journal: runs, steps, attempts, rollback points, events."""
+
+
+@journal_group.command("show")
+@click.option("--run", "run_id", default=None, help="Only this run.")
+@lab_option
+@db_option
+@format_option("text", "json")
+def journal_show_cmd(run_id: str | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+    """Show runs, step executions, rollback points and events (secrets are never stored)."""
+    from orchestrator.engine.session import open_journal_only
+
+    journal = open_journal_only(lab_dir, db)
+    try:
+        runs = [r for r in journal.runs() if run_id is None or r.id == run_id]
+        document = {
+            "schema_version": journal.schema_version(),
+            "runs": [{"id": r.id, "wave": r.wave, "status": r.status, "owner": r.owner} for r in runs],
+            "executions": [e.__dict__ for r in runs for e in journal.executions(run_id=r.id)],
+            "rollback_points": [{"id": p.id, "run": p.run_id, "service": p.service, "before": p.step,
+                                 "kind": p.kind, "point_of_no_return": p.point_of_no_return,
+                                 "restored": p.restored_at is not None}
+                                for r in runs for p in journal.rollback_points(run_id=r.id,
+                                                                               include_restored=True)],
+            "events": [{"run": e["run_id"], "kind": e["kind"], "message": e["message"],
+                        "at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds")}
+                       for e in journal.events(run_id)],
+        }
+    finally:
+        journal.close()
+    if fmt == "json":
+        echo_json(document)
+        return
+    for r in document["runs"]:
+        click.echo(f"run {r['id']} (wave {r['wave']}): {r['status']}, by {r['owner']}")
+    for e in document["executions"]:
+        click.echo(f"  step {e['key']}: {e['status']} ({e['attempts']} attempt(s))")
+    for p in document["rollback_points"]:
+        click.echo(f"  point {p['id']}: {p['service']} before {p['before']} ({p['kind']})"
+                   + (" [point of no return]" if p["point_of_no_return"] else "")
+                   + (" [restored]" if p["restored"] else ""))
+    for e in document["events"]:
+        click.echo(f"  {e['at']} {e['kind']}: {e['message']}")

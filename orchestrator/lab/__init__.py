@@ -1,0 +1,276 @@
+"""The local lab: legacy, LPC and gateway hosts as folders, Terraform offline, inventories, secrets.
+
+`lab up` makes only what is missing and records every path it made in a manifest, so running it
+twice is harmless and `lab down` removes exactly what it made and nothing else.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.catalog.loader import Catalog
+from orchestrator.catalog.models import Disposition, Service
+from orchestrator.errors import InputError
+
+LAB_ENV = "LOGIUS_MIGRATE_LAB"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+GATEWAY = "gateway"
+
+
+def default_lab_dir() -> Path:
+    return Path(os.environ.get(LAB_ENV) or Path.cwd() / ".lab")
+
+
+@dataclass(frozen=True)
+class LabLayout:
+    """Where everything of one lab lives, below ``root``."""
+
+    root: Path
+
+    @property
+    def hosts(self) -> Path:
+        return self.root / "hosts"
+
+    def host_root(self, host: str) -> Path:
+        return self.hosts / host
+
+    @property
+    def terraform(self) -> Path:
+        return self.root / "terraform"
+
+    def stack_dir(self, service_id: str) -> Path:
+        return self.terraform / "work" / service_id
+
+    @property
+    def inventory(self) -> Path:
+        return self.root / "inventories" / "lab.yml"
+
+    @property
+    def journal(self) -> Path:
+        return self.root / "journal.db"
+
+    @property
+    def secrets(self) -> Path:
+        return self.root / "secrets.json"
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def faults(self) -> Path:
+        return self.root / "faults"
+
+    def exists(self) -> bool:
+        return self.manifest.exists()
+
+
+@dataclass
+class LabReport:
+    root: Path
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    hosts: int = 0
+    services: int = 0
+
+
+def lab_services(catalog: Catalog) -> list[Service]:
+    return [s for s in catalog.services if s.hosts.legacy or s.hosts.target]
+
+
+def data_host(hosts: list[str]) -> str | None:
+    """The host that holds a service's data stores: the first of its group."""
+    return hosts[0] if hosts else None
+
+
+def seed_files(service: Service) -> dict[str, dict[str, str]]:
+    """What a legacy service has on its hosts before migration: config everywhere, data on the
+    data host. Contents are derived from the service id, so every lab is identical."""
+    files: dict[str, dict[str, str]] = {}
+    for host in service.hosts.legacy:
+        files[host] = {
+            f"etc/{service.id}/app.conf": (f"service = {service.id}\nplatform = legacy\n"
+                                           f"mode = read-write\n"),
+            f"srv/{service.id}/VERSION": f"{service.id} legacy build\n",
+        }
+    holder = data_host(service.hosts.legacy)
+    if holder:
+        for store in service.data_stores:
+            for part in range(1, 4):
+                digest = hashlib.sha256(f"{service.id}/{store.name}/{part}".encode()).hexdigest()
+                files[holder][f"var/lib/{service.id}/{store.name}/part-{part:04d}.dat"] = \
+                    "".join(f"{digest[:16]} record {n}\n" for n in range(50))
+    return files
+
+
+def gateway_route(service: Service) -> str:
+    return (f"service = {service.id}\nbackend = legacy\nhosts = {','.join(service.hosts.legacy)}\n")
+
+
+def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
+    """Build what is missing of the lab for ``catalog``; keep everything that is there."""
+    from orchestrator.journal import Journal, resolve_url
+    from orchestrator.reports.templates import render
+    from orchestrator.steps import terraform
+
+    report = LabReport(layout.root)
+    manifest = _read_manifest(layout)
+    services = lab_services(catalog)
+
+    def make(relative: str, create: Any) -> None:
+        path = layout.root / relative
+        if path.exists() or path.is_symlink():
+            report.kept.append(relative)
+        else:
+            create(path)
+            report.created.append(relative)
+            if relative not in manifest:
+                manifest.append(relative)
+
+    layout.root.mkdir(parents=True, exist_ok=True)
+    hosts: dict[str, dict[str, Any]] = {}
+    for service in services:
+        seeded = seed_files(service)
+        for group, names in (("legacy", service.hosts.legacy), ("lpc", service.hosts.target)):
+            holder = data_host(names)
+            for host in names:
+                hosts[host] = {"group": group, "service": service.id, "data_role": host == holder,
+                               "release": service.min_release or "none",
+                               "build": "rebuilt" if service.disposition is Disposition.REBUILD
+                               else "new" if service.disposition is Disposition.NEW_BUILD
+                               else "rehosted"}
+                files = seeded.get(host, {})
+                make(f"hosts/{host}", lambda path, files=files: _write_tree(path, files))
+    routes = {f"etc/gateway/routes/{s.id}.conf": gateway_route(s) for s in services if s.hosts.legacy}
+    make(f"hosts/{GATEWAY}", lambda path: (_write_tree(path, routes),
+                                           (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)))
+    hosts[GATEWAY] = {"group": "gateway"}
+
+    make("terraform/mirror", terraform.build_mirror)
+    make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
+    make("terraform/home", lambda path: path.mkdir(parents=True))
+    terraform.configure_environment(layout.terraform / "terraformrc", layout.terraform / "home")
+    fresh_stacks = []
+    for service in services:
+        if not service.moves:
+            continue
+        relative = f"terraform/work/{service.id}"
+        if not (layout.root / relative).exists():
+            fresh_stacks.append(service.id)
+        make(relative, lambda path: _write_stack(path))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda sid: terraform.TerraformStack(layout.stack_dir(sid)).init(), fresh_stacks))
+
+    inventory = render("lab-inventory.yml.j2", hosts=sorted(hosts.items()), layout=layout,
+                       python=sys.executable)
+    make("inventories/lab.yml", lambda path: _write(path, inventory))
+    make("secrets.json", lambda path: _write_secrets(path, services))
+    make("staging", lambda path: path.mkdir(parents=True))
+    make("faults", lambda path: path.mkdir(parents=True))
+    make("journal.db", lambda path: Journal(resolve_url(path, path)).close())
+    _write_manifest(layout, manifest)
+    report.hosts = len(hosts)
+    report.services = len(services)
+    return report
+
+
+def lab_status(layout: LabLayout) -> dict[str, Any]:
+    """What the manifest lists and whether each piece is still there."""
+    if not layout.exists():
+        return {"root": str(layout.root), "up": False, "items": {}}
+    manifest = _read_manifest(layout)
+    items = {relative: (layout.root / relative).exists() for relative in manifest}
+    return {"root": str(layout.root), "up": all(items.values()), "items": items,
+            "hosts": sorted(p.name for p in layout.hosts.iterdir()) if layout.hosts.is_dir() else []}
+
+
+def lab_down(layout: LabLayout) -> LabReport:
+    """Remove exactly what `lab up` made (per the manifest), then folders it left empty."""
+    report = LabReport(layout.root)
+    if not layout.exists():
+        return report
+    for relative in sorted(_read_manifest(layout), key=lambda r: r.count("/"), reverse=True):
+        path = layout.root / relative
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+        else:
+            continue
+        report.removed.append(relative)
+    for leftover in ("journal.db-wal", "journal.db-shm", "journal.db.lock"):
+        (layout.root / leftover).unlink(missing_ok=True)
+    layout.manifest.unlink()
+    for folder in sorted((p for p in layout.root.rglob("*") if p.is_dir()),
+                         key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if layout.root.is_dir() and not any(layout.root.iterdir()):
+        layout.root.rmdir()
+    return report
+
+
+def load_secrets(layout: LabLayout) -> dict[str, dict[str, str]]:
+    if not layout.secrets.exists():
+        raise InputError(f"{layout.secrets}: no lab secrets (run `logius-migrate lab up` first)")
+    return json.loads(layout.secrets.read_text())
+
+
+#: Folders every host has, so that restoring a step's paths never leaves a parent behind.
+HOST_FOLDERS = ("etc", "srv", "var/lib/logius-lab/ledger", "var/archive", "etc/logius-lab/faults")
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    for folder in HOST_FOLDERS:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for relative, content in sorted(files.items()):
+        _write(root / relative, content)
+
+
+def _write(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+
+
+def _write_stack(path: Path) -> None:
+    module = os.path.relpath(PROJECT_DIR / "terraform" / "lab" / "landing-zone", path)
+    _write(path / "main.tf", (
+        'variable "service" {\n  type = string\n}\n'
+        'variable "hosts" {\n  type = list(string)\n}\n'
+        'variable "release" {\n  type = string\n}\n'
+        'variable "fault_file" {\n  type = string\n}\n\n'
+        'module "landing_zone" {\n'
+        f'  source     = "{module}"\n'
+        '  service    = var.service\n  hosts      = var.hosts\n'
+        '  release    = var.release\n  fault_file = var.fault_file\n}\n\n'
+        'output "landing_zone" {\n  value = module.landing_zone.landing_zone\n}\n'))
+
+
+def _write_secrets(path: Path, services: list[Service]) -> None:
+    values = {s.id: {"db_password": secrets.token_urlsafe(18)} for s in services}
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(values, indent=2, sort_keys=True))
+
+
+def _read_manifest(layout: LabLayout) -> list[str]:
+    return json.loads(layout.manifest.read_text()) if layout.manifest.exists() else []
+
+
+def _write_manifest(layout: LabLayout, manifest: list[str]) -> None:
+    temporary = layout.manifest.with_suffix(".tmp")
+    temporary.write_text(json.dumps(manifest, indent=1))
+    os.replace(temporary, layout.manifest)

@@ -1,0 +1,117 @@
+"""What migrating one service takes, step by step, chosen by its disposition. Steps are data.
+
+Each step says its kind (terraform, ansible, gate), the playbook or stack, which host groups it
+runs on, whether it changes anything, how it is undone, whether completing it passes the point of
+no return, and its retry policy and timeout. The engine runs the steps of a wave phase by phase:
+one Ansible run per phase over all hosts of the wave, Terraform stacks in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrator.catalog.models import Disposition, Service
+
+LEDGER_DIR = "var/lib/logius-lab/ledger"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 1
+    wait_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    kind: str  # terraform | ansible | gate
+    does: str
+    playbook: str | None = None
+    runs_on: tuple[str, ...] = ()  # host groups: legacy, lpc, gateway
+    ledger_on: tuple[str, ...] = ()  # groups whose ledger records an application
+    mutating: bool = True
+    undo: str = "none"
+    point_of_no_return: bool = False
+    retry: RetryPolicy = RetryPolicy()
+    timeout_seconds: int = 600
+    wave_level: bool = False  # one execution for the whole wave (the approval gate)
+    deferred: bool = False  # shown in the runbook, run later (not by `wave run`)
+
+
+RESTORE_FILES = "restore the recorded files (rollback.yml)"
+IDEMPOTENT = RetryPolicy(attempts=2, wait_seconds=1.0)
+
+PROVISION = Step("provision", "terraform", "build the LPC landing zone (terraform apply)",
+                 mutating=True, undo="destroy what it created, or re-apply the recorded variables; "
+                 "then put back the recorded state", retry=RetryPolicy(attempts=3, wait_seconds=2.0),
+                 timeout_seconds=900)
+PREPARE = Step("prepare-target", "ansible", "install directories and configuration on the LPC hosts",
+               "prepare-target.yml", ("lpc",), ("lpc",), undo=RESTORE_FILES, retry=IDEMPOTENT)
+REPLICATE = Step("replicate-data", "ansible", "copy the data stores from legacy to LPC",
+                 "replicate-data.yml", ("legacy", "lpc"), ("lpc",), undo=RESTORE_FILES,
+                 retry=IDEMPOTENT, timeout_seconds=3600)
+FREEZE = Step("freeze", "ansible", "put the legacy service in read-only mode", "freeze.yml",
+              ("legacy",), ("legacy",), undo=RESTORE_FILES, retry=IDEMPOTENT)
+FINAL_SYNC = Step("final-sync", "ansible", "copy what changed before the freeze", "replicate-data.yml",
+                  ("legacy", "lpc"), ("lpc",), undo=RESTORE_FILES, retry=IDEMPOTENT,
+                  timeout_seconds=3600)
+ARCHIVE = Step("archive", "ansible", "archive the retired service's data on its legacy host",
+               "archive.yml", ("legacy",), ("legacy",), undo=RESTORE_FILES, retry=IDEMPOTENT)
+GATE = Step("approve", "gate", "a person approves the cutover of the wave (--approve or the prompt)",
+            mutating=False, wave_level=True)
+CUTOVER = Step("cutover", "ansible", "switch the gateway route to the LPC hosts", "cutover.yml",
+               ("gateway",), ("gateway",), undo=RESTORE_FILES, point_of_no_return=True)
+VERIFY = Step("verify", "ansible", "check configuration and routing on LPC (read-only)", "verify.yml",
+              ("lpc", "gateway"), (), mutating=False, retry=IDEMPOTENT)
+DECOMMISSION = Step("decommission", "ansible", "remove the service from legacy and drop its route",
+                    "decommission.yml", ("legacy", "gateway"), ("legacy", "gateway"),
+                    undo=RESTORE_FILES, point_of_no_return=True)
+DECOMMISSION_LATER = Step(DECOMMISSION.name, DECOMMISSION.kind,
+                          "remove the service from legacy after the hypercare period",
+                          DECOMMISSION.playbook, DECOMMISSION.runs_on, DECOMMISSION.ledger_on,
+                          undo=RESTORE_FILES, point_of_no_return=True, deferred=True)
+
+#: The order of phases across every disposition.
+PHASES = ("provision", "prepare-target", "replicate-data", "freeze", "final-sync", "archive",
+          "approve", "cutover", "verify", "decommission")
+
+
+def runbook_for(service: Service) -> tuple[Step, ...]:
+    """The steps that migrate (or retire) ``service``, in order."""
+    if service.disposition is Disposition.RETIRE:
+        return (FREEZE, ARCHIVE, GATE, DECOMMISSION)
+    if service.disposition is Disposition.NEW_BUILD or not service.hosts.legacy:
+        return (PROVISION, PREPARE, GATE, CUTOVER, VERIFY)
+    return (PROVISION, PREPARE, REPLICATE, FREEZE, FINAL_SYNC, GATE, CUTOVER, VERIFY, DECOMMISSION_LATER)
+
+
+def hosts_of(service: Service, groups: tuple[str, ...]) -> list[str]:
+    """The service's hosts in the given groups (the gateway is shared, named ``gateway``)."""
+    hosts: list[str] = []
+    for group in groups:
+        if group == "legacy":
+            hosts += service.hosts.legacy
+        elif group == "lpc":
+            hosts += service.hosts.target
+        elif group == "gateway":
+            hosts.append("gateway")
+    return hosts
+
+
+def touched_paths(service: Service, group: str) -> list[str]:
+    """Every path (relative to a host's root) that any step of ``service`` may change on a host of
+    ``group``. Rollback points capture all of them, so two points never partly overlap."""
+    sid = service.id
+    ledger = f"{LEDGER_DIR}/{sid}"
+    if group == "gateway":
+        return [f"etc/gateway/routes/{sid}.conf", ledger]
+    paths = [f"etc/{sid}", f"srv/{sid}", f"var/lib/{sid}", ledger]
+    if group == "legacy":
+        paths.append(f"var/archive/{sid}")
+    return paths
+
+
+def group_of(service: Service, host: str) -> str:
+    if host == "gateway":
+        return "gateway"
+    return "legacy" if host in service.hosts.legacy else "lpc"

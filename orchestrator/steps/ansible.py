@@ -1,0 +1,255 @@
+"""The Ansible adapter: ansible-runner, one run per phase over every host of the wave.
+
+Variables never go on the command line: ansible-runner would record that in its artifacts. They
+go into two files in a private temporary folder outside the runner's private data directory, one
+of them 0600 for secrets, passed with ``-e @file`` and deleted after the run. Secret-bearing
+tasks in the playbooks are ``no_log``. The private data directory is deleted once stats and
+events are read, unless the caller asks to keep it (to inspect it, as the tests do).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+
+
+@dataclass(frozen=True)
+class HostOutcome:
+    host: str
+    ok: bool
+    unreachable: bool
+    changed: int
+    message: str
+
+
+@dataclass(frozen=True)
+class PlaybookResult:
+    playbook: str
+    status: str
+    rc: int
+    hosts: dict[str, HostOutcome]
+    registered: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    diffs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed_hosts(self) -> dict[str, str]:
+        return {h: o.message for h, o in self.hosts.items() if not o.ok}
+
+    @property
+    def succeeded(self) -> bool:
+        return self.rc == 0 and not self.failed_hosts
+
+    def summary(self) -> str:
+        bad = self.failed_hosts
+        if not bad:
+            changed = sum(o.changed for o in self.hosts.values())
+            return f"{self.playbook}: ok on {len(self.hosts)} host(s), {changed} change(s)"
+        return f"{self.playbook}: failed on " + "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
+
+
+def load_inventory(path: Path) -> dict[str, dict[str, Any]]:
+    """Host name -> variables (group ``all`` vars, then group vars, then host vars) of a YAML
+    inventory of the shape `lab up` renders."""
+    data = yaml.safe_load(path.read_text()) or {}
+    top = data.get("all", {})
+    base = dict(top.get("vars") or {})
+    hosts: dict[str, dict[str, Any]] = {}
+    for group, body in (top.get("children") or {}).items():
+        body = body or {}
+        for name, host_vars in (body.get("hosts") or {}).items():
+            hosts[name] = {**base, **(body.get("vars") or {}), **(host_vars or {}), "group": group}
+    return hosts
+
+
+_RUN_LOCK = threading.Lock()
+
+
+def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables: dict[str, Any],
+                 secret_variables: dict[str, Any] | None = None, check: bool = False,
+                 forks: int = 20, timeout: int | None = None, collect: str | None = None,
+                 keep_private_data_dir: Path | None = None,
+                 on_event: Callable[[dict[str, Any]], None] | None = None) -> PlaybookResult:
+    """Run ``playbook`` once over the ``limit`` hosts; ``collect`` names a task whose per-host
+    results are returned in ``registered``. ``check`` runs ``--check --diff`` and changes nothing."""
+    import ansible_runner
+
+    hosts = sorted(set(limit))
+    private = Path(keep_private_data_dir) if keep_private_data_dir else Path(
+        tempfile.mkdtemp(prefix="logius-runner-"))
+    private.mkdir(parents=True, exist_ok=True)
+    vars_dir = Path(tempfile.mkdtemp(prefix="logius-vars-"))
+    registered: dict[str, list[dict[str, Any]]] = {}
+    failures: dict[str, str] = {}
+    diffs: list[dict[str, Any]] = []
+
+    def handle(event: dict[str, Any]) -> bool:
+        data = event.get("event_data") or {}
+        host = data.get("host")
+        kind = event.get("event", "")
+        if kind in {"runner_on_failed", "runner_on_unreachable"} and host:
+            if not data.get("ignore_errors"):
+                result = data.get("res") or {}
+                failures[host] = str(result.get("msg") or "failed").splitlines()[0][:300]
+        elif kind == "runner_on_ok" and collect and data.get("task") == collect and host:
+            result = data.get("res") or {}
+            registered.setdefault(host, []).extend(result.get("results") or [result])
+        if check and kind == "runner_on_ok" and (data.get("res") or {}).get("diff"):
+            diffs.append({"host": host, "task": data.get("task"), "diff": data["res"]["diff"]})
+        if on_event is not None:
+            on_event(event)
+        return True
+
+    try:
+        vars_file = vars_dir / "vars.json"
+        vars_file.write_text(json.dumps(variables))
+        cmdline = [f"-e @{vars_file}"]
+        if secret_variables:
+            secret_file = vars_dir / "secrets.json"
+            secret_file.touch(mode=stat.S_IRUSR | stat.S_IWUSR)
+            secret_file.write_text(json.dumps(secret_variables))
+            cmdline.append(f"-e @{secret_file}")
+        if check:
+            cmdline.append("--check --diff")
+        with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
+            runner = ansible_runner.run(
+                private_data_dir=str(private), project_dir=str(PLAYBOOKS), playbook=playbook,
+                inventory=str(inventory), limit=",".join(hosts), cmdline=" ".join(cmdline),
+                quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
+                timeout=timeout, envvars={"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0"},
+                event_handler=handle)
+        stats = runner.stats or {}
+        outcomes = {}
+        for host in hosts:
+            unreachable = host in (stats.get("dark") or {})
+            failed = host in failures or host in (stats.get("failures") or {}) or unreachable
+            if host not in (stats.get("processed") or {}) and runner.rc != 0:
+                failed = True
+            outcomes[host] = HostOutcome(host, not failed, unreachable,
+                                         int((stats.get("changed") or {}).get(host, 0)),
+                                         failures.get(host, "unreachable" if unreachable else
+                                                      "not run" if failed else ""))
+        return PlaybookResult(playbook, runner.status, runner.rc, outcomes, registered, diffs)
+    finally:
+        shutil.rmtree(vars_dir, ignore_errors=True)
+        if keep_private_data_dir is None:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+# -- capturing and restoring files (rollback points) ----------------------------------------------
+
+def capture(inventory: Path, paths: dict[str, list[str]],
+            use_ansible: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """What each path (relative to the host's ``host_root``) holds now, per host: entries of
+    ``{path, state: absent|directory|file, mode, content (base64)}``, parents before children.
+
+    Hosts on a local connection (the lab) are read directly, which gives the same entries as the
+    capture playbook at a fraction of the cost; ``use_ansible`` forces the playbook everywhere.
+    """
+    hostvars = load_inventory(inventory)
+    result: dict[str, list[dict[str, Any]]] = {}
+    remote = {}
+    for host, relative_paths in paths.items():
+        root = Path(hostvars[host]["host_root"])
+        absolute = [str(root / p) for p in relative_paths]
+        if hostvars[host].get("ansible_connection") == "local" and not use_ansible:
+            result[host] = [entry for p in absolute for entry in _capture_local(Path(p))]
+        else:
+            remote[host] = absolute
+    if remote:
+        result.update(_capture_remote(inventory, remote))
+    return result
+
+
+def _mode(path: Path) -> str:
+    return format(stat.S_IMODE(path.stat().st_mode), "04o")
+
+
+def _capture_local(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return [{"path": str(path), "state": "absent"}]
+    if path.is_file():
+        return [{"path": str(path), "state": "file", "mode": _mode(path),
+                 "content": base64.b64encode(path.read_bytes()).decode()}]
+    entries = [{"path": str(path), "state": "directory", "mode": _mode(path)}]
+    for folder, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in dirs:
+            entries.append({"path": str(Path(folder) / name), "state": "directory",
+                            "mode": _mode(Path(folder) / name)})
+        for name in sorted(files):
+            file = Path(folder) / name
+            entries.append({"path": str(file), "state": "file", "mode": _mode(file),
+                            "content": base64.b64encode(file.read_bytes()).decode()})
+    return entries
+
+
+def _capture_remote(inventory: Path, paths: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
+    from orchestrator.errors import StepFailed
+
+    stats_run = run_playbook("capture.yml", inventory, paths, {"capture": paths}, collect="Stat the paths")
+    if not stats_run.succeeded:
+        raise StepFailed(f"capturing a rollback point failed: {stats_run.summary()}")
+    tree_run = run_playbook("capture.yml", inventory, paths, {"capture": paths},
+                            collect="List what lies below the directories")
+    files_run = run_playbook("capture.yml", inventory, paths, {"capture": paths}, collect="Read the files")
+    result = {}
+    for host, absolute in paths.items():
+        stats = {r["item"]: r["stat"] for r in stats_run.registered.get(host, [])}
+        contents = {r["item"]: r["content"] for r in files_run.registered.get(host, []) if "content" in r}
+        tree = sorted(tree_run.registered.get(host, [{}])[0].get("files", []), key=lambda f: f["path"])
+        entries = []
+        for path in absolute:
+            info = stats.get(path, {})
+            if not info.get("exists"):
+                entries.append({"path": path, "state": "absent"})
+            elif info.get("isreg"):
+                entries.append({"path": path, "state": "file", "mode": info["mode"],
+                                "content": contents[path]})
+            else:
+                entries.append({"path": path, "state": "directory", "mode": info["mode"]})
+                for item in tree:
+                    if item["path"].startswith(path + "/"):
+                        entries.append({"path": item["path"],
+                                        "state": "directory" if item["isdir"] else "file",
+                                        "mode": item["mode"], **({"content": contents[item["path"]]}
+                                                                 if not item["isdir"] else {})})
+        result[host] = entries
+    return result
+
+
+def restore_plan(captures: list[dict[str, list[dict[str, Any]]]]) -> dict[str, list[dict[str, Any]]]:
+    """One restore per host from rollback points given newest first: for every captured root the
+    oldest capture wins (undoing newest to oldest ends in the oldest). Each captured root is first
+    removed, then rebuilt from that capture."""
+    chosen: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for capture_set in captures:  # newest first: later (older) ones overwrite
+        for host, entries in capture_set.items():
+            roots: dict[str, list[dict[str, Any]]] = {}
+            current_root = None
+            for entry in entries:
+                if current_root is None or not entry["path"].startswith(current_root + "/"):
+                    current_root = entry["path"]
+                    roots[current_root] = []
+                roots[current_root].append(entry)
+            chosen.setdefault(host, {}).update(roots)
+    plan = {}
+    for host, roots in chosen.items():
+        entries = []
+        for root, captured in sorted(roots.items()):
+            entries.append({"path": root, "state": "absent"})
+            entries.extend(e for e in captured if e["state"] != "absent")
+        plan[host] = entries
+    return plan
