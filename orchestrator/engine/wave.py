@@ -119,6 +119,7 @@ class _Runner:
                     self._terraform_phase(step, pending)
                 else:
                     self._ansible_phase(step, pending)
+                _drill_pause(phase)
         except AwaitingApproval as exc:
             journal.set_run_status(self.run_id, "waiting-approval", self.detail)
             journal.log(self.run_id, "gate", str(exc))
@@ -396,6 +397,17 @@ class _Runner:
                 payload["routing"] = "legacy" if service.hosts.legacy else "none"
             self.ctx.journal.add_rollback_point(self.run_id, service.id, step.name, "files", payload,
                                                 step.point_of_no_return)
+
+
+def _drill_pause(phase: str) -> None:
+    """Crash drills: ``LOGIUS_MIGRATE_DRILL_PAUSE=PHASE:SECONDS`` holds the run still right after
+    PHASE is journalled, so an operator (or a test) can kill it exactly between two steps."""
+    import os
+    import time
+
+    drill = os.environ.get("LOGIUS_MIGRATE_DRILL_PAUSE", "")
+    if drill.partition(":")[0] == phase:
+        time.sleep(float(drill.partition(":")[2] or 30))
 
 
 def _retrying(step: Step) -> Retrying:

@@ -110,10 +110,9 @@ def seed_files(service: Service) -> dict[str, dict[str, str]]:
     holder = data_host(service.hosts.legacy)
     if holder:
         for store in service.data_stores:
-            for part in range(1, 4):
-                digest = hashlib.sha256(f"{service.id}/{store.name}/{part}".encode()).hexdigest()
-                files[holder][f"var/lib/{service.id}/{store.name}/part-{part:04d}.dat"] = \
-                    "".join(f"{digest[:16]} record {n}\n" for n in range(50))
+            digest = hashlib.sha256(f"{service.id}/{store.name}".encode()).hexdigest()
+            files[holder][f"var/lib/{service.id}/{store.name}/part-0001.dat"] = \
+                "".join(f"{digest[:16]} record {n}\n" for n in range(200))
     return files
 
 

@@ -1,0 +1,137 @@
+"""A small lab for engine tests: real Ansible, real Terraform, real SQLite (or PostgreSQL)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.catalog import load_catalog
+from orchestrator.engine.session import open_session
+from orchestrator.lab import LabLayout, lab_up
+from tests.conftest import PROJECT, service, write_catalog
+
+SOURCE = "test, 2024"
+
+
+def small_catalog(folder: Path, services: list[dict[str, Any]] | None = None) -> Path:
+    """Two rehosted services and one to retire, all pilots: wave 1 holds all three."""
+    if services is None:
+        services = [
+            service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
+                    data_stores=[{"name": "alpha-db", "size_gb": 1, "sync": "rsync"}]),
+            service("beta", hosts={"legacy": ["legacy-beta"], "target": ["lpc-beta"]},
+                    data_stores=[{"name": "beta-db", "size_gb": 1, "sync": "db-replication"}]),
+            service("gamma", disposition="retire", hosts={"legacy": ["legacy-gamma"]},
+                    data_stores=[{"name": "gamma-archive", "size_gb": 1, "sync": "snapshot"}]),
+        ]
+    return write_catalog(folder, {"catalog.yaml": {
+        "services": services,
+        "calendar": {"legacy_contract_end": "2025-12-31", "planning_start": "2025-01-06",
+                     "source": SOURCE}}})
+
+
+def one_service_catalog(folder: Path) -> Path:
+    return small_catalog(folder, [service(
+        "alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
+        data_stores=[{"name": "alpha-db", "size_gb": 1, "sync": "rsync"}])])
+
+
+@pytest.fixture
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Short leases, a private HOME and no inherited Terraform config (TOOLCHAIN.md's trap)."""
+    monkeypatch.setenv("LOGIUS_MIGRATE_LEASE_SECONDS", "2")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOGIUS_MIGRATE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("LOGIUS_MIGRATE_DB", raising=False)
+    monkeypatch.delenv("LOGIUS_MIGRATE_DRILL_PAUSE", raising=False)
+    return dict(os.environ)
+
+
+def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None) -> LabLayout:
+    layout = LabLayout(root)
+    lab_up(load_catalog(catalog), layout)
+    if secrets_from is not None:  # same passwords, so configuration files compare equal
+        layout.secrets.write_text((secrets_from / "secrets.json").read_text())
+    return layout
+
+
+def session(catalog: Path, layout: LabLayout, db: str | None = None, **kwargs: Any):
+    return open_session(catalog, layout.root, db, **kwargs)
+
+
+def host_files(layout: LabLayout) -> dict[str, Any]:
+    """Every directory and file below the hosts, with mode and bytes: the lab as it stands."""
+    tree: dict[str, Any] = {}
+    for path in sorted(layout.hosts.rglob("*")):
+        relative = str(path.relative_to(layout.hosts))
+        mode = oct(path.stat().st_mode & 0o7777)
+        tree[relative] = ("dir", mode) if path.is_dir() else ("file", mode, path.read_bytes())
+    return tree
+
+
+def state_files(layout: LabLayout) -> dict[str, bytes | None]:
+    """The raw Terraform state files of every stack (None where absent)."""
+    files = {}
+    for stack in sorted((layout.terraform / "work").iterdir()):
+        for name in ("terraform.tfstate", "terraform.tfstate.backup"):
+            path = stack / name
+            files[f"{stack.name}/{name}"] = path.read_bytes() if path.exists() else None
+    return files
+
+
+def state_shape(layout: LabLayout) -> dict[str, Any]:
+    """Terraform state without what is random by design (lineage, ids): resources and triggers."""
+    shape = {}
+    for stack in sorted((layout.terraform / "work").iterdir()):
+        path = stack / "terraform.tfstate"
+        if not path.exists():
+            shape[stack.name] = None
+            continue
+        state = json.loads(path.read_text())
+        shape[stack.name] = sorted(
+            (r.get("module", ""), r["type"], r["name"], json.dumps(i.get("index_key")),
+             json.dumps({k: v for k, v in i["attributes"].get("triggers", {}).items()
+                         if k not in {"namespace", "policy"}}, sort_keys=True))
+            for r in state.get("resources", []) for i in r["instances"])
+    return shape
+
+
+def ledger_counts(layout: LabLayout) -> dict[str, dict[str, int]]:
+    """host/service -> step -> times applied, from the hosts' ledgers."""
+    counts: dict[str, dict[str, int]] = {}
+    for ledger in sorted(layout.hosts.glob("*/var/lib/logius-lab/ledger/*")):
+        key = f"{ledger.parts[-6]}/{ledger.name}"
+        for line in ledger.read_text().splitlines():
+            counts.setdefault(key, {}).setdefault(line, 0)
+            counts[key][line] += 1
+    return counts
+
+
+def cli_process(args: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.Popen:
+    """`logius-migrate ARGS` as a real process in its own process group (so kill -9 takes its
+    Ansible and Terraform children with it, as a crash of the machine would)."""
+    return subprocess.Popen([sys.executable, "-m", "orchestrator", *args], env=env, cwd=PROJECT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kwargs)
+
+
+def wait_for(condition, timeout: float = 90.0, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

@@ -1,0 +1,93 @@
+"""kill -9 a real `logius-migrate wave run` between and inside steps; `wave resume` finishes, the lab
+ends as an uninterrupted run leaves it, and no step was applied twice (the hosts' ledgers count)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from orchestrator.engine import run_wave
+from orchestrator.journal import Journal, resolve_url
+from tests.engine.conftest import (
+    cli_process,
+    host_files,
+    ledger_counts,
+    make_lab,
+    session,
+    small_catalog,
+    state_shape,
+    wait_for,
+)
+
+WAVE = ["alpha", "beta", "gamma"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The same wave, run without interruption: what every interrupted run must end as."""
+    base = tmp_path_factory.mktemp("reference")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(base / "home"))
+        patch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+        patch.delenv("LOGIUS_MIGRATE_DB", raising=False)
+        catalog = small_catalog(base / "catalog")
+        layout = make_lab(base / "lab", catalog)
+        with session(catalog, layout) as ctx:
+            run_wave(ctx, 1, WAVE, resume=False, approve=True)
+    return catalog, layout
+
+
+def statuses(layout, key_suffix: str) -> list[str]:
+    journal = Journal(resolve_url(None, layout.journal))
+    try:
+        return [e.status for e in journal.executions(run_id="wave-1") if e.key.endswith(key_suffix)]
+    finally:
+        journal.close()
+
+
+def kill_group(process) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+KILL_POINTS = {
+    # name: (drill pause, the step to watch, the status to wait for, seconds to wait after it)
+    "between provision and prepare-target": ("provision:60", "/provision", "done", 0.3),
+    "inside provision (terraform apply)": (None, "alpha/provision", "running", 0.05),
+    "between prepare-target and replicate-data": ("prepare-target:60", "/prepare-target", "done", 0.3),
+    "inside replicate-data": (None, "alpha/replicate-data", "running", 1.2),
+    "inside cutover (several services on the gateway)": (None, "alpha/cutover", "running", 1.5),
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_a_killed_run_resumes_without_repeating_a_step(point, reference, tmp_path, isolated_env):
+    pause, watched, status, settle = KILL_POINTS[point]
+    ref_catalog, ref_layout = reference
+    layout = make_lab(tmp_path / "lab", ref_catalog, secrets_from=ref_layout.root)
+    env = dict(isolated_env)
+    if pause:
+        env["LOGIUS_MIGRATE_DRILL_PAUSE"] = pause
+    args = ["--catalog", str(ref_catalog), "--lab", str(layout.root)]
+    process = cli_process(["wave", "run", "1", "--approve", *args], env)
+    wait_for(lambda: layout.journal.exists() and statuses(layout, watched)
+             and all(s == status for s in statuses(layout, watched)))
+    time.sleep(settle)
+    kill_group(process)
+    assert "done" not in {s for s in statuses(layout, "/verify")}, "killed too late to prove anything"
+
+    time.sleep(2.2)  # the dead run's lease (2 s in tests) expires
+    resumed = cli_process(["wave", "resume", "1", "--approve", *args], isolated_env)
+    out, err = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, err
+    assert "wave-1: done" in out
+
+    assert host_files(layout) == host_files(ref_layout)
+    assert state_shape(layout) == state_shape(ref_layout)
+    counts = ledger_counts(layout)
+    assert counts == ledger_counts(ref_layout)
+    assert all(n == 1 for steps in counts.values() for n in steps.values()), counts

@@ -1,0 +1,115 @@
+"""Running a wave for real on a small lab: real Ansible, real Terraform, a real SQLite journal."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from orchestrator.engine import rollback_service, run_wave
+from orchestrator.errors import AwaitingApproval
+from orchestrator.runbook import runbook_for
+from orchestrator.steps.terraform import TerraformStack
+from tests.engine.conftest import (
+    host_files,
+    ledger_counts,
+    make_lab,
+    session,
+    small_catalog,
+)
+
+WAVE = ["alpha", "beta", "gamma"]
+
+
+@pytest.fixture
+def lab(tmp_path, isolated_env):
+    catalog = small_catalog(tmp_path / "catalog")
+    return catalog, make_lab(tmp_path / "lab", catalog)
+
+
+def test_a_wave_runs_every_step_once_and_journals_it(lab):
+    catalog, layout = lab
+    with session(catalog, layout) as ctx:
+        result = run_wave(ctx, 1, WAVE, resume=False, approve=True)
+        executions = ctx.journal.executions(run_id=result.run_id)
+        points = ctx.journal.rollback_points(run_id=result.run_id)
+        services = {s: ctx.service(s) for s in WAVE}
+    assert result.status == "done"
+    expected = {(s, step.name) for s, svc in services.items() for step in runbook_for(svc)
+                if not step.deferred and not step.wave_level}
+    assert {(e.service, e.step) for e in executions if e.service != "_wave"} == expected
+    assert all(e.status == "done" and e.attempts <= 1 for e in executions)
+    mutating = {(s, step.name) for s, svc in services.items() for step in runbook_for(svc)
+                if step.mutating and not step.deferred}
+    assert {(p.service, p.step) for p in points} == mutating
+    assert all(count == 1 for steps in ledger_counts(layout).values() for count in steps.values())
+    route = (layout.host_root("gateway") / "etc/gateway/routes/alpha.conf").read_text()
+    assert "backend = lpc" in route
+    assert not (layout.host_root("gateway") / "etc/gateway/routes/gamma.conf").exists()
+    assert (layout.host_root("legacy-gamma") / "var/archive/gamma/gamma-archive/part-0001.dat").exists()
+    legacy = (layout.host_root("legacy-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes()
+    assert (layout.host_root("lpc-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes() == legacy
+    stack = TerraformStack(layout.stack_dir("alpha"))
+    assert "module.landing_zone.null_resource.placement[\"lpc-alpha\"]" in stack.resources()
+    assert not stack.plan({"service": "alpha", "hosts": ["lpc-alpha"], "release": "none",
+                           "fault_file": str(layout.faults / "alpha.provision")})
+
+
+def test_without_approval_the_run_stops_cleanly_at_the_gate(lab):
+    catalog, layout = lab
+    with session(catalog, layout) as ctx:
+        with pytest.raises(AwaitingApproval, match="wave resume 1 --approve"):
+            run_wave(ctx, 1, WAVE, resume=False)
+        assert ctx.journal.run("wave-1").status == "waiting-approval"
+        steps = {(e.service, e.step) for e in ctx.journal.executions(run_id="wave-1")}
+        assert ("alpha", "final-sync") in steps and ("alpha", "cutover") not in steps
+        assert "backend = legacy" in (layout.host_root("gateway") / "etc/gateway/routes/alpha.conf").read_text()
+        asked = []
+        result = run_wave(ctx, 1, None, resume=True, approver=lambda q: asked.append(q) or True)
+    assert result.status == "done" and asked == ["Wave 1: approve the cutover of alpha, beta, gamma?"]
+    assert "alpha/provision" in result.skipped and "alpha/cutover" in result.applied
+
+
+def test_a_transient_fault_is_retried_and_every_attempt_journalled(lab):
+    catalog, layout = lab
+    fault = layout.host_root("lpc-alpha") / "etc/logius-lab/faults/alpha.replicate-data.once"
+    fault.write_text("once")
+    with session(catalog, layout) as ctx:
+        run_wave(ctx, 1, WAVE, resume=False, approve=True)
+        attempts = ctx.journal.attempts("wave-1/alpha/replicate-data")
+        beta = ctx.journal.attempts("wave-1/beta/replicate-data")
+    assert [a["outcome"] for a in attempts] == ["failed", "ok"]
+    assert "lab fault injected: alpha replicate-data" in attempts[0]["error"]
+    assert [a["outcome"] for a in beta] == ["ok"]
+    assert not fault.exists()
+    assert ledger_counts(layout)["lpc-alpha/alpha"]["replicate-data"] == 1
+
+
+def test_a_canary_secret_never_leaves_the_host_it_is_meant_for(lab, tmp_path, run_cli):
+    catalog, layout = lab
+    canary = "canary-Secret-7f3a9c1e"
+    secrets = {s: {"db_password": canary} for s in WAVE}
+    layout.secrets.write_text(__import__("json").dumps(secrets))
+    runner_dirs = tmp_path / "runner"
+    with session(catalog, layout, keep_runner_dirs=runner_dirs) as ctx:
+        run_wave(ctx, 1, WAVE, resume=False, approve=True)
+        rollback_service(ctx, "alpha", force=True, reason=f"drill (not {canary[:6]})")
+    assert canary in (layout.host_root("lpc-beta") / "etc/beta/app.conf").read_text()
+    encoded = base64.b64encode(canary.encode()).decode()
+    shown = run_cli("journal", "show", "--lab", str(layout.root), "--format", "json")
+    status = run_cli("wave", "status", "1", "--lab", str(layout.root))
+    places = {"journal show": shown.output, "wave status": status.output}
+    for path in [*layout.root.glob("journal.db*"), *runner_dirs.rglob("*"),
+                 *(tmp_path / "home").rglob("*")]:
+        if path.is_file():
+            places[str(path)] = path.read_bytes().decode("latin-1")
+    assert any("artifacts" in p for p in places), "the runner's private data dirs were kept"
+    leaks = [where for where, text in places.items() if canary in text or encoded in text]
+    assert leaks == []
+
+
+def test_host_trees_are_deterministic_for_the_same_catalog(tmp_path, isolated_env):
+    catalog = small_catalog(tmp_path / "catalog")
+    first = make_lab(tmp_path / "one", catalog)
+    second = make_lab(tmp_path / "two", catalog)
+    assert host_files(first) == host_files(second)
