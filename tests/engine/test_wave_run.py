@@ -63,7 +63,8 @@ def test_without_approval_the_run_stops_cleanly_at_the_gate(lab):
         assert ctx.journal.run("wave-1").status == "waiting-approval"
         steps = {(e.service, e.step) for e in ctx.journal.executions(run_id="wave-1")}
         assert ("alpha", "final-sync") in steps and ("alpha", "cutover") not in steps
-        assert "backend = legacy" in (layout.host_root("gateway") / "etc/gateway/routes/alpha.conf").read_text()
+        route = layout.host_root("gateway") / "etc/gateway/routes/alpha.conf"
+        assert "backend = legacy" in route.read_text()
         asked = []
         result = run_wave(ctx, 1, None, resume=True, approver=lambda q: asked.append(q) or True)
     assert result.status == "done" and asked == ["Wave 1: approve the cutover of alpha, beta, gamma?"]
@@ -113,3 +114,46 @@ def test_host_trees_are_deterministic_for_the_same_catalog(tmp_path, isolated_en
     first = make_lab(tmp_path / "one", catalog)
     second = make_lab(tmp_path / "two", catalog)
     assert host_files(first) == host_files(second)
+
+
+def test_steps_a_crash_left_running_are_reconciled_not_reapplied(lab):
+    """As if the process died right after the changes, before journalling them done."""
+    from sqlalchemy import update
+
+    from orchestrator.journal import schema
+
+    catalog, layout = lab
+    with session(catalog, layout) as ctx:
+        with pytest.raises(AwaitingApproval):
+            run_wave(ctx, 1, WAVE, resume=False)
+        with ctx.journal.engine.begin() as connection:
+            connection.execute(update(schema.executions).where(schema.executions.c.key.in_(
+                ["wave-1/alpha/final-sync", "wave-1/beta/provision", "wave-1/gamma/archive"]))
+                .values(status="running"))
+        result = run_wave(ctx, 1, None, resume=True, approve=True)
+        events = [e["message"] for e in ctx.journal.events("wave-1") if e["kind"] == "reconciled"]
+    assert sorted(result.reconciled) == ["alpha/final-sync", "beta/provision", "gamma/archive"]
+    assert any("terraform plan shows no changes" in e for e in events)
+    assert all(n == 1 for steps in ledger_counts(layout).values() for n in steps.values())
+
+
+def test_a_half_applied_step_is_finished_only_where_it_is_missing(lab):
+    catalog, layout = lab
+    with session(catalog, layout) as ctx:
+        with pytest.raises(AwaitingApproval):
+            run_wave(ctx, 1, WAVE, resume=False)
+        # the crash hit before the ledger line for alpha's freeze: it runs again, for alpha only
+        ledger = layout.host_root("legacy-alpha") / "var/lib/logius-lab/ledger/alpha"
+        ledger.write_text(ledger.read_text().replace("freeze\n", ""))
+        from sqlalchemy import update
+
+        from orchestrator.journal import schema
+
+        with ctx.journal.engine.begin() as connection:
+            connection.execute(update(schema.executions).where(
+                schema.executions.c.key.in_(["wave-1/alpha/freeze", "wave-1/beta/freeze"]))
+                .values(status="running"))
+        result = run_wave(ctx, 1, None, resume=True, approve=True)
+    assert "beta/freeze" in result.reconciled and "alpha/freeze" in result.applied
+    counts = ledger_counts(layout)
+    assert counts["legacy-alpha/alpha"]["freeze"] == 1 and counts["legacy-beta/beta"]["freeze"] == 1

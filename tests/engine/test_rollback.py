@@ -1,0 +1,71 @@
+"""A failure at any step of a rehost, then rollback: the lab is exactly as it was before the wave."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.engine import rollback_service, run_wave
+from orchestrator.errors import InputError, RollbackRefused, StepFailed
+from tests.engine.conftest import host_files, make_lab, one_service_catalog, session, state_files
+
+#: step -> the host whose lab fault file breaks it (None: the Terraform stack's fault file)
+FAULT_HOST = {"provision": None, "prepare-target": "lpc-alpha", "replicate-data": "lpc-alpha",
+              "freeze": "legacy-alpha", "final-sync": "lpc-alpha", "cutover": "gateway",
+              "verify": "lpc-alpha"}
+
+
+@pytest.mark.parametrize("step", list(FAULT_HOST))
+def test_a_failure_at_any_step_rolls_back_to_exactly_before_the_wave(step, tmp_path, isolated_env):
+    catalog = one_service_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog)
+    hosts_before, state_before = host_files(layout), state_files(layout)
+    host = FAULT_HOST[step]
+    fault = (layout.faults / "alpha.provision" if host is None
+             else layout.host_root(host) / f"etc/logius-lab/faults/alpha.{step}.always")
+    fault.write_text("always")
+
+    with session(catalog, layout) as ctx:
+        with pytest.raises(StepFailed, match=step):
+            run_wave(ctx, 1, ["alpha"], resume=False, approve=True)
+        execution = ctx.journal.execution(f"wave-1/alpha/{step}")
+        assert execution.status == "failed"
+        policy = next(s for s in __import__("orchestrator.runbook", fromlist=["x"]).runbook_for(
+            ctx.service("alpha")) if s.name == step).retry
+        assert execution.attempts == policy.attempts
+        if step == "verify":  # the cutover before it completed: past the point of no return
+            with pytest.raises(RollbackRefused, match="point of no return"):
+                rollback_service(ctx, "alpha")
+            with pytest.raises(InputError, match="--reason"):
+                rollback_service(ctx, "alpha", force=True)
+            rollback_service(ctx, "alpha", force=True, reason="verify failed in the drill")
+            forced = [e["message"] for e in ctx.journal.events("wave-1") if e["kind"] == "rollback-forced"]
+            assert forced and "verify failed in the drill" in forced[0]
+        else:
+            rollback_service(ctx, "alpha")
+        assert ctx.journal.run("wave-1").status == "rolled-back"
+        assert ctx.journal.rollback_points(service="alpha") == []
+
+    fault.unlink()
+    assert host_files(layout) == hosts_before
+    assert state_files(layout) == state_before
+
+
+def test_rollback_to_a_point_undoes_only_what_came_after_it(tmp_path, isolated_env):
+    from orchestrator.errors import AwaitingApproval
+
+    catalog = one_service_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog)
+    with session(catalog, layout) as ctx:
+        with pytest.raises(AwaitingApproval):
+            run_wave(ctx, 1, ["alpha"], resume=False)
+        points = {p.step: p.id for p in ctx.journal.rollback_points(service="alpha")}
+        result = rollback_service(ctx, "alpha", to_point=points["freeze"])
+        assert result.undone == ["final-sync", "freeze"]
+        assert ctx.journal.run("wave-1").status == "waiting-approval"
+        assert {p.step for p in ctx.journal.rollback_points(service="alpha")} == {
+            "provision", "prepare-target", "replicate-data"}
+        with pytest.raises(InputError, match="not one of the open points"):
+            rollback_service(ctx, "alpha", to_point=points["freeze"])
+    assert "mode = read-write" in (layout.host_root("legacy-alpha") / "etc/alpha/app.conf").read_text()
+    ledger = (layout.host_root("lpc-alpha") / "var/lib/logius-lab/ledger/alpha").read_text().split()
+    assert ledger == ["prepare-target", "replicate-data"]
