@@ -46,3 +46,66 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
     return invoke
+
+
+def _pg_binaries() -> Path | None:
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A throwaway PostgreSQL server from the Debian package, bound to 127.0.0.1, stopped at the
+    end. Skipped where PostgreSQL is not installed, except in CI, where that is a failure."""
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    binaries = _pg_binaries()
+    if binaries is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed, but CI must test the PostgreSQL path")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    base = Path(tempfile.mkdtemp(prefix="logius-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        user = pwd.getpwnam("postgres")
+        os.chown(base, user.pw_uid, user.pw_gid)
+        os.chown(sock, user.pw_uid, user.pw_gid)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_postgres, str(binaries / "initdb"), "-D", str(data), "-A", "trust",
+                    "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l",
+                    str(base / "server.log"), "-o",
+                    f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres_server, request):
+    """A fresh database on the test server, as a PostgreSQL URL."""
+    import re
+
+    import psycopg
+
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50]
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{postgres_server}/{name}"
