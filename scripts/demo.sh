@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: validate the catalog and print the wave plan.
+# The main job on the embedded default: build the local lab afresh (SQLite journal, real Ansible
+# on local hosts, real Terraform with a local provider mirror), plan, run wave 1, show its status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 . .venv/bin/activate
 set -x
+logius-migrate lab down
+logius-migrate lab up
 logius-migrate catalog validate
 logius-migrate plan
+logius-migrate wave run 1 --approve
+logius-migrate wave status 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,18 @@ def write_catalog(folder: Path, files: dict[str, Any]) -> Path:
         text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
         path.write_text(text, encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Short leases, a private HOME and no inherited Terraform config (TOOLCHAIN.md's trap)."""
+    monkeypatch.setenv("LOGIUS_MIGRATE_LEASE_SECONDS", "2")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOGIUS_MIGRATE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("LOGIUS_MIGRATE_DB", raising=False)
+    monkeypatch.delenv("LOGIUS_MIGRATE_DRILL_PAUSE", raising=False)
+    return dict(os.environ)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from orchestrator.engine.context import EngineContext, LeaseKeeper, lease_seconds
-from orchestrator.engine.wave import WAVE_SERVICE, wave_lock_name
+from orchestrator.engine.wave import WAVE_SERVICE, flat_secrets, wave_lock_name
 from orchestrator.errors import InputError, RollbackRefused, StepFailed
 from orchestrator.journal import RollbackPoint
 from orchestrator.runbook import runbook_for
@@ -94,7 +94,11 @@ def _undo_files(ctx: EngineContext, service_id: str, points_newest_first: list[R
     if not points_newest_first:
         return
     plan = ansible.restore_plan([p.payload["hosts"] for p in points_newest_first])
-    result = ansible.run_playbook("rollback.yml", ctx.layout.inventory, sorted(plan), {"restore": plan})
+    secrets = flat_secrets(ctx.secrets)
+    plan = {host: ansible.unmask_secrets(entries, secrets) for host, entries in plan.items()}
+    # The restore holds secrets again: it travels as secret variables (a 0600 file, never logged).
+    result = ansible.run_playbook("rollback.yml", ctx.layout.inventory, sorted(plan), {},
+                                  secret_variables={"restore": plan})
     if not result.succeeded:
         raise StepFailed(f"{service_id}: restoring files failed: {result.summary()}")
 

@@ -371,6 +371,9 @@ class _Runner:
         folder = Path(self.ctx.keep_runner_dirs) / f"{self.run_id}-{step.name}"
         return folder
 
+    def _flat_secrets(self) -> dict[str, str]:
+        return flat_secrets(self.ctx.secrets)
+
     def _record_file_points(self, step: Step, services: list[Service]) -> None:
         from orchestrator.steps import ansible
 
@@ -391,7 +394,8 @@ class _Runner:
             for host, paths in wanted[service.id].items():
                 roots = tuple(f"{inventory[host]['host_root']}/{p}" for p in paths)
                 below = tuple(f"{r}/" for r in roots)
-                hosts[host] = [e for e in captured[host] if e["path"] in roots or e["path"].startswith(below)]
+                entries = [e for e in captured[host] if e["path"] in roots or e["path"].startswith(below)]
+                hosts[host] = ansible.mask_secrets(entries, self._flat_secrets())
             payload: dict[str, Any] = {"hosts": hosts}
             if step.name == "cutover":
                 payload["routing"] = "legacy" if service.hosts.legacy else "none"
@@ -408,6 +412,12 @@ def _drill_pause(phase: str) -> None:
     drill = os.environ.get("LOGIUS_MIGRATE_DRILL_PAUSE", "")
     if drill.partition(":")[0] == phase:
         time.sleep(float(drill.partition(":")[2] or 30))
+
+
+def flat_secrets(secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    """``service.name`` -> value, for masking and unmasking captured files."""
+    return {f"{service}.{name}": value for service, values in secrets.items()
+            for name, value in values.items()}
 
 
 def _retrying(step: Step) -> Retrying:

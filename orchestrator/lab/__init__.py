@@ -202,7 +202,8 @@ def lab_down(layout: LabLayout) -> LabReport:
     report = LabReport(layout.root)
     if not layout.exists():
         return report
-    for relative in sorted(_read_manifest(layout), key=lambda r: r.count("/"), reverse=True):
+    manifest = _read_manifest(layout)
+    for relative in sorted(manifest, key=lambda r: r.count("/"), reverse=True):
         path = layout.root / relative
         if path.is_symlink() or path.is_file():
             path.unlink()
@@ -214,9 +215,10 @@ def lab_down(layout: LabLayout) -> LabReport:
     for leftover in ("journal.db-wal", "journal.db-shm", "journal.db.lock"):
         (layout.root / leftover).unlink(missing_ok=True)
     layout.manifest.unlink()
-    for folder in sorted((p for p in layout.root.rglob("*") if p.is_dir()),
-                         key=lambda p: len(p.parts), reverse=True):
-        if not any(folder.iterdir()):
+    parents = {layout.root / parent for relative in manifest
+               for parent in Path(relative).parents if str(parent) != "."}
+    for folder in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
     if layout.root.is_dir() and not any(layout.root.iterdir()):
         layout.root.rmdir()

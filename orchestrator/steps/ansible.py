@@ -199,35 +199,76 @@ def _capture_local(path: Path) -> list[dict[str, Any]]:
 def _capture_remote(inventory: Path, paths: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
     from orchestrator.errors import StepFailed
 
-    stats_run = run_playbook("capture.yml", inventory, paths, {"capture": paths}, collect="Stat the paths")
-    if not stats_run.succeeded:
-        raise StepFailed(f"capturing a rollback point failed: {stats_run.summary()}")
-    tree_run = run_playbook("capture.yml", inventory, paths, {"capture": paths},
-                            collect="List what lies below the directories")
-    files_run = run_playbook("capture.yml", inventory, paths, {"capture": paths}, collect="Read the files")
-    result = {}
-    for host, absolute in paths.items():
-        stats = {r["item"]: r["stat"] for r in stats_run.registered.get(host, [])}
-        contents = {r["item"]: r["content"] for r in files_run.registered.get(host, []) if "content" in r}
-        tree = sorted(tree_run.registered.get(host, [{}])[0].get("files", []), key=lambda f: f["path"])
-        entries = []
-        for path in absolute:
-            info = stats.get(path, {})
-            if not info.get("exists"):
-                entries.append({"path": path, "state": "absent"})
-            elif info.get("isreg"):
-                entries.append({"path": path, "state": "file", "mode": info["mode"],
-                                "content": contents[path]})
-            else:
-                entries.append({"path": path, "state": "directory", "mode": info["mode"]})
-                for item in tree:
-                    if item["path"].startswith(path + "/"):
-                        entries.append({"path": item["path"],
-                                        "state": "directory" if item["isdir"] else "file",
-                                        "mode": item["mode"], **({"content": contents[item["path"]]}
-                                                                 if not item["isdir"] else {})})
-        result[host] = entries
-    return result
+    fetched = Path(tempfile.mkdtemp(prefix="logius-capture-"))
+    try:
+        variables = {"capture": paths, "capture_dir": str(fetched)}
+        stats_run = run_playbook("capture.yml", inventory, paths, variables, collect="Stat the paths")
+        if not stats_run.succeeded:
+            raise StepFailed(f"capturing a rollback point failed: {stats_run.summary()}")
+        tree_run = run_playbook("capture.yml", inventory, paths, variables,
+                                collect="List what lies below the directories")
+        result = {}
+        for host, absolute in paths.items():
+            stats = {r["item"]: r["stat"] for r in stats_run.registered.get(host, [])}
+            tree = sorted(tree_run.registered.get(host, [{}])[0].get("files", []),
+                          key=lambda f: f["path"])
+
+            def content(path: str, host: str = host) -> str:
+                return base64.b64encode((fetched / host / path.lstrip("/")).read_bytes()).decode()
+
+            entries: list[dict[str, Any]] = []
+            for path in absolute:
+                info = stats.get(path, {})
+                if not info.get("exists"):
+                    entries.append({"path": path, "state": "absent"})
+                elif info.get("isreg"):
+                    entries.append({"path": path, "state": "file", "mode": info["mode"],
+                                    "content": content(path)})
+                else:
+                    entries.append({"path": path, "state": "directory", "mode": info["mode"]})
+                    for item in tree:
+                        if not item["path"].startswith(path + "/"):
+                            continue
+                        if item["isdir"]:
+                            entries.append({"path": item["path"], "state": "directory",
+                                            "mode": item["mode"]})
+                        else:
+                            entries.append({"path": item["path"], "state": "file",
+                                            "mode": item["mode"], "content": content(item["path"])})
+            result[host] = entries
+        return result
+    finally:
+        shutil.rmtree(fetched, ignore_errors=True)
+
+
+SECRET_MARK = "\x00logius-secret:{}\x00"
+
+
+def mask_secrets(entries: list[dict[str, Any]], secrets: dict[str, str]) -> list[dict[str, Any]]:
+    """Captured file contents with every secret value replaced by a named placeholder, so a
+    rollback point never holds a secret; :func:`unmask_secrets` puts them back for a restore."""
+    masked = []
+    for entry in entries:
+        if "content" in entry and secrets:
+            raw = base64.b64decode(entry["content"])
+            for name, value in secrets.items():
+                raw = raw.replace(value.encode(), SECRET_MARK.format(name).encode())
+            entry = {**entry, "content": base64.b64encode(raw).decode()}
+        masked.append(entry)
+    return masked
+
+
+def unmask_secrets(entries: list[dict[str, Any]], secrets: dict[str, str]) -> list[dict[str, Any]]:
+    unmasked = []
+    for entry in entries:
+        if "content" in entry:
+            raw = base64.b64decode(entry["content"])
+            if b"\x00logius-secret:" in raw:
+                for name, value in secrets.items():
+                    raw = raw.replace(SECRET_MARK.format(name).encode(), value.encode())
+                entry = {**entry, "content": base64.b64encode(raw).decode()}
+        unmasked.append(entry)
+    return unmasked
 
 
 def restore_plan(captures: list[dict[str, list[dict[str, Any]]]]) -> dict[str, list[dict[str, Any]]]:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from orchestrator.catalog import load_catalog
 from orchestrator.engine.session import open_session
@@ -42,18 +39,6 @@ def one_service_catalog(folder: Path) -> Path:
     return small_catalog(folder, [service(
         "alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
         data_stores=[{"name": "alpha-db", "size_gb": 1, "sync": "rsync"}])])
-
-
-@pytest.fixture
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
-    """Short leases, a private HOME and no inherited Terraform config (TOOLCHAIN.md's trap)."""
-    monkeypatch.setenv("LOGIUS_MIGRATE_LEASE_SECONDS", "2")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LOGIUS_MIGRATE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
-    monkeypatch.delenv("LOGIUS_MIGRATE_DB", raising=False)
-    monkeypatch.delenv("LOGIUS_MIGRATE_DRILL_PAUSE", raising=False)
-    return dict(os.environ)
 
 
 def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None) -> LabLayout:

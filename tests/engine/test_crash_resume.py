@@ -56,7 +56,6 @@ def kill_group(process) -> None:
 
 KILL_POINTS = {
     # name: (drill pause, the step to watch, the status to wait for, seconds to wait after it)
-    "between provision and prepare-target": ("provision:60", "/provision", "done", 0.3),
     "inside provision (terraform apply)": (None, "alpha/provision", "running", 0.05),
     "between prepare-target and replicate-data": ("prepare-target:60", "/prepare-target", "done", 0.3),
     "inside replicate-data": (None, "alpha/replicate-data", "running", 1.2),

@@ -1,0 +1,146 @@
+"""What the engine costs over the bare commands it runs, measured in one run on three fresh labs.
+
+A wave of every moving service of the catalog (19 on the shipped seeds) is run three ways:
+  engine     `run_wave`: journal, rollback points, leases, retries, one ansible-runner run per
+             phase over all hosts, Terraform stacks four at a time;
+  sequential a shell script running the same `terraform apply` and `ansible-playbook` commands
+             one after another;
+  parallel   a shell script launching them as parallel as their order allows: every Terraform
+             apply at once, then each phase's one ansible-playbook over all hosts, in order.
+Reported: wall time of each and the ratios engine/parallel (target at most 1.1) and
+engine/sequential.
+
+Usage: python benchmarks/wave_overhead.py [--catalog seeds] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from orchestrator.catalog import load_catalog  # noqa: E402
+from orchestrator.engine import run_wave  # noqa: E402
+from orchestrator.engine.session import open_session  # noqa: E402
+from orchestrator.lab import LabLayout, lab_up, load_secrets  # noqa: E402
+from orchestrator.runbook import PHASES, hosts_of, runbook_for  # noqa: E402
+from orchestrator.steps.terraform import terraform_binary  # noqa: E402
+
+
+def wave_members(catalog) -> list:
+    return [s for s in catalog.services if s.moves]
+
+
+def commands(catalog, layout: LabLayout, members: list, work: Path) -> list[list[str]]:
+    """The engine's commands, grouped: each group's commands may run together; groups in order."""
+    terraform = str(terraform_binary())
+    groups: list[list[str]] = []
+    secrets = load_secrets(layout)
+    for phase in PHASES:
+        todo = [(s, step) for s in members for step in runbook_for(s)
+                if step.name == phase and not step.deferred]
+        if not todo or todo[0][1].kind == "gate":
+            continue
+        step = todo[0][1]
+        services = [s for s, _ in todo]
+        if step.kind == "terraform":
+            group = []
+            for service in services:
+                var_file = work / f"{service.id}.tfvars.json"
+                var_file.write_text(json.dumps({
+                    "service": service.id, "hosts": list(service.hosts.target),
+                    "release": service.min_release or "none",
+                    "fault_file": str(layout.faults / f"{service.id}.provision")}))
+                group.append(f"{terraform} -chdir={layout.stack_dir(service.id)} apply -auto-approve "
+                             f"-input=false -no-color -var-file={var_file} >/dev/null")
+            groups.append(group)
+            continue
+        hosts = sorted({h for s in services for h in hosts_of(s, step.runs_on)})
+        variables = work / f"{phase}.json"
+        variables.write_text(json.dumps({
+            "step_name": step.name,
+            "cutover_services": [{"id": s.id, "targets": list(s.hosts.target)} for s in services],
+            "verify_services": [s.id for s in services],
+            "decommission_services": [s.id for s in services],
+            "service_secrets": {s.id: secrets.get(s.id, {}) for s in services}}))
+        groups.append([f"ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ansible-playbook -i "
+                       f"{layout.inventory} --limit {','.join(hosts)} --forks 20 -e @{variables} "
+                       f"{PROJECT / 'playbooks' / step.playbook} >/dev/null"])
+    return groups
+
+
+def script(groups: list[list[str]], parallel: bool) -> str:
+    lines = ["#!/usr/bin/env bash", "set -euo pipefail", f"cd {PROJECT / 'playbooks'}"]
+    for group in groups:
+        if parallel and len(group) > 1:
+            lines += [f"{command} &" for command in group] + ["wait"]
+        else:
+            lines += group
+    return "\n".join(lines) + "\n"
+
+
+def fresh_lab(catalog_path: Path, root: Path) -> LabLayout:
+    layout = LabLayout(root)
+    lab_up(load_catalog(catalog_path), layout)
+    return layout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catalog", type=Path, default=PROJECT / "seeds")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="logius-bench-"))
+    os.environ["HOME"] = str(base / "home")
+    os.environ.pop("TF_CLI_CONFIG_FILE", None)
+    os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    try:
+        catalog = load_catalog(args.catalog)
+        members = wave_members(catalog)
+        timings = {}
+
+        layout = fresh_lab(args.catalog, base / "engine")
+        with open_session(args.catalog, layout.root, None) as ctx:
+            began = time.perf_counter()
+            run_wave(ctx, 1, [s.id for s in members], resume=False, approve=True)
+            timings["engine"] = time.perf_counter() - began
+
+        for name, parallel in (("sequential", False), ("parallel", True)):
+            layout = fresh_lab(args.catalog, base / name)
+            work = base / f"{name}-work"
+            work.mkdir()
+            path = work / "wave.sh"
+            path.write_text(script(commands(catalog, layout, members, work), parallel))
+            env = dict(os.environ, TF_CLI_CONFIG_FILE=str(layout.terraform / "terraformrc"),
+                       CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
+                       HOME=str(layout.terraform / "home"))
+            began = time.perf_counter()
+            subprocess.run(["bash", str(path)], check=True, env=env)
+            timings[name] = time.perf_counter() - began
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+    report = {"services": len(members), **{k: round(v, 2) for k, v in timings.items()},
+              "engine_vs_parallel": round(timings["engine"] / timings["parallel"], 2),
+              "engine_vs_sequential": round(timings["engine"] / timings["sequential"], 2)}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"| wave of {report['services']} services | wall time (s) | engine / this |")
+    print("| --- | ---: | ---: |")
+    print(f"| engine (`run_wave`) | {report['engine']} | 1x |")
+    print(f"| parallel shell script | {report['parallel']} | {report['engine_vs_parallel']}x |")
+    print(f"| sequential shell script | {report['sequential']} | {report['engine_vs_sequential']}x |")
+
+
+if __name__ == "__main__":
+    main()
