@@ -38,11 +38,11 @@ def runbook_cmd(action: str, service_id: str, catalog_path: Path | None, fmt: st
     from orchestrator.cli.base import console
 
     table = Table(title=f"Runbook for {service.id} ({service.disposition.value})", title_justify="left")
-    for column in ("#", "step", "kind", "runs on", "does", "undo", "no return", "tries"):
+    for column in ("#", "step", "kind", "runs on", "undo", "no return", "tries"):
         table.add_column(column)
     for number, step in enumerate(steps, 1):
         table.add_row(str(number), step.name + (" (later)" if step.deferred else ""), step.kind,
-                      ", ".join(step.runs_on) or "-", step.does, step.undo,
+                      ", ".join(step.runs_on) or "-", step.undo,
                       "yes" if step.point_of_no_return else "", str(step.retry.attempts))
     console().print(table)
 

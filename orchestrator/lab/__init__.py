@@ -123,7 +123,6 @@ def gateway_route(service: Service) -> str:
 def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     """Build what is missing of the lab for ``catalog``; keep everything that is there."""
     from orchestrator.journal import Journal, resolve_url
-    from orchestrator.reports.templates import render
     from orchestrator.steps import terraform
 
     report = LabReport(layout.root)
@@ -174,8 +173,7 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda sid: terraform.TerraformStack(layout.stack_dir(sid)).init(), fresh_stacks))
 
-    inventory = render("lab-inventory.yml.j2", hosts=sorted(hosts.items()), layout=layout,
-                       python=sys.executable)
+    inventory = render_inventory(hosts, layout)
     make("inventories/lab.yml", lambda path: _write(path, inventory))
     make("secrets.json", lambda path: _write_secrets(path, services))
     make("staging", lambda path: path.mkdir(parents=True))
@@ -185,6 +183,17 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     report.hosts = len(hosts)
     report.services = len(services)
     return report
+
+
+def render_inventory(hosts: dict[str, dict[str, Any]], layout: LabLayout) -> str:
+    """The lab inventory from ``inventories/lab.yml.j2`` (jinja2): every host with its root."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PROJECT_DIR / "inventories"),
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, autoescape=False)
+    return env.get_template("lab.yml.j2").render(hosts=sorted(hosts.items()), layout=layout,
+                                                 python=sys.executable)
 
 
 def lab_status(layout: LabLayout) -> dict[str, Any]:

@@ -38,12 +38,12 @@ class Step:
     deferred: bool = False  # shown in the runbook, run later (not by `wave run`)
 
 
-RESTORE_FILES = "restore the recorded files (rollback.yml)"
+RESTORE_FILES = "restore recorded files"
 IDEMPOTENT = RetryPolicy(attempts=2, wait_seconds=1.0)
 
 PROVISION = Step("provision", "terraform", "build the LPC landing zone (terraform apply)",
-                 mutating=True, undo="destroy what it created, or re-apply the recorded variables; "
-                 "then put back the recorded state", retry=RetryPolicy(attempts=3, wait_seconds=2.0),
+                 mutating=True, undo="destroy or re-apply, restore state",
+                 retry=RetryPolicy(attempts=3, wait_seconds=2.0),
                  timeout_seconds=900)
 PREPARE = Step("prepare-target", "ansible", "install directories and configuration on the LPC hosts",
                "prepare-target.yml", ("lpc",), ("lpc",), undo=RESTORE_FILES, retry=IDEMPOTENT)

@@ -3,9 +3,11 @@ ends as an uninterrupted run leaves it, and no step was applied twice (the hosts
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -48,8 +50,30 @@ def statuses(layout, key_suffix: str) -> list[str]:
         journal.close()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc (ansible-runner starts ansible-playbook in a
+    session of its own, out of reach of a process-group kill)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
 def kill_group(process) -> None:
+    """kill -9 the run and everything it started, at once: a crash of the machine, as far as
+    the run can tell."""
+    victims = descendants(process.pid)
     os.killpg(process.pid, signal.SIGKILL)
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
 

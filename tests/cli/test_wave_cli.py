@@ -1,0 +1,60 @@
+"""The wave, rollback, runbook and journal commands: exit codes and output shapes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestrator.errors import LockHeld, RollbackRefused
+from tests.engine.conftest import make_lab, small_catalog
+
+
+def test_runbook_show_lists_steps_by_disposition(run_cli):
+    rehost = json.loads(run_cli("runbook", "show", "digid", "--format", "json").stdout)
+    assert [s["name"] for s in rehost["steps"]] == [
+        "provision", "prepare-target", "replicate-data", "freeze", "final-sync", "approve",
+        "cutover", "verify", "decommission"]
+    assert next(s for s in rehost["steps"] if s["name"] == "cutover")["point_of_no_return"]
+    assert next(s for s in rehost["steps"] if s["name"] == "decommission")["deferred"]
+    retire = json.loads(run_cli("runbook", "show", "digiinkoop", "--format", "json").stdout)
+    assert [s["name"] for s in retire["steps"]] == ["freeze", "archive", "approve", "decommission"]
+    built = json.loads(run_cli("runbook", "show", "fbs", "--format", "json").stdout)
+    assert "replicate-data" not in [s["name"] for s in built["steps"]]
+    assert "cutover" in run_cli("runbook", "show", "digid").stdout
+
+
+def test_wave_commands_without_a_lab_say_how_to_build_one(tmp_path, run_cli):
+    result = run_cli("wave", "run", "1", "--lab", str(tmp_path / "none"))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path / 'none'}: no lab here; run `logius-migrate lab up` " \
+        "first (or pass --lab)\n"
+
+
+def test_status_rollback_and_journal_on_a_fresh_lab(tmp_path, isolated_env, run_cli):
+    catalog = small_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog)
+    lab = ["--lab", str(layout.root)]
+    assert run_cli("wave", "status", "1", *lab).stdout == "wave 1: not started\n"
+    nothing = run_cli("rollback", "alpha", "--catalog", str(catalog), *lab)
+    assert nothing.exit_code == 2 and "no rollback point" in nothing.stderr
+    resume = run_cli("wave", "resume", "1", "--catalog", str(catalog), *lab)
+    assert resume.exit_code == 2 and "nothing to resume" in resume.stderr
+    shown = json.loads(run_cli("journal", "show", *lab, "--format", "json").stdout)
+    assert shown["schema_version"] == 1 and shown["runs"] == []
+
+
+@pytest.mark.parametrize("error, code", [(RollbackRefused("crosses the point of no return"), 6),
+                                         (LockHeld("wave-1 is held by ann@h:1"), 4)])
+def test_refusals_map_to_their_exit_codes(error, code, tmp_path, isolated_env, run_cli, monkeypatch):
+    import orchestrator.engine
+
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(orchestrator.engine, "rollback_service", refuse)
+    catalog = small_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog)
+    result = run_cli("rollback", "alpha", "--catalog", str(catalog), "--lab", str(layout.root))
+    assert result.exit_code == code
+    assert result.stderr == f"error: {error}\n"
