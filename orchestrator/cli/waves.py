@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +54,45 @@ def wave_group() -> None:
     """Run, resume and inspect migration waves on the lab (or on real hosts)."""
 
 
-def _progress() -> Any:
+@contextlib.contextmanager
+def _progress() -> Iterator[Any]:
+    """Rich progress bars on a terminal (one per phase, services done of all); plain timestamped
+    lines on stderr otherwise, so logs and CI stay readable."""
     from orchestrator.engine import Progress
+    from orchestrator.engine.wave import WAVE_SERVICE
 
-    def on_phase(phase: str, services: list[str]) -> None:
-        click.echo(f"[{dt.datetime.now():%H:%M:%S}] {phase}: {', '.join(services)}", err=True)
+    if not sys.stderr.isatty():
+        def on_phase(phase: str, services: list[str]) -> None:
+            click.echo(f"[{dt.datetime.now():%H:%M:%S}] {phase}: {', '.join(services)}", err=True)
 
-    def on_step(service: str, step: str, status: str) -> None:
+        def on_step(service: str, step: str, status: str) -> None:
+            if status == "failed":
+                click.echo(f"  {service} {step}: failed", err=True)
+
+        yield Progress(on_phase=on_phase, on_step=on_step)
+        return
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bars
+
+    bars = Bars(SpinnerColumn(), TextColumn("{task.description:<16}"), BarColumn(),
+                MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True))
+    current: dict[str, Any] = {}
+
+    def on_bar_phase(phase: str, services: list[str]) -> None:
+        current["task"] = bars.add_task(phase, total=len(services))
+
+    def on_bar_step(service: str, step: str, status: str) -> None:
+        if service == WAVE_SERVICE:  # the approval gate: a wave-level step, not a service's
+            return
+        if status in {"done", "failed"} and "task" in current:
+            bars.advance(current["task"])
         if status == "failed":
-            click.echo(f"  {service} {step}: failed", err=True)
+            bars.console.print(f"[red]{service} {step}: failed[/red]")
 
-    return Progress(on_phase=on_phase, on_step=on_step)
+    with bars:
+        yield Progress(on_phase=on_bar_phase, on_step=on_bar_step)
 
 
 def _approver(approve: bool) -> Any:
@@ -86,7 +116,7 @@ def _wave_command(name: str, resume: bool) -> Any:
         from orchestrator.engine import run_wave
         from orchestrator.engine.session import open_session
 
-        with open_session(catalog_path, lab_dir, db, progress=_progress()) as ctx:
+        with _progress() as progress, open_session(catalog_path, lab_dir, db, progress=progress) as ctx:
             members = None
             if not resume:
                 plan = build_plan(ctx.catalog, start, wave_length, capacity, pilot_waves)
