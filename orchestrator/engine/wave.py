@@ -320,8 +320,6 @@ class _Runner:
                     for service in pending:
                         bad = {h: m for h, m in result.failed_hosts.items()
                                if h in hosts_of(service, step.runs_on)}
-                        if step.runs_on == ("gateway",) and "gateway" in result.failed_hosts:
-                            bad = {"gateway": result.failed_hosts["gateway"]}
                         if bad:
                             message = "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
                             journal.finish_attempt(keys[service.id], numbers[service.id], "failed", message)
