@@ -90,23 +90,24 @@ def postgres_server(tmp_path_factory):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
+    run_as: dict[str, object] = {}
+    if os.geteuid() == 0:  # the server refuses to run as root: drop to the package's user
         user = pwd.getpwnam("postgres")
         os.chown(base, user.pw_uid, user.pw_gid)
         os.chown(sock, user.pw_uid, user.pw_gid)
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, str(binaries / "initdb"), "-D", str(data), "-A", "trust",
-                    "-U", "postgres"], check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(base / "server.log"), "-o",
-                    f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off", "start"],
-                   check=True, capture_output=True)
+        run_as = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(base), "LC_ALL": "C.UTF-8"}
+
+    def pg(*args: str, check: bool = True) -> None:
+        subprocess.run(list(args), check=check, capture_output=True, cwd=base, env=env, **run_as)
+
+    pg(str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+    pg(str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "server.log"), "-o",
+       f"-c listen_addresses=127.0.0.1 -p {port} -k {sock} -c fsync=off", "start")
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*as_postgres, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True)
+        pg(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop", check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -18,28 +18,36 @@ from tests.engine.conftest import (
     host_files,
     ledger_counts,
     make_lab,
+    one_service_catalog,
     session,
     small_catalog,
     state_shape,
     wait_for,
 )
 
-WAVE = ["alpha", "beta", "gamma"]
+WAVES = {"one": ["alpha"], "three": ["alpha", "beta", "gamma"]}
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The same wave, run without interruption: what every interrupted run must end as."""
+def references(tmp_path_factory):
+    """Each catalog's wave, run without interruption: what every interrupted run must end as."""
+    made = {}
     base = tmp_path_factory.mktemp("reference")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(base / "home"))
         patch.delenv("TF_CLI_CONFIG_FILE", raising=False)
         patch.delenv("LOGIUS_MIGRATE_DB", raising=False)
-        catalog = small_catalog(base / "catalog")
-        layout = make_lab(base / "lab", catalog)
-        with session(catalog, layout) as ctx:
-            run_wave(ctx, 1, WAVE, resume=False, approve=True)
-    return catalog, layout
+
+        def reference(kind: str):
+            if kind not in made:
+                catalog = (small_catalog if kind == "three" else one_service_catalog)(base / kind / "catalog")
+                layout = make_lab(base / kind / "lab", catalog)
+                with session(catalog, layout) as ctx:
+                    run_wave(ctx, 1, WAVES[kind], resume=False, approve=True)
+                made[kind] = (catalog, layout)
+            return made[kind]
+
+        yield reference
 
 
 def statuses(layout, key_suffix: str) -> list[str]:
@@ -79,18 +87,19 @@ def kill_group(process) -> None:
 
 
 KILL_POINTS = {
-    # name: (drill pause, the step to watch, the status to wait for, seconds to wait after it)
-    "inside provision (terraform apply)": (None, "alpha/provision", "running", 0.05),
-    "between prepare-target and replicate-data": ("prepare-target:60", "/prepare-target", "done", 0.3),
-    "inside replicate-data": (None, "alpha/replicate-data", "running", 1.2),
-    "inside cutover (several services on the gateway)": (None, "alpha/cutover", "running", 1.5),
+    # name: (catalog, drill pause, the step to watch, the status to wait for, seconds after it)
+    "inside provision (terraform apply)": ("one", None, "alpha/provision", "running", 0.05),
+    "between prepare-target and replicate-data": ("one", "prepare-target:60", "/prepare-target",
+                                                  "done", 0.3),
+    "inside replicate-data": ("one", None, "alpha/replicate-data", "running", 1.2),
+    "inside cutover (several services on the gateway)": ("three", None, "alpha/cutover", "running", 1.5),
 }
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_a_killed_run_resumes_without_repeating_a_step(point, reference, tmp_path, isolated_env):
-    pause, watched, status, settle = KILL_POINTS[point]
-    ref_catalog, ref_layout = reference
+def test_a_killed_run_resumes_without_repeating_a_step(point, references, tmp_path, isolated_env):
+    kind, pause, watched, status, settle = KILL_POINTS[point]
+    ref_catalog, ref_layout = references(kind)
     layout = make_lab(tmp_path / "lab", ref_catalog, secrets_from=ref_layout.root)
     env = dict(isolated_env)
     if pause:

@@ -16,6 +16,7 @@ from tests.engine.conftest import (
     host_files,
     ledger_counts,
     make_lab,
+    one_service_catalog,
     session,
     small_catalog,
     wait_for,
@@ -51,7 +52,7 @@ def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isol
 
 
 def test_a_killed_run_resumes_on_postgresql(tmp_path, isolated_env, pg_url):
-    catalog = small_catalog(tmp_path / "catalog")
+    catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     args = ["--catalog", str(catalog), "--lab", str(layout.root), "--db", pg_url]
 

@@ -14,6 +14,7 @@ from tests.engine.conftest import (
     host_files,
     ledger_counts,
     make_lab,
+    one_service_catalog,
     session,
     small_catalog,
 )
@@ -24,6 +25,12 @@ WAVE = ["alpha", "beta", "gamma"]
 @pytest.fixture
 def lab(tmp_path, isolated_env):
     catalog = small_catalog(tmp_path / "catalog")
+    return catalog, make_lab(tmp_path / "lab", catalog)
+
+
+@pytest.fixture
+def lab_one(tmp_path, isolated_env):
+    catalog = one_service_catalog(tmp_path / "catalog")
     return catalog, make_lab(tmp_path / "lab", catalog)
 
 
@@ -63,11 +70,11 @@ def test_a_wave_runs_every_step_once_retrying_a_transient_fault(lab):
                            "fault_file": str(layout.faults / "alpha.provision")})
 
 
-def test_without_approval_the_run_stops_cleanly_at_the_gate(lab):
-    catalog, layout = lab
+def test_without_approval_the_run_stops_cleanly_at_the_gate(lab_one):
+    catalog, layout = lab_one
     with session(catalog, layout) as ctx:
         with pytest.raises(AwaitingApproval, match="wave resume 1 --approve"):
-            run_wave(ctx, 1, WAVE, resume=False)
+            run_wave(ctx, 1, ["alpha"], resume=False)
         assert ctx.journal.run("wave-1").status == "waiting-approval"
         steps = {(e.service, e.step) for e in ctx.journal.executions(run_id="wave-1")}
         assert ("alpha", "final-sync") in steps and ("alpha", "cutover") not in steps
@@ -75,20 +82,21 @@ def test_without_approval_the_run_stops_cleanly_at_the_gate(lab):
         assert "backend = legacy" in route.read_text()
         asked = []
         result = run_wave(ctx, 1, None, resume=True, approver=lambda q: asked.append(q) or True)
-    assert result.status == "done" and asked == ["Wave 1: approve the cutover of alpha, beta, gamma?"]
+    assert result.status == "done" and asked == ["Wave 1: approve the cutover of alpha?"]
     assert "alpha/provision" in result.skipped and "alpha/cutover" in result.applied
 
 
-def test_a_canary_secret_never_leaves_the_host_it_is_meant_for(lab, tmp_path, run_cli):
-    catalog, layout = lab
+def test_a_canary_secret_never_leaves_the_host_it_is_meant_for(lab_one, tmp_path, run_cli):
+    catalog, layout = lab_one
     canary = "canary-Secret-7f3a9c1e"
-    secrets = {s: {"db_password": canary} for s in WAVE}
+    secrets = {"alpha": {"db_password": canary}}
     layout.secrets.write_text(__import__("json").dumps(secrets))
     runner_dirs = tmp_path / "runner"
     with session(catalog, layout, keep_runner_dirs=runner_dirs) as ctx:
-        run_wave(ctx, 1, WAVE, resume=False, approve=True)
+        run_wave(ctx, 1, ["alpha"], resume=False, approve=True)
+        app_conf = (layout.host_root("lpc-alpha") / "etc/alpha/app.conf").read_text()
         rollback_service(ctx, "alpha", force=True, reason=f"drill (not {canary[:6]})")
-    assert canary in (layout.host_root("lpc-beta") / "etc/beta/app.conf").read_text()
+    assert canary in app_conf
     encoded = base64.b64encode(canary.encode()).decode()
     shown = run_cli("journal", "show", "--lab", str(layout.root), "--format", "json")
     status = run_cli("wave", "status", "1", "--lab", str(layout.root))
