@@ -10,4 +10,6 @@ ruff check orchestrator tests benchmarks
 (cd playbooks && for playbook in *.yml; do
    ansible-playbook --syntax-check -i localhost, "$playbook" >/dev/null
  done && ansible-lint --offline --nocolor -q .)
-python -m pytest "$@"
+# Two workers, each test file kept on one (module fixtures, such as the crash tests' reference
+# runs, are built once): the engine tests mostly wait on Ansible and leases, so this halves the time.
+python -m pytest -n 2 --dist loadfile "$@"
