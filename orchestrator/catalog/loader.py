@@ -67,9 +67,6 @@ class Catalog:
                 return service
         raise InputError(f"no service {service_id!r} in the catalog")
 
-    def release(self, release_id: str) -> Release | None:
-        return next((r for r in self.releases if r.id == release_id), None)
-
 
 def default_catalog_path() -> Path:
     """``$LOGIUS_MIGRATE_CATALOG`` if set, else the project's own ``seeds/``."""

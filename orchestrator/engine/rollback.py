@@ -31,7 +31,7 @@ def rollback_service(ctx: EngineContext, service_id: str, to_point: int | None =
     """Undo every step of ``service_id``'s latest run back to ``to_point`` (default: before the
     wave). Refuses (RollbackRefused) to cross a completed point-of-no-return step unless ``force``
     with a ``reason``, which is journalled."""
-    service = ctx.service(service_id)
+    ctx.service(service_id)  # an unknown id is an input error before anything else
     points = ctx.journal.rollback_points(service=service_id)
     if not points:
         raise InputError(f"{service_id}: no rollback point to return to (nothing was changed, or it "
@@ -77,7 +77,7 @@ def rollback_service(ctx: EngineContext, service_id: str, to_point: int | None =
             if ctx.journal.execution(key) is not None:
                 ctx.journal.finish_step(key, "rolled-back", output=f"rolled back to point {target}")
             result.undone.append(point.step)
-        _settle_run(ctx, run_id, service)
+        _settle_run(ctx, run_id)
         return result
     finally:
         keeper.release()
@@ -112,7 +112,7 @@ def _undo_terraform(ctx: EngineContext, service_id: str, point: RollbackPoint) -
     stack.restore(StateSnapshot.from_payload(point.payload), point.payload["apply_variables"])
 
 
-def _settle_run(ctx: EngineContext, run_id: str, service) -> None:
+def _settle_run(ctx: EngineContext, run_id: str) -> None:
     """A run whose every changed step is rolled back is itself rolled back."""
     executions = [e for e in ctx.journal.executions(run_id=run_id) if e.service != WAVE_SERVICE]
     if all(e.status in {"rolled-back", "failed"} or _non_mutating(ctx, e.service, e.step)

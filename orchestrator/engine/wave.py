@@ -5,6 +5,7 @@ retries by the step's policy, resume after a crash without applying a step twice
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import json
 from collections.abc import Callable
@@ -184,8 +185,6 @@ class _Runner:
         for host, entries in captured.items():
             entry = entries[0]
             if entry["state"] == "file":
-                import base64
-
                 lines = base64.b64decode(entry["content"]).decode().splitlines()
                 if step.name in lines:
                     done_hosts.add(host)

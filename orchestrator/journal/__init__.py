@@ -9,9 +9,8 @@ from orchestrator.journal.store import (
     Run,
     default_owner,
     execution_key,
-    open_journal,
     resolve_url,
 )
 
 __all__ = ["Execution", "Journal", "Lease", "Redactor", "RollbackPoint", "Run", "default_owner",
-           "execution_key", "open_journal", "resolve_url"]
+           "execution_key", "resolve_url"]

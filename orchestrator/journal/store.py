@@ -7,14 +7,13 @@ handed to a step never reaches the database.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,6 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def add(self, secrets: Iterable[str]) -> None:
-        self._secrets = sorted({*self._secrets, *(s for s in secrets if s and len(s) >= 4)},
-                               key=len, reverse=True)
 
     def __call__(self, value: str) -> str:
         for secret in self._secrets:
@@ -400,12 +395,3 @@ class Journal:
             query = query.where(schema.events.c.run_id == run_id)
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
-
-
-@contextlib.contextmanager
-def open_journal(url: str, redactor: Redactor | None = None) -> Iterator[Journal]:
-    journal = Journal(url, redactor)
-    try:
-        yield journal
-    finally:
-        journal.close()
