@@ -18,6 +18,39 @@ class InputError(LogiusMigrateError):
     exit_code = 2
 
 
+class JournalUnavailable(LogiusMigrateError):
+    """The journal's server cannot be reached; nothing was read or written."""
+
+    exit_code = 1
+
+
+class Interrupted(LogiusMigrateError):
+    """A stop was requested (SIGINT, SIGTERM): the run stopped at a safe point, journalled
+    ``interrupted``; ``wave resume`` continues it. The exit code follows the signal."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+class Cancelled(LogiusMigrateError):
+    """A running tool was stopped because a stop was requested; the engine turns it into
+    Interrupted, never into a retry."""
+
+    exit_code = 1
+
+
+
+
+class Refused(InputError):
+    """A command refused before changing anything; ``problems`` names each reason in one line."""
+
+    def __init__(self, problems: list[str], summary: str):
+        self.problems = list(problems)
+        super().__init__(summary)
+
+
 class CatalogError(InputError):
     """The catalog is invalid. ``problems`` holds one line per problem, all of them at once."""
 
@@ -52,6 +85,10 @@ class TransientStepError(LogiusMigrateError):
     """A fault worth retrying (unreachable host, a held Terraform state lock, a timeout)."""
 
     exit_code = 1
+
+
+class StepTimeout(TransientStepError):
+    """A step ran past its timeout and was stopped (retried if its policy allows)."""
 
 
 class AwaitingApproval(LogiusMigrateError):

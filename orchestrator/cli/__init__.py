@@ -30,4 +30,20 @@ for command in (catalog_group, plan_cmd, lab_group, runbook_cmd, wave_group, rol
 
 
 def main() -> None:
-    cli(prog_name="logius-migrate")
+    import sys
+
+    from orchestrator.cli.base import quiet_stdout
+
+    try:
+        code = cli.main(prog_name="logius-migrate", standalone_mode=False)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): no traceback, the shell's 141
+        quiet_stdout()
+        sys.exit(141)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

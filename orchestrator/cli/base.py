@@ -23,7 +23,9 @@ Exit codes:
   3  infeasible: no plan satisfies the constraints
   4  locked: another operator holds the lease (the message names the owner)
   5  stopped at an approval gate (re-run with --approve, or answer the prompt)
-  6  rollback refused: it would cross a point of no return (use --force --reason)"""
+  6  rollback refused: it would cross a point of no return (use --force --reason)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM at a safe point; `wave resume` continues
+  141  the output was closed early (e.g. piped into head)"""
 
 
 def log_path() -> Path:
@@ -37,23 +39,23 @@ class LogiusGroup(click.Group):
     """A group whose invoke is the single error handler: one line per problem, a meaningful exit."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from orchestrator.errors import CatalogError, LogiusMigrateError, PlanInfeasible
+        from orchestrator.errors import LogiusMigrateError, PlanInfeasible
 
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except CatalogError as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            quiet_stdout()
+            ctx.exit(141)
         except PlanInfeasible as exc:
             click.echo("error: no plan satisfies the constraints:", err=True)
             for conflict in exc.conflicts:
                 click.echo(f"error: {conflict}", err=True)
             ctx.exit(exc.exit_code)
         except LogiusMigrateError as exc:
+            for problem in getattr(exc, "problems", []):  # several reasons, one line each
+                click.echo(f"error: {problem}", err=True)
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # noqa: BLE001 - the last line of defence, logged in full
@@ -61,12 +63,29 @@ class LogiusGroup(click.Group):
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with path.open("a", encoding="utf-8") as log:
-                    log.write(f"--- {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+                    log.write(f"--- {' '.join(safe_argv(sys.argv))}\n{traceback.format_exc()}\n")
                 where = f"; traceback in {path}"
             except OSError:
                 where = ""
             click.echo(f"internal error: {type(exc).__name__}: {exc}{where}", err=True)
             ctx.exit(1)
+
+
+def safe_argv(argv: list[str]) -> list[str]:
+    """The command line with the password of any URL in it masked, fit for a log file."""
+    import re
+
+    return [re.sub(r"(://[^:/@\s]+:)[^@\s]*@", r"\1***@", arg) for arg in argv]
+
+
+def quiet_stdout() -> None:
+    """The reader of stdout went away (``| head``): send what is left nowhere, without a
+    traceback at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def catalog_option(func: Any) -> Any:

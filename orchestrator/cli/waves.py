@@ -115,8 +115,11 @@ def _wave_command(name: str, resume: bool) -> Any:
                 fmt: str) -> None:
         from orchestrator.engine import run_wave
         from orchestrator.engine.session import open_session
+        from orchestrator.engine.stopping import StopRequest, stop_on_signals
 
-        with _progress() as progress, open_session(catalog_path, lab_dir, db, progress=progress) as ctx:
+        stop = StopRequest()
+        with stop_on_signals(stop, lambda text: click.echo(text, err=True)), _progress() as progress, \
+                open_session(catalog_path, lab_dir, db, progress=progress, stop=stop) as ctx:
             members = None
             if not resume:
                 plan = build_plan(ctx.catalog, start, wave_length, capacity, pilot_waves)
@@ -170,23 +173,35 @@ def status_cmd(wave: int, lab_dir: Path | None, db: str | None, fmt: str) -> Non
                 click.echo(f"wave {wave}: not started")
             return
         latest = runs[-1]
+        members = json.loads(latest.detail or "{}").get("services", [])
+        states = {sid: journal.service_state(sid) for sid in members}
         executions = journal.executions(run_id=latest.id)
-        holder = journal.lock_holder(wave_lock_name(wave))
+        lease = journal.lease_state(wave_lock_name(wave))
     finally:
         journal.close()
-    document = {"wave": wave, "run": latest.id, "status": latest.status,
-                "services": json.loads(latest.detail or "{}").get("services", []),
-                "lock": holder and {k: holder[k] for k in ("owner", "host", "pid", "expires_at")},
+    document = {"wave": wave, "run": latest.id, "status": latest.status, "services": members,
+                "states": {sid: {"state": st.state, "run": st.run_id} for sid, st in states.items()},
+                "lock": lease and {k: lease[k] for k in ("owner", "host", "pid", "expires_at", "state")},
                 "steps": [{"service": e.service, "step": e.step, "status": e.status,
                            "attempts": e.attempts} for e in executions],
                 "runs": [{"id": r.id, "status": r.status} for r in runs]}
     if fmt == "json":
         echo_json(document)
         return
-    click.echo(f"wave {wave}: run {latest.id} is {latest.status}"
-               + (f" (lease held by {holder['owner']})" if holder else ""))
+    click.echo(f"wave {wave}: run {latest.id} is {latest.status}" + _lease_text(lease))
+    for sid, st in states.items():
+        click.echo(f"  {sid:24} {st.state}" + (f" (run {st.run_id})" if st.run_id else ""))
     for e in executions:
         click.echo(f"  {e.service:24} {e.step:16} {e.status:12} attempts {e.attempts}")
+
+
+def _lease_text(lease: dict[str, Any] | None) -> str:
+    if lease is None:
+        return ""
+    if lease["state"] == "held":
+        return f" (lease held by {lease['owner']})"
+    why = "expired" if lease["state"] == "expired" else "its process is gone"
+    return f" (lease of {lease['owner']} is stale: {why}; the next run or resume takes it over)"
 
 
 @click.command("rollback")
@@ -229,12 +244,18 @@ def journal_group() -> None:
 def journal_show_cmd(run_id: str | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
     """Show runs, step executions, rollback points and events (secrets are never stored)."""
     from orchestrator.engine.session import open_journal_only
+    from orchestrator.errors import InputError
 
     journal = open_journal_only(lab_dir, db)
     try:
         runs = [r for r in journal.runs() if run_id is None or r.id == run_id]
+        if run_id is not None and not runs:
+            known = ", ".join(r.id for r in journal.runs()) or "none yet"
+            raise InputError(f"--run {run_id}: no such run in journal {journal.display_url} (runs: {known})")
         document = {
             "schema_version": journal.schema_version(),
+            "service_states": {sid: {"state": st.state, "run": st.run_id}
+                               for sid, st in journal.service_states().items()},
             "runs": [{"id": r.id, "wave": r.wave, "status": r.status, "owner": r.owner} for r in runs],
             "executions": [e.__dict__ for r in runs for e in journal.executions(run_id=r.id)],
             "rollback_points": [{"id": p.id, "run": p.run_id, "service": p.service, "before": p.step,
@@ -251,6 +272,8 @@ def journal_show_cmd(run_id: str | None, lab_dir: Path | None, db: str | None, f
     if fmt == "json":
         echo_json(document)
         return
+    for sid, st in document["service_states"].items():
+        click.echo(f"service {sid}: {st['state']}" + (f" (run {st['run']})" if st["run"] else ""))
     for r in document["runs"]:
         click.echo(f"run {r['id']} (wave {r['wave']}): {r['status']}, by {r['owner']}")
     for e in document["executions"]:
@@ -261,3 +284,19 @@ def journal_show_cmd(run_id: str | None, lab_dir: Path | None, db: str | None, f
                    + (" [restored]" if p["restored"] else ""))
     for e in document["events"]:
         click.echo(f"  {e['at']} {e['kind']}: {e['message']}")
+
+
+@journal_group.command("init")
+@lab_option
+@db_option
+def journal_init_cmd(lab_dir: Path | None, db: str | None) -> None:
+    """Create a journal (a SQLite file, or the tables in a PostgreSQL database). Every other
+    command refuses a journal that does not exist, so a mistyped --db never starts an empty one."""
+    from orchestrator.engine.session import init_journal
+
+    journal, created = init_journal(lab_dir, db)
+    try:
+        click.echo(f"journal {journal.display_url}: " + ("created" if created else "already there") +
+                   f", schema version {journal.schema_version()}")
+    finally:
+        journal.close()

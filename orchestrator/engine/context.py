@@ -6,12 +6,16 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.catalog.loader import Catalog
 from orchestrator.catalog.models import Service
+from orchestrator.engine.stopping import StopRequest
 from orchestrator.journal import Journal, Lease, Redactor
 from orchestrator.lab import LabLayout
+
+if TYPE_CHECKING:
+    from orchestrator.steps.terraform import PgBackend, TerraformEnv
 
 LEASE_ENV = "LOGIUS_MIGRATE_LEASE_SECONDS"
 
@@ -36,9 +40,11 @@ class EngineContext:
     redactor: Redactor
     secrets: dict[str, dict[str, str]]
     owner: str
-    pg_conn_str: str | None = None
+    terraform_env: TerraformEnv
+    pg_backend: PgBackend | None = None
     progress: Progress = field(default_factory=Progress)
     keep_runner_dirs: Any = None  # a folder to keep ansible-runner private data dirs in (tests)
+    stop: StopRequest = field(default_factory=StopRequest)
 
     def service(self, service_id: str) -> Service:
         return self.catalog.service(service_id)

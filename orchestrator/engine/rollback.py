@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from orchestrator.engine import states
+from orchestrator.engine.capture import flat_secrets
 from orchestrator.engine.context import EngineContext, LeaseKeeper, lease_seconds
-from orchestrator.engine.wave import WAVE_SERVICE, flat_secrets, wave_lock_name
+from orchestrator.engine.wave import WAVE_SERVICE, wave_lock_name
 from orchestrator.errors import InputError, RollbackRefused, StepFailed
 from orchestrator.journal import RollbackPoint
 from orchestrator.runbook import runbook_for
@@ -70,13 +72,17 @@ def rollback_service(ctx: EngineContext, service_id: str, to_point: int | None =
         _undo_files(ctx, service_id, [p for p in reversed(undo) if p.kind == "files"])
         for point in reversed(undo):
             if point.kind == "terraform":
-                _undo_terraform(ctx, service_id, point)
+                _undo_terraform(ctx, service_id, point, run_id)
+        # Back before its first change: the service may be migrated again. Otherwise it is still
+        # in flight in this run.
+        state = states.ROLLED_BACK if target == points[0].id else states.IN_FLIGHT
         for point in reversed(undo):
             ctx.journal.mark_restored(point.id)
             key = point.execution_key
             if ctx.journal.execution(key) is not None:
                 ctx.journal.finish_step(key, "rolled-back", output=f"rolled back to point {target}")
             result.undone.append(point.step)
+        ctx.journal.set_service_state(service_id, state, run_id)
         _settle_run(ctx, run_id)
         return result
     finally:
@@ -95,20 +101,20 @@ def _undo_files(ctx: EngineContext, service_id: str, points_newest_first: list[R
         return
     plan = ansible.restore_plan([p.payload["hosts"] for p in points_newest_first])
     secrets = flat_secrets(ctx.secrets)
-    plan = {host: ansible.unmask_secrets(entries, secrets) for host, entries in plan.items()}
-    # The restore holds secrets again: it travels as secret variables (a 0600 file, never logged).
-    result = ansible.run_playbook("rollback.yml", ctx.layout.inventory, sorted(plan), {},
-                                  secret_variables={"restore": plan})
+    plan = {host: ansible.secrets_in(entries, secrets) for host, entries in plan.items()}
+    # The restore holds placeholders, never secrets; the playbook puts the values back on the
+    # host through the secret channel.
+    result = ansible.run_playbook("rollback.yml", ctx.layout.inventory, sorted(plan), {"restore": plan},
+                                  secret_variables={"secret_values": secrets})
     if not result.succeeded:
         raise StepFailed(f"{service_id}: restoring files failed: {result.summary()}")
 
 
-def _undo_terraform(ctx: EngineContext, service_id: str, point: RollbackPoint) -> None:
-    from orchestrator.steps.terraform import StateSnapshot, TerraformStack
+def _undo_terraform(ctx: EngineContext, service_id: str, point: RollbackPoint, run_id: str) -> None:
+    from orchestrator.engine.tools import stack_for
+    from orchestrator.steps.terraform import StateSnapshot
 
-    stack = TerraformStack(ctx.layout.stack_dir(service_id), ctx.pg_conn_str)
-    if not stack.initialized:
-        stack.init()
+    stack = stack_for(ctx, ctx.service(service_id), run_id)
     stack.restore(StateSnapshot.from_payload(point.payload), point.payload["apply_variables"])
 
 

@@ -1,13 +1,14 @@
 """Running a wave: phase by phase, each step journalled before and after, a rollback point before
 every change, one Ansible run per phase over the wave's hosts, Terraform stacks in parallel,
-retries by the step's policy, resume after a crash without applying a step twice.
+retries by each service's own step policy, a stop at the next safe point when asked, and resume
+after a crash without applying a step, or migrating a service, twice.
 """
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,18 +16,27 @@ from typing import Any
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from orchestrator.catalog.models import Service
+from orchestrator.engine import reconcile, states
+from orchestrator.engine.capture import flat_secrets, record_file_points
 from orchestrator.engine.context import EngineContext, LeaseKeeper, lease_seconds
+from orchestrator.engine.tools import child_watch, stack_for, tf_variables
 from orchestrator.errors import (
     AwaitingApproval,
+    Cancelled,
     InputError,
+    Interrupted,
     LogiusMigrateError,
     StepFailed,
+    StepTimeout,
     TransientStepError,
 )
 from orchestrator.journal import execution_key
-from orchestrator.runbook import LEDGER_DIR, PHASES, Step, group_of, hosts_of, runbook_for, touched_paths
+from orchestrator.runbook import PHASES, Step, group_of, hosts_of, runbook_for
 
 WAVE_SERVICE = "_wave"  # the service name of wave-level executions (the approval gate)
+DRILL_ENV = "LOGIUS_MIGRATE_DRILL_PAUSE"
+
+__all__ = ["WAVE_SERVICE", "WaveResult", "flat_secrets", "run_wave", "wave_lock_name"]
 
 
 @dataclass
@@ -53,8 +63,8 @@ def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: 
     try:
         run_id, members = _open_run(ctx, wave, services, resume)
         if lease.taken_over_from:
-            ctx.journal.log(run_id, "lease", f"took over the expired lease of {lease.taken_over_from}")
-        return _Runner(ctx, run_id, wave, members, keeper).run(approve, approver)
+            ctx.journal.log(run_id, "lease", f"took over the lease of {lease.taken_over_from}")
+        return _Runner(ctx, run_id, wave, members, keeper).run(approve, approver, resume)
     finally:
         keeper.release()
 
@@ -77,6 +87,7 @@ def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
         raise InputError(f"wave {wave} already has run {latest.id} ({latest.status}); {hint}")
     if not services:
         raise InputError(f"wave {wave} has no services in the plan")
+    states.refuse_migrated(ctx.journal, wave, services)
     run_id = f"wave-{wave}" if latest is None else f"wave-{wave}.{len(runs) + 1}"
     ctx.journal.create_run(run_id, wave, "wave", ctx.owner)
     ctx.journal.set_run_status(run_id, "running", json.dumps({"services": services}))
@@ -95,47 +106,64 @@ class _Runner:
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def run(self, approve: bool, approver: Callable[[str], bool] | None) -> WaveResult:
-        journal = self.ctx.journal
+    def run(self, approve: bool, approver: Callable[[str], bool] | None, resume: bool) -> WaveResult:
         try:
+            if resume:
+                reconcile.settle_orphans(self.ctx, self.run_id)
+                reconcile.repair_stacks(self.ctx, self.run_id, self.services)
             self._reconcile()
             for phase in PHASES:
-                todo = [(s, step) for s in self.services for step in runbook_for(s)
-                        if step.name == phase and not step.deferred]
-                if not todo:
-                    continue
-                if self.keeper.lost:
-                    raise LogiusMigrateError(f"{self.run_id}: the lease was lost (another process took "
-                                             f"it over); stopping before {phase}")
-                step = todo[0][1]
-                if step.kind == "gate":
-                    self._gate(step, approve, approver)
-                    continue
-                pending = [s for s, st in todo if not self._done(s.id, st)]
-                self.result.skipped += [f"{s.id}/{phase}" for s, st in todo if self._done(s.id, st)]
-                if not pending:
-                    continue
-                self.ctx.progress.on_phase(phase, [s.id for s in pending])
-                if step.kind == "terraform":
-                    self._terraform_phase(step, pending)
-                else:
-                    self._ansible_phase(step, pending)
-                _drill_pause(phase)
+                self._phase(phase, approve, approver)
+        except Interrupted as exc:
+            self._end("interrupted", f"wave {self.wave} {exc}; nothing past it ran; continue with "
+                                     f"`logius-migrate wave resume {self.wave}`")
+            raise Interrupted(f"wave {self.wave} {exc}; nothing past it ran; continue with "
+                              f"`logius-migrate wave resume {self.wave}`", exc.signum) from None
         except AwaitingApproval as exc:
-            journal.set_run_status(self.run_id, "waiting-approval", self.detail)
-            journal.log(self.run_id, "gate", str(exc))
-            self.result.status = "waiting-approval"
+            self._end("waiting-approval", str(exc), kind="gate")
             raise
         except LogiusMigrateError as exc:
-            journal.set_run_status(self.run_id, "failed", self.detail)
-            journal.log(self.run_id, "failed", str(exc))
-            self.result.status = "failed"
+            self._end("failed", str(exc))
             raise
-        journal.set_run_status(self.run_id, "done", self.detail)
-        journal.log(self.run_id, "done", f"wave {self.wave} done: {len(self.result.applied)} step(s) "
-                                         f"applied, {len(self.result.reconciled)} reconciled")
-        self.result.status = "done"
+        self._end("done", f"wave {self.wave} done: {len(self.result.applied)} step(s) applied, "
+                          f"{len(self.result.reconciled)} reconciled")
         return self.result
+
+    def _end(self, status: str, message: str, kind: str | None = None) -> None:
+        journal = self.ctx.journal
+        if status == "interrupted":
+            for execution in journal.executions(run_id=self.run_id):
+                if execution.status == "running":
+                    journal.finish_step(execution.key, "interrupted", error=message)
+        journal.set_run_status(self.run_id, status, self.detail)
+        journal.log(self.run_id, kind or status, message)
+        self.result.status = status
+
+    def _phase(self, phase: str, approve: bool, approver: Callable[[str], bool] | None) -> None:
+        todo = [(s, step) for s in self.services for step in runbook_for(s)
+                if step.name == phase and not step.deferred]
+        if not todo:
+            return
+        self.ctx.stop.check(f"before {phase}")
+        if self.keeper.lost:
+            raise LogiusMigrateError(f"{self.run_id}: the lease was lost (another process took "
+                                     f"it over); stopping before {phase}")
+        if todo[0][1].kind == "gate":
+            _drill_pause(self.ctx, phase)
+            self.ctx.stop.check("at the approval gate, before cutover")
+            self._gate(todo[0][1], approve, approver)
+            return
+        pending = [(s, st) for s, st in todo if not self._done(s.id, st)]
+        self.result.skipped += [f"{s.id}/{phase}" for s, st in todo if self._done(s.id, st)]
+        if not pending:
+            return
+        self.ctx.progress.on_phase(phase, [s.id for s, _ in pending])
+        if todo[0][1].kind == "terraform":
+            self._terraform_phase(pending)
+        else:
+            for batch in _by_policy(pending):
+                self._ansible_batch(batch)
+        _drill_pause(self.ctx, phase)
 
     def _key(self, service_id: str, step: Step) -> str:
         return execution_key(self.run_id, WAVE_SERVICE if step.wave_level else service_id, step.name)
@@ -147,52 +175,37 @@ class _Runner:
     def _seq(self, step: Step) -> int:
         return PHASES.index(step.name)
 
+    def _begin(self, service: Service, step: Step) -> str:
+        execution = self.ctx.journal.begin_step(self.run_id, service.id, step.name, self._seq(step),
+                                                service_state=states.state_on_begin(service, step))
+        self.ctx.progress.on_step(service.id, step.name, "running")
+        return execution.key
+
+    def _finish(self, service: Service, step: Step, key: str, output: str) -> None:
+        self.ctx.journal.finish_step(key, "done", output=output, service_state=states.state_on_done(step))
+        self.result.applied.append(f"{service.id}/{step.name}")
+        self.ctx.progress.on_step(service.id, step.name, "done")
+
     # -- reconciliation after a crash ----------------------------------------------------------
 
     def _reconcile(self) -> None:
-        """Settle every step a dead process left ``running``: if its change is in place, it is
-        done; otherwise it runs again, only where it is missing."""
+        """Settle every step a dead or stopped process left unfinished: if its change is in
+        place, it is done; otherwise it runs again, only where it is missing."""
         for execution in self.ctx.journal.executions(run_id=self.run_id):
-            if execution.status != "running":
-                continue
-            if execution.service == WAVE_SERVICE:
+            if execution.status not in reconcile.UNSETTLED or execution.service == WAVE_SERVICE:
                 continue
             service = self.ctx.service(execution.service)
             step = next(s for s in runbook_for(service) if s.name == execution.step)
-            applied, where = self._is_applied(service, step)
+            applied, where, hosts = reconcile.is_applied(self.ctx, service, step, self.run_id)
+            self.applied_hosts[execution.key] = hosts
             if applied:
                 self.ctx.journal.finish_step(execution.key, "done",
-                                             output=f"reconciled after a crash: {where}")
+                                             output=f"reconciled after a crash: {where}",
+                                             service_state=states.state_on_done(step))
                 self.ctx.journal.log(self.run_id, "reconciled", f"{execution.key}: {where}")
                 self.result.reconciled.append(f"{service.id}/{step.name}")
             else:
                 self.ctx.journal.log(self.run_id, "reconciled", f"{execution.key}: {where}; runs again")
-
-    def _is_applied(self, service: Service, step: Step) -> tuple[bool, str]:
-        if step.kind == "terraform":
-            stack = self._stack(service)
-            changes = stack.plan(self._tf_variables(service))
-            return (not changes, "terraform plan shows no changes" if not changes
-                    else "terraform plan shows changes")
-        if not step.mutating or not step.ledger_on:
-            return False, "read-only step"
-        from orchestrator.steps import ansible
-
-        ledger_hosts = hosts_of(service, step.ledger_on)
-        captured = ansible.capture(self.ctx.layout.inventory,
-                                   {h: [f"{LEDGER_DIR}/{service.id}"] for h in ledger_hosts})
-        done_hosts = set()
-        for host, entries in captured.items():
-            entry = entries[0]
-            if entry["state"] == "file":
-                lines = base64.b64decode(entry["content"]).decode().splitlines()
-                if step.name in lines:
-                    done_hosts.add(host)
-        self.applied_hosts[self._key(service.id, step)] = done_hosts
-        if done_hosts == set(ledger_hosts):
-            return True, f"applied on every host ({', '.join(sorted(done_hosts))})"
-        missing = sorted(set(ledger_hosts) - done_hosts)
-        return False, f"not yet applied on {', '.join(missing)}"
 
     # -- the approval gate ---------------------------------------------------------------------
 
@@ -211,6 +224,7 @@ class _Runner:
             raise AwaitingApproval(
                 f"wave {self.wave} stopped at the approval gate before cutover (nothing past it "
                 f"ran); continue with: logius-migrate wave resume {self.wave} --approve")
+        self.ctx.stop.check("at the approval gate, before cutover")
         self.ctx.journal.begin_step(self.run_id, WAVE_SERVICE, step.name, self._seq(step))
         self.ctx.journal.finish_step(key, "done", output=how)
         self.ctx.journal.log(self.run_id, "gate", how)
@@ -218,39 +232,31 @@ class _Runner:
 
     # -- Terraform -----------------------------------------------------------------------------
 
-    def _stack(self, service: Service) -> Any:
-        from orchestrator.steps.terraform import TerraformStack
-
-        stack = TerraformStack(self.ctx.layout.stack_dir(service.id), self.ctx.pg_conn_str)
-        if not stack.initialized:
-            stack.init()
-        return stack
-
-    def _tf_variables(self, service: Service) -> dict[str, Any]:
-        return {"service": service.id, "hosts": list(service.hosts.target),
-                "release": service.min_release or "none",
-                "fault_file": str(self.ctx.layout.faults / f"{service.id}.provision")}
-
-    def _terraform_phase(self, step: Step, services: list[Service]) -> None:
-        def one(service: Service) -> str | None:
+    def _terraform_phase(self, pending: list[tuple[Service, Step]]) -> None:
+        def one(item: tuple[Service, Step]) -> str | None:
+            service, step = item
+            if self.ctx.stop.requested:
+                return None  # not begun: nothing starts after a stop request
             try:
                 self._terraform_step(step, service)
+                return None
+            except (Cancelled, Interrupted):
                 return None
             except LogiusMigrateError as exc:
                 return f"{service.id}: {exc}"
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, len(services))) as pool:
-            errors = [e for e in pool.map(one, services) if e]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, len(pending))) as pool:
+            errors = [e for e in pool.map(one, pending) if e]
+        self.ctx.stop.check(f"during {pending[0][1].name}")
         if errors:
-            raise StepFailed(f"{step.name} failed: " + "; ".join(errors))
+            raise StepFailed(f"{pending[0][1].name} failed: " + "; ".join(errors))
 
     def _terraform_step(self, step: Step, service: Service) -> None:
         journal = self.ctx.journal
-        execution = journal.begin_step(self.run_id, service.id, step.name, self._seq(step))
-        self.ctx.progress.on_step(service.id, step.name, "running")
-        stack = self._stack(service)
-        variables = self._tf_variables(service)
-        if not self._has_point(execution.key):
+        key = self._begin(service, step)
+        stack = stack_for(self.ctx, service, self.run_id)
+        variables = tf_variables(self.ctx, service)
+        if not self._has_point(key):
             snapshot = stack.snapshot(self._last_variables(service))
             journal.add_rollback_point(self.run_id, service.id, step.name, "terraform",
                                        {**snapshot.as_payload(), "apply_variables": variables},
@@ -259,20 +265,33 @@ class _Runner:
         try:
             for attempt in _retrying(step):
                 with attempt:
-                    number = journal.start_attempt(execution.key)
-                    try:
-                        outputs = stack.apply(variables)
-                    except LogiusMigrateError as exc:
-                        journal.finish_attempt(execution.key, number, "failed", str(exc))
-                        raise TransientStepError(str(exc)) from exc
-                    journal.finish_attempt(execution.key, number, "ok")
+                    outputs = self._terraform_attempt(stack, step, key, variables)
         except TransientStepError as exc:
-            journal.finish_step(execution.key, "failed", error=str(exc))
+            journal.finish_step(key, "failed", error=str(exc))
             self.ctx.progress.on_step(service.id, step.name, "failed")
             raise StepFailed(str(exc)) from None
-        journal.finish_step(execution.key, "done", output=json.dumps(outputs, sort_keys=True))
-        self.result.applied.append(f"{service.id}/{step.name}")
-        self.ctx.progress.on_step(service.id, step.name, "done")
+        except Cancelled as exc:
+            journal.finish_step(key, "interrupted", error=str(exc))
+            raise
+        self._finish(service, step, key, json.dumps(outputs, sort_keys=True))
+
+    def _terraform_attempt(self, stack: Any, step: Step, key: str, variables: dict[str, Any]) -> Any:
+        journal = self.ctx.journal
+        if self.ctx.stop.requested:
+            raise Cancelled(f"{key}: not retried after a stop request")
+        number = journal.start_attempt(key)
+        try:
+            outputs = stack.apply(variables, timeout=step.timeout_seconds)
+        except Cancelled as exc:
+            journal.finish_attempt(key, number, "interrupted", str(exc))
+            raise
+        except LogiusMigrateError as exc:
+            journal.finish_attempt(key, number, "failed", str(exc))
+            for evidence in stack.repair():
+                journal.log(self.run_id, "terraform-repair", evidence)
+            raise TransientStepError(str(exc)) from exc
+        journal.finish_attempt(key, number, "ok")
+        return outputs
 
     def _last_variables(self, service: Service) -> dict[str, Any] | None:
         for point in reversed(self.ctx.journal.rollback_points(service=service.id, include_restored=True)):
@@ -285,70 +304,87 @@ class _Runner:
 
     # -- Ansible -------------------------------------------------------------------------------
 
-    def _phase_variables(self, step: Step, services: list[Service]) -> dict[str, Any]:
-        return {
-            "step_name": step.name,
-            "cutover_services": [{"id": s.id, "targets": list(s.hosts.target)} for s in services],
-            "verify_services": [s.id for s in services],
-            "decommission_services": [s.id for s in services],
-        }
-
-    def _ansible_phase(self, step: Step, services: list[Service]) -> None:
-        from orchestrator.steps import ansible
-
-        journal = self.ctx.journal
-        keys = {}
-        for service in services:
-            execution = journal.begin_step(self.run_id, service.id, step.name, self._seq(step))
-            keys[service.id] = execution.key
-            self.ctx.progress.on_step(service.id, step.name, "running")
+    def _ansible_batch(self, batch: list[tuple[Service, Step]]) -> None:
+        """One playbook run (retried by the batch's shared policy) over the batch's services."""
+        step = batch[0][1]
+        services = [s for s, _ in batch]
+        keys = {s.id: self._begin(s, st) for s, st in batch}
         if step.mutating:
-            self._record_file_points(step, [s for s in services if not self._has_point(keys[s.id])])
+            fresh = [s for s in services if not self._has_point(keys[s.id])]
+            record_file_points(self.ctx, self.run_id, step, fresh)
         pending = list(services)
-        secrets = {"service_secrets": {s.id: self.ctx.secrets.get(s.id, {}) for s in services}}
         try:
             for attempt in _retrying(step):
                 with attempt:
-                    numbers = {s.id: journal.start_attempt(keys[s.id]) for s in pending}
-                    limit = self._limit(step, pending, keys)
-                    result = ansible.run_playbook(
-                        step.playbook, self.ctx.layout.inventory, limit,
-                        self._phase_variables(step, pending), secret_variables=secrets,
-                        timeout=step.timeout_seconds, keep_private_data_dir=self._runner_dir(step))
-                    failed = []
-                    for service in pending:
-                        bad = {h: m for h, m in result.failed_hosts.items()
-                               if h in hosts_of(service, step.runs_on)}
-                        if bad:
-                            message = "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
-                            journal.finish_attempt(keys[service.id], numbers[service.id], "failed", message)
-                            failed.append((service, message))
-                        else:
-                            journal.finish_attempt(keys[service.id], numbers[service.id], "ok")
-                            journal.finish_step(keys[service.id], "done", output=result.summary())
-                            self.result.applied.append(f"{service.id}/{step.name}")
-                            self.ctx.progress.on_step(service.id, step.name, "done")
-                    if failed:
-                        pending = []
-                        for service, _message in failed:
-                            # A host that failed for one service may have applied another's part
-                            # (the gateway runs every service of the wave); a retry re-applies
-                            # only where the ledger says it is missing.
-                            applied, where = self._is_applied(service, step)
-                            if applied and step.mutating:
-                                journal.finish_step(keys[service.id], "done", output=f"applied: {where}")
-                                self.result.applied.append(f"{service.id}/{step.name}")
-                                self.ctx.progress.on_step(service.id, step.name, "done")
-                            else:
-                                pending.append(service)
-                        if pending:
-                            raise TransientStepError("; ".join(f"{s.id}: {m}" for s, m in failed
-                                                               if s in pending))
+                    try:
+                        pending = self._ansible_attempt(step, pending, keys)
+                    except _StillFailing as exc:
+                        pending = exc.services
+                        raise
         except TransientStepError as exc:
-            for service in pending:
-                journal.finish_step(keys[service.id], "failed", error=str(exc))
-                self.ctx.progress.on_step(service.id, step.name, "failed")
+            self._mark(pending, step, keys, "failed", str(exc))
             raise StepFailed(f"{step.name} failed after {step.retry.attempts} attempt(s): {exc}") from None
+        except (Cancelled, Interrupted) as exc:
+            self._mark(pending, step, keys, "interrupted", str(exc))
+            raise self.ctx.stop.interrupted(f"during {step.name}") from None
+
+    def _mark(self, services: list[Service], step: Step, keys: dict[str, str], status: str, why: str) -> None:
+        for service in services:
+            self.ctx.journal.finish_step(keys[service.id], status, error=why)
+            self.ctx.progress.on_step(service.id, step.name, status)
+
+    def _ansible_attempt(self, step: Step, pending: list[Service], keys: dict[str, str]) -> list[Service]:
+        """Run the playbook once for ``pending``; returns who still needs it (empty: all done), or
+        raises TransientStepError to retry them."""
+        from orchestrator.steps import ansible
+
+        journal = self.ctx.journal
+        self.ctx.stop.check(f"before {step.name}")
+        numbers = {s.id: journal.start_attempt(keys[s.id]) for s in pending}
+        secrets = {"service_secrets": {s.id: self.ctx.secrets.get(s.id, {}) for s in pending}}
+        try:
+            result = ansible.run_playbook(
+                step.playbook, self.ctx.layout.inventory, self._limit(step, pending, keys),
+                _phase_variables(step, pending), secret_variables=secrets, timeout=step.timeout_seconds,
+                keep_private_data_dir=self._runner_dir(step),
+                watch=child_watch(self.ctx, self.run_id, cancel_on_first_stop=True))
+        except (Cancelled, StepTimeout) as exc:
+            outcome = "interrupted" if isinstance(exc, Cancelled) else "failed"
+            for service in pending:
+                journal.finish_attempt(keys[service.id], numbers[service.id], outcome, str(exc))
+            raise
+        failed = self._settle_hosts(step, pending, keys, numbers, result)
+        return self._retry_or_done(step, failed, keys)
+
+    def _settle_hosts(self, step: Step, pending: list[Service], keys: dict[str, str],
+                      numbers: dict[str, int], result: Any) -> list[tuple[Service, str]]:
+        failed = []
+        for service in pending:
+            bad = {h: m for h, m in result.failed_hosts.items() if h in hosts_of(service, step.runs_on)}
+            if bad:
+                message = "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
+                self.ctx.journal.finish_attempt(keys[service.id], numbers[service.id], "failed", message)
+                failed.append((service, message))
+            else:
+                self.ctx.journal.finish_attempt(keys[service.id], numbers[service.id], "ok")
+                self._finish(service, step, keys[service.id], result.summary())
+        return failed
+
+    def _retry_or_done(self, step: Step, failed: list[tuple[Service, str]],
+                       keys: dict[str, str]) -> list[Service]:
+        # A host that failed for one service may have applied another's part (the gateway runs
+        # every service of the wave); a retry re-applies only where the ledger says it is missing.
+        pending = []
+        for service, _message in failed:
+            applied, where, hosts = reconcile.is_applied(self.ctx, service, step, self.run_id)
+            self.applied_hosts[keys[service.id]] = hosts
+            if applied and step.mutating:
+                self._finish(service, step, keys[service.id], f"applied: {where}")
+            else:
+                pending.append(service)
+        if pending:
+            raise _StillFailing(pending, "; ".join(f"{s.id}: {m}" for s, m in failed if s in pending))
+        return pending
 
     def _limit(self, step: Step, services: list[Service], keys: dict[str, str]) -> list[str]:
         hosts: set[str] = set()
@@ -365,56 +401,42 @@ class _Runner:
             return None
         from pathlib import Path
 
-        folder = Path(self.ctx.keep_runner_dirs) / f"{self.run_id}-{step.name}"
-        return folder
-
-    def _flat_secrets(self) -> dict[str, str]:
-        return flat_secrets(self.ctx.secrets)
-
-    def _record_file_points(self, step: Step, services: list[Service]) -> None:
-        from orchestrator.steps import ansible
-
-        if not services:
-            return
-        wanted: dict[str, dict[str, list[str]]] = {}
-        for service in services:
-            for host in hosts_of(service, step.runs_on):
-                wanted.setdefault(service.id, {})[host] = touched_paths(service, group_of(service, host))
-        by_host: dict[str, list[str]] = {}
-        for per_host in wanted.values():
-            for host, paths in per_host.items():
-                by_host.setdefault(host, []).extend(paths)
-        captured = ansible.capture(self.ctx.layout.inventory, by_host)
-        inventory = ansible.load_inventory(self.ctx.layout.inventory)
-        for service in services:
-            hosts = {}
-            for host, paths in wanted[service.id].items():
-                roots = tuple(f"{inventory[host]['host_root']}/{p}" for p in paths)
-                below = tuple(f"{r}/" for r in roots)
-                entries = [e for e in captured[host] if e["path"] in roots or e["path"].startswith(below)]
-                hosts[host] = ansible.mask_secrets(entries, self._flat_secrets())
-            payload: dict[str, Any] = {"hosts": hosts}
-            if step.name == "cutover":
-                payload["routing"] = "legacy" if service.hosts.legacy else "none"
-            self.ctx.journal.add_rollback_point(self.run_id, service.id, step.name, "files", payload,
-                                                step.point_of_no_return)
+        return Path(self.ctx.keep_runner_dirs) / f"{self.run_id}-{step.name}"
 
 
-def _drill_pause(phase: str) -> None:
+class _StillFailing(TransientStepError):
+    """Services whose part of a phase failed this attempt; a retry runs them again."""
+
+    def __init__(self, services: list[Service], message: str) -> None:
+        super().__init__(message)
+        self.services = services
+
+
+def _phase_variables(step: Step, services: list[Service]) -> dict[str, Any]:
+    return {
+        "step_name": step.name,
+        "cutover_services": [{"id": s.id, "targets": list(s.hosts.target)} for s in services],
+        "verify_services": [s.id for s in services],
+        "decommission_services": [s.id for s in services],
+    }
+
+
+def _by_policy(pending: list[tuple[Service, Step]]) -> list[list[tuple[Service, Step]]]:
+    """The phase's services in batches that share a step policy (retries, wait, timeout), so
+    each service runs under its own policy."""
+    batches: dict[tuple[Any, ...], list[tuple[Service, Step]]] = {}
+    for service, step in pending:
+        batches.setdefault((step.retry, step.timeout_seconds), []).append((service, step))
+    return list(batches.values())
+
+
+def _drill_pause(ctx: EngineContext, phase: str) -> None:
     """Crash drills: ``LOGIUS_MIGRATE_DRILL_PAUSE=PHASE:SECONDS`` holds the run still right after
-    PHASE is journalled, so an operator (or a test) can kill it exactly between two steps."""
-    import os
-    import time
-
-    drill = os.environ.get("LOGIUS_MIGRATE_DRILL_PAUSE", "")
+    PHASE is journalled (for the gate, ``approve``: right before it), so an operator or a test can
+    kill or stop it exactly there. A stop request ends the pause."""
+    drill = os.environ.get(DRILL_ENV, "")
     if drill.partition(":")[0] == phase:
-        time.sleep(float(drill.partition(":")[2] or 30))
-
-
-def flat_secrets(secrets: dict[str, dict[str, str]]) -> dict[str, str]:
-    """``service.name`` -> value, for masking and unmasking captured files."""
-    return {f"{service}.{name}": value for service, values in secrets.items()
-            for name, value in values.items()}
+        ctx.stop.wait(float(drill.partition(":")[2] or 30))
 
 
 def _retrying(step: Step) -> Retrying:

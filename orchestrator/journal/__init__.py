@@ -1,16 +1,19 @@
-"""The journal: the durable record of runs, steps, attempts, rollback points, leases and events."""
+"""The journal: the durable record of runs, steps, attempts, rollback points, leases, service
+states, child processes and events."""
 
+from orchestrator.journal.opening import DB_ENV, display_url, resolve_url
 from orchestrator.journal.store import (
+    ChildProcess,
     Execution,
     Journal,
     Lease,
     Redactor,
     RollbackPoint,
     Run,
+    ServiceState,
     default_owner,
     execution_key,
-    resolve_url,
 )
 
-__all__ = ["Execution", "Journal", "Lease", "Redactor", "RollbackPoint", "Run", "default_owner",
-           "execution_key", "resolve_url"]
+__all__ = ["DB_ENV", "ChildProcess", "Execution", "Journal", "Lease", "Redactor", "RollbackPoint", "Run",
+           "ServiceState", "default_owner", "display_url", "execution_key", "resolve_url"]

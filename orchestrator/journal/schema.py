@@ -1,4 +1,9 @@
-"""The journal's tables, one schema for SQLite and PostgreSQL, and its version history."""
+"""The journal's tables, one schema for SQLite and PostgreSQL.
+
+The tables here are the newest schema. Existing journals are brought up to it by the alembic
+revisions in ``orchestrator/journal/migrations/versions/``; ``SCHEMA_VERSION`` is the number of the
+newest revision, also kept in ``meta`` so a journal's version can be read without alembic.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-#: Bump together with a function in ``MIGRATIONS`` that brings the previous version up to it.
-SCHEMA_VERSION = 1
+#: Bump together with a new alembic revision that brings the previous version up to it.
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -89,6 +94,30 @@ locks = Table(
     Column("token", String(64), nullable=False),
     Column("acquired_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    # The holder's process start time (clock ticks since boot): with host and pid, it tells a
+    # dead local holder from a live one whose pid was reused. Null when it could not be read.
+    Column("pid_started", Float, nullable=True),
+)
+
+service_states = Table(
+    "service_states", metadata,
+    Column("service", String(200), primary_key=True),
+    # legacy | in-flight | cut-over | decommissioned | rolled-back
+    Column("state", String(24), nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+processes = Table(
+    "processes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("pid_started", Float, nullable=True),
+    Column("tool", String(32), nullable=False),  # terraform | ansible-playbook
+    Column("what", String(300), nullable=False),
+    Column("created_at", Float, nullable=False),
 )
 
 events = Table(
@@ -99,6 +128,3 @@ events = Table(
     Column("kind", String(32), nullable=False),
     Column("message", Text, nullable=False),
 )
-
-#: version -> function(connection) upgrading from version-1. Empty while there is one version.
-MIGRATIONS: dict[int, object] = {}

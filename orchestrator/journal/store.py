@@ -7,7 +7,6 @@ handed to a step never reaches the database.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
@@ -15,30 +14,42 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, event, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator.errors import InputError, LockHeld, LogiusMigrateError
+from orchestrator import liveness
+from orchestrator.errors import LockHeld
 from orchestrator.journal import schema
-from orchestrator.journal.schema import SCHEMA_VERSION
+from orchestrator.journal.opening import display_url, open_checked
 
-DB_ENV = "LOGIUS_MIGRATE_DB"
 REDACTED = "***"
 
 
 class Redactor:
-    """Replaces every known secret value in a text with ``***``."""
+    """Replaces every known secret value, whatever its length, with ``***``. Structures are
+    redacted value by value (:meth:`deep`), so JSON stays JSON whatever the secret looks like."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        values = set(secrets)
+        if "" in values:
+            raise ValueError("an empty secret cannot be redacted")
+        self._secrets = sorted(values, key=len, reverse=True)
 
     def __call__(self, value: str) -> str:
         for secret in self._secrets:
             value = value.replace(secret, REDACTED)
+        return value
+
+    def deep(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {self(str(k)): self.deep(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.deep(v) for v in value]
         return value
 
 
@@ -51,6 +62,7 @@ class Lease:
     token: str
     expires_at: float
     taken_over_from: str | None = None
+    pid_started: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,28 @@ class RollbackPoint:
 
 
 @dataclass(frozen=True)
+class ServiceState:
+    """Where a service stands across runs: legacy (never touched), in-flight (a run has begun
+    changing it), cut-over, decommissioned, or rolled-back (every change undone)."""
+
+    service: str
+    state: str
+    run_id: str | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class ChildProcess:
+    id: int
+    run_id: str
+    host: str
+    pid: int
+    pid_started: float | None
+    tool: str
+    what: str
+
+
+@dataclass(frozen=True)
 class Run:
     id: str
     wave: int
@@ -104,105 +138,20 @@ def default_owner() -> str:
     return f"{user}@{socket.gethostname()}:{os.getpid()}"
 
 
-def resolve_url(db: str | Path | None, default_path: Path) -> str:
-    """A SQLAlchemy URL from ``--db`` / ``$LOGIUS_MIGRATE_DB`` (a URL or a file path), else SQLite."""
-    value = str(db) if db else os.environ.get(DB_ENV) or str(default_path)
-    if value.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + value.split("://", 1)[1]
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value).resolve()}"
-
-
 class Journal:
-    """Open (creating or upgrading as needed) the journal at ``url``."""
+    """Open the journal at ``url``, which must exist unless ``create``; an older schema is upgraded.
+    Every failure to open is one line (InputError, or JournalUnavailable for a server)."""
 
-    def __init__(self, url: str, redactor: Redactor | None = None) -> None:
+    def __init__(self, url: str, redactor: Redactor | None = None, create: bool = False) -> None:
         self.url = url
         self.redact = redactor or Redactor()
         self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
-            self._create_sqlite_atomically(Path(url.removeprefix("sqlite:///")))
-        self.engine = self._engine(url)
-        if not self.is_sqlite:
-            self._prepare_postgres()
-        self._check_version()
-
-    # -- opening -----------------------------------------------------------------------------
-
-    def _engine(self, url: str) -> Engine:
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30})
-
-            @event.listens_for(engine, "connect")
-            def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA synchronous=FULL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.close()
-
-            return engine
-        try:
-            return create_engine(url, pool_pre_ping=True)
-        except ModuleNotFoundError as exc:  # pragma: no cover - dependency missing
-            raise InputError(f"--db {url.split('@')[-1]}: driver missing ({exc.name})") from None
-
-    def _create_sqlite_atomically(self, path: Path) -> None:
-        """Create the file in a temporary place and rename it in, under a file lock, checking
-        again once the lock is held: another process may have created it meanwhile."""
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(f"{path}.lock", "a") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            if path.exists():
-                return
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:
-                engine = self._engine(f"sqlite:///{temporary}")
-                with engine.begin() as connection:
-                    schema.metadata.create_all(connection)
-                    connection.execute(insert(schema.meta).values(key="schema_version",
-                                                                  value=str(SCHEMA_VERSION)))
-                with engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA journal_mode=DELETE")
-                engine.dispose()
-                os.replace(temporary, path)
-            finally:
-                for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
-                    leftover.unlink(missing_ok=True)
-
-    def _prepare_postgres(self) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-            fresh = not self.engine.dialect.has_table(connection, "meta")
-            schema.metadata.create_all(connection, checkfirst=True)
-            if fresh:
-                connection.execute(insert(schema.meta).values(key="schema_version",
-                                                              value=str(SCHEMA_VERSION)))
-
-    def _check_version(self) -> None:
-        with self.engine.begin() as connection:
-            row = connection.execute(select(schema.meta.c.value).where(
-                schema.meta.c.key == "schema_version")).first()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise LogiusMigrateError(f"journal {self.display_url}: schema version {version} is "
-                                         f"newer than this tool understands ({SCHEMA_VERSION})")
-            while version < SCHEMA_VERSION:
-                version += 1
-                schema.MIGRATIONS[version](connection)  # type: ignore[operator]
-                connection.execute(update(schema.meta).where(schema.meta.c.key == "schema_version")
-                                   .values(value=str(version)))
+        self.engine = open_checked(url, create)
 
     @property
     def display_url(self) -> str:
         """The URL without any password, for messages."""
-        if "@" in self.url:
-            scheme, rest = self.url.split("://", 1)
-            return f"{scheme}://***@{rest.split('@', 1)[1]}"
-        return self.url
+        return display_url(self.url)
 
     def schema_version(self) -> int:
         with self.engine.connect() as connection:
@@ -241,9 +190,11 @@ class Journal:
 
     # -- step executions ----------------------------------------------------------------------
 
-    def begin_step(self, run_id: str, service: str, step: str, seq: int) -> Execution:
+    def begin_step(self, run_id: str, service: str, step: str, seq: int,
+                   service_state: str | None = None) -> Execution:
         """Mark the step ``running`` (creating it if new). A step already ``done`` is returned as
-        it is and must not be applied again: the caller checks ``status``."""
+        it is and must not be applied again: the caller checks ``status``. ``service_state``, if
+        given, becomes the service's state in the same transaction."""
         key = execution_key(run_id, service, step)
         now = time.time()
         with self.engine.begin() as connection:
@@ -256,13 +207,48 @@ class Journal:
             elif row.status != "done":
                 connection.execute(update(schema.executions).where(schema.executions.c.key == key)
                                    .values(status="running", started_at=now, finished_at=None))
+            if service_state is not None:
+                self._set_state(connection, service, service_state, run_id)
         return self.execution(key)  # type: ignore[return-value]
 
-    def finish_step(self, key: str, status: str, output: str = "", error: str = "") -> None:
+    def finish_step(self, key: str, status: str, output: str = "", error: str = "",
+                    service_state: str | None = None) -> None:
+        """Record the step's outcome (done, failed, interrupted, rolled-back); ``service_state``,
+        if given, becomes its service's state in the same transaction."""
         with self.engine.begin() as connection:
             connection.execute(update(schema.executions).where(schema.executions.c.key == key).values(
                 status=status, finished_at=time.time(), output=self.redact(output),
                 error=self.redact(error)))
+            if service_state is not None:
+                run_id, service, _step = key.split("/", 2)
+                self._set_state(connection, service, service_state, run_id)
+
+    # -- service states -----------------------------------------------------------------------
+
+    @staticmethod
+    def _set_state(connection: Connection, service: str, state: str, run_id: str | None) -> None:
+        values = dict(state=state, run_id=run_id, updated_at=time.time())
+        changed = connection.execute(update(schema.service_states).where(
+            schema.service_states.c.service == service).values(**values))
+        if changed.rowcount == 0:
+            connection.execute(insert(schema.service_states).values(service=service, **values))
+
+    def set_service_state(self, service: str, state: str, run_id: str | None) -> None:
+        with self.engine.begin() as connection:
+            self._set_state(connection, service, state, run_id)
+
+    def service_state(self, service: str) -> ServiceState:
+        """The service's state; a service the journal never saw is on ``legacy``."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(schema.service_states).where(
+                schema.service_states.c.service == service)).first()
+        return ServiceState(**row._mapping) if row else ServiceState(service, "legacy", None, 0.0)
+
+    def service_states(self) -> dict[str, ServiceState]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(schema.service_states).order_by(
+                schema.service_states.c.service))
+            return {row.service: ServiceState(**row._mapping) for row in rows}
 
     def execution(self, key: str) -> Execution | None:
         with self.engine.connect() as connection:
@@ -310,7 +296,7 @@ class Journal:
             result = connection.execute(insert(schema.rollback_points).values(
                 run_id=run_id, service=service, step=step,
                 execution_key=execution_key(run_id, service, step), kind=kind,
-                payload=self.redact(json.dumps(payload, sort_keys=True)),
+                payload=json.dumps(self.redact.deep(payload), sort_keys=True),
                 point_of_no_return=point_of_no_return, created_at=time.time()))
             return int(result.inserted_primary_key[0])
 
@@ -335,34 +321,63 @@ class Journal:
     # -- leases -------------------------------------------------------------------------------
 
     def acquire_lock(self, name: str, owner: str, ttl_seconds: float) -> Lease:
-        """Take the lease ``name``, or take it over if its holder let it expire; else LockHeld."""
-        host, pid = socket.gethostname(), os.getpid()
+        """Take the lease ``name``. A holder's lease is taken over once it expires, or at once when
+        the holder is a process of this host that is no longer running; else LockHeld."""
+        host, pid = liveness.this_host(), os.getpid()
+        started = liveness.process_start(pid)
         for _ in range(3):
             now = time.time()
             token = uuid.uuid4().hex
             values = dict(name=name, owner=owner, host=host, pid=pid, token=token, acquired_at=now,
-                          expires_at=now + ttl_seconds)
+                          expires_at=now + ttl_seconds, pid_started=started)
+            lease = Lease(name, owner, host, pid, token, now + ttl_seconds, pid_started=started)
             try:
                 with self.engine.begin() as connection:
                     connection.execute(insert(schema.locks).values(**values))
-                return Lease(name, owner, host, pid, token, now + ttl_seconds)
+                return lease
             except IntegrityError:
                 pass
             with self.engine.begin() as connection:
                 holder = connection.execute(select(schema.locks).where(schema.locks.c.name == name)).first()
                 if holder is None:
                     continue  # released meanwhile: try to insert again
-                if holder.expires_at > now:
-                    left = holder.expires_at - now
+                why = self._takeover_reason(holder, now)
+                if why is None:
                     raise LockHeld(f"{name} is held by {holder.owner} (host {holder.host}, pid "
-                                   f"{holder.pid}) for another {left:.0f}s; it is taken over only "
-                                   f"after its lease expires")
+                                   f"{holder.pid}) for another {holder.expires_at - now:.0f}s; it is "
+                                   f"taken over once its lease expires or, on this host, its process ends")
                 taken = connection.execute(update(schema.locks).where(
                     schema.locks.c.name == name, schema.locks.c.token == holder.token).values(**values))
                 if taken.rowcount == 1:
                     return Lease(name, owner, host, pid, token, now + ttl_seconds,
-                                 taken_over_from=f"{holder.owner} (pid {holder.pid})")
+                                 taken_over_from=f"{holder.owner} (pid {holder.pid}; {why})",
+                                 pid_started=started)
         raise LockHeld(f"{name}: could not take the lease (contended)")
+
+    @staticmethod
+    def _takeover_reason(holder: Any, now: float) -> str | None:
+        """Why the holder's lease may be taken over now, or None if it may not."""
+        if holder.expires_at <= now:
+            return "its lease expired"
+        if holder.host == liveness.this_host() and liveness.is_alive(holder.pid, holder.pid_started) is False:
+            return "its process no longer runs on this host"
+        return None
+
+    def lease_state(self, name: str) -> dict[str, Any] | None:
+        """The lease's holder and whether it still holds: ``held``, ``expired``, or ``dead`` (a
+        process of this host that no longer runs)."""
+        holder = self.lock_holder(name)
+        if holder is None:
+            return None
+        now = time.time()
+        if holder["expires_at"] <= now:
+            state = "expired"
+        elif (holder["host"] == liveness.this_host()
+              and liveness.is_alive(holder["pid"], holder.get("pid_started")) is False):
+            state = "dead"
+        else:
+            state = "held"
+        return {**holder, "state": state}
 
     def renew_lock(self, lease: Lease, ttl_seconds: float) -> bool:
         """Extend the lease; False if it was lost (expired and taken over by someone else)."""
@@ -395,3 +410,24 @@ class Journal:
             query = query.where(schema.events.c.run_id == run_id)
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    # -- child processes ----------------------------------------------------------------------
+
+    def add_process(self, run_id: str, pid: int, pid_started: float | None, tool: str, what: str) -> int:
+        """Record a child process (terraform, ansible-playbook) a run has started on this host."""
+        with self.engine.begin() as connection:
+            result = connection.execute(insert(schema.processes).values(
+                run_id=run_id, host=liveness.this_host(), pid=pid, pid_started=pid_started, tool=tool,
+                what=self.redact(what)[:300], created_at=time.time()))
+            return int(result.inserted_primary_key[0])
+
+    def remove_process(self, process_id: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(schema.processes).where(schema.processes.c.id == process_id))
+
+    def processes(self, run_id: str) -> list[ChildProcess]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(schema.processes).where(
+                schema.processes.c.run_id == run_id).order_by(schema.processes.c.id))
+            return [ChildProcess(**{k: v for k, v in row._mapping.items() if k != "created_at"})
+                    for row in rows]

@@ -77,6 +77,12 @@ class LabLayout:
     def exists(self) -> bool:
         return self.manifest.exists()
 
+    def terraform_env(self) -> Any:
+        """The environment of every terraform call on this lab: its mirror, its own HOME."""
+        from orchestrator.steps.terraform import TerraformEnv
+
+        return TerraformEnv(self.terraform / "terraformrc", self.terraform / "home")
+
 
 @dataclass
 class LabReport:
@@ -125,6 +131,8 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     from orchestrator.journal import Journal, resolve_url
     from orchestrator.steps import terraform
 
+    if layout.root.exists() and not layout.root.is_dir():
+        raise InputError(f"--lab {layout.root}: is a file, not a folder; give a folder for the lab")
     report = LabReport(layout.root)
     manifest = _read_manifest(layout)
     services = lab_services(catalog)
@@ -161,7 +169,6 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     make("terraform/mirror", terraform.build_mirror)
     make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
     make("terraform/home", lambda path: path.mkdir(parents=True))
-    terraform.configure_environment(layout.terraform / "terraformrc", layout.terraform / "home")
     fresh_stacks = []
     for service in services:
         if not service.moves:
@@ -171,14 +178,15 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
             fresh_stacks.append(service.id)
         make(relative, lambda path: _write_stack(path))
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda sid: terraform.TerraformStack(layout.stack_dir(sid)).init(), fresh_stacks))
+        env = layout.terraform_env()
+        list(pool.map(lambda sid: terraform.TerraformStack(layout.stack_dir(sid), env).init(), fresh_stacks))
 
     inventory = render_inventory(hosts, layout)
     make("inventories/lab.yml", lambda path: _write(path, inventory))
     make("secrets.json", lambda path: _write_secrets(path, services))
     make("staging", lambda path: path.mkdir(parents=True))
     make("faults", lambda path: path.mkdir(parents=True))
-    make("journal.db", lambda path: Journal(resolve_url(path, path)).close())
+    make("journal.db", lambda path: Journal(resolve_url(path, path), create=True).close())
     _write_manifest(layout, manifest)
     report.hosts = len(hosts)
     report.services = len(services)
@@ -235,9 +243,24 @@ def lab_down(layout: LabLayout) -> LabReport:
 
 
 def load_secrets(layout: LabLayout) -> dict[str, dict[str, str]]:
-    if not layout.secrets.exists():
-        raise InputError(f"{layout.secrets}: no lab secrets (run `logius-migrate lab up` first)")
-    return json.loads(layout.secrets.read_text())
+    """The lab's secret store: service -> name -> value. Values must be non-empty strings (an
+    empty one could not be told apart from its absence, nor redacted)."""
+    path = layout.secrets
+    if not path.exists():
+        raise InputError(f"{path}: no lab secrets (run `logius-migrate lab up` first)")
+    try:
+        values = json.loads(path.read_text())
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(values, dict):
+        raise InputError(f"{path}: expected an object of services")
+    for service, named in values.items():
+        if not isinstance(named, dict):
+            raise InputError(f"{path}: service {service}: expected an object of named secrets")
+        for name, value in named.items():
+            if not isinstance(value, str) or not value:
+                raise InputError(f"{path}: service {service}, secret {name}: must be a non-empty string")
+    return values
 
 
 #: Folders every host has, so that restoring a step's paths never leaves a parent behind.

@@ -1,10 +1,16 @@
 """The Ansible adapter: ansible-runner, one run per phase over every host of the wave.
 
-Variables never go on the command line: ansible-runner would record that in its artifacts. They
-go into two files in a private temporary folder outside the runner's private data directory, one
-of them 0600 for secrets, passed with ``-e @file`` and deleted after the run. Secret-bearing
-tasks in the playbooks are ``no_log``. The private data directory is deleted once stats and
-events are read, unless the caller asks to keep it (to inspect it, as the tests do).
+Variables never go on the command line: ansible-runner would record that in its artifacts. The
+ordinary ones go into a file in a private temporary folder outside the runner's private data
+directory, passed with ``-e @file`` and deleted after the run. Secrets are never written to any
+file: the playbooks read them through ``lookup('logius_secret', NAME)`` from a
+:class:`~orchestrator.steps.secret_channel.SecretChannel`, and pipelining keeps module arguments out
+of Ansible's own temporary files. Secret-bearing tasks are ``no_log``. The private data directory is
+deleted once stats and events are read, unless the caller asks to keep it (as the tests do).
+
+Our own signal handlers stay in charge: a ``cancel_callback`` is always passed (without one,
+ansible-runner installs its own SIGINT/SIGTERM handlers for good), and a cancelled run raises
+:class:`~orchestrator.errors.Cancelled`, a stop rather than a failure.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from orchestrator.steps.processes import ChildWatch
 
 PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
 
@@ -81,71 +89,154 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
                  secret_variables: dict[str, Any] | None = None, check: bool = False,
                  forks: int = 20, timeout: int | None = None, collect: str | None = None,
                  keep_private_data_dir: Path | None = None,
-                 on_event: Callable[[dict[str, Any]], None] | None = None) -> PlaybookResult:
+                 on_event: Callable[[dict[str, Any]], None] | None = None,
+                 watch: ChildWatch | None = None) -> PlaybookResult:
     """Run ``playbook`` once over the ``limit`` hosts; ``collect`` names a task whose per-host
-    results are returned in ``registered``. ``check`` runs ``--check --diff`` and changes nothing."""
+    results are returned in ``registered``. ``check`` runs ``--check --diff`` and changes nothing.
+    ``secret_variables`` reach the playbook only through ``lookup('logius_secret', NAME)``.
+    Raises Cancelled when ``watch.cancel()`` stopped it, StepTimeout past ``timeout`` seconds."""
     import ansible_runner
 
+    from orchestrator.steps.secret_channel import SecretChannel
+
+    sweep_leftovers()
+    watch = watch or ChildWatch()
     hosts = sorted(set(limit))
     private = Path(keep_private_data_dir) if keep_private_data_dir else Path(
-        tempfile.mkdtemp(prefix="logius-runner-"))
+        tempfile.mkdtemp(prefix=f"logius-runner-{os.getpid()}-"))
     private.mkdir(parents=True, exist_ok=True)
-    vars_dir = Path(tempfile.mkdtemp(prefix="logius-vars-"))
-    registered: dict[str, list[dict[str, Any]]] = {}
-    failures: dict[str, str] = {}
-    diffs: list[dict[str, Any]] = []
-
-    def handle(event: dict[str, Any]) -> bool:
-        data = event.get("event_data") or {}
-        host = data.get("host")
-        kind = event.get("event", "")
-        if kind in {"runner_on_failed", "runner_on_unreachable"} and host:
-            if not data.get("ignore_errors"):
-                result = data.get("res") or {}
-                failures[host] = str(result.get("msg") or "failed").splitlines()[0][:300]
-        elif kind == "runner_on_ok" and collect and data.get("task") == collect and host:
-            result = data.get("res") or {}
-            registered.setdefault(host, []).extend(result.get("results") or [result])
-        if check and kind == "runner_on_ok" and (data.get("res") or {}).get("diff"):
-            diffs.append({"host": host, "task": data.get("task"), "diff": data["res"]["diff"]})
-        if on_event is not None:
-            on_event(event)
-        return True
-
+    vars_dir = Path(tempfile.mkdtemp(prefix=f"logius-vars-{os.getpid()}-"))
+    collected = _Collector(collect, check, on_event)
+    child = _ChildTracker(watch, playbook)
     try:
-        vars_file = vars_dir / "vars.json"
-        vars_file.write_text(json.dumps(variables))
-        cmdline = [f"-e @{vars_file}"]
-        if secret_variables:
-            secret_file = vars_dir / "secrets.json"
-            secret_file.touch(mode=stat.S_IRUSR | stat.S_IWUSR)
-            secret_file.write_text(json.dumps(secret_variables))
-            cmdline.append(f"-e @{secret_file}")
-        if check:
-            cmdline.append("--check --diff")
-        with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
-            runner = ansible_runner.run(
-                private_data_dir=str(private), project_dir=str(PLAYBOOKS), playbook=playbook,
-                inventory=str(inventory), limit=",".join(hosts), cmdline=" ".join(cmdline),
-                quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
-                timeout=timeout, envvars={"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0"},
-                event_handler=handle)
-        stats = runner.stats or {}
-        outcomes = {}
-        for host in hosts:
-            unreachable = host in (stats.get("dark") or {})
-            failed = host in failures or host in (stats.get("failures") or {}) or unreachable
-            if host not in (stats.get("processed") or {}) and runner.rc != 0:
-                failed = True
-            outcomes[host] = HostOutcome(host, not failed, unreachable,
-                                         int((stats.get("changed") or {}).get(host, 0)),
-                                         failures.get(host, "unreachable" if unreachable else
-                                                      "not run" if failed else ""))
-        return PlaybookResult(playbook, runner.status, runner.rc, outcomes, registered, diffs)
+        with SecretChannel(secret_variables or {}) as channel:
+            vars_file = vars_dir / "vars.json"
+            vars_file.write_text(json.dumps({**variables, **channel.variables()}))
+            cmdline = [f"-e @{vars_file}"] + (["--check --diff"] if check else [])
+            with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
+                runner = ansible_runner.run(
+                    private_data_dir=str(private), project_dir=str(PLAYBOOKS), playbook=playbook,
+                    inventory=str(inventory), limit=",".join(hosts), cmdline=" ".join(cmdline),
+                    quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
+                    timeout=timeout, envvars=ANSIBLE_ENV, event_handler=collected.handle,
+                    cancel_callback=child.poll, settings={"pexpect_timeout": 0.2})
+        child.finish()
+        _raise_on_stop(runner.status, playbook, timeout)
+        return _result(playbook, runner, hosts, collected)
     finally:
+        child.finish()
         shutil.rmtree(vars_dir, ignore_errors=True)
         if keep_private_data_dir is None:
             shutil.rmtree(private, ignore_errors=True)
+
+
+#: The environment of every ansible-playbook run. Pipelining sends module arguments through the
+#: connection's stdin instead of temporary module files, so a secret argument is never on disk.
+ANSIBLE_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1"}
+
+
+def _raise_on_stop(status: str, playbook: str, timeout: int | None) -> None:
+    from orchestrator.errors import Cancelled, StepTimeout
+
+    if status == "canceled":
+        raise Cancelled(f"{playbook} was cancelled on request")
+    if status == "timeout":
+        raise StepTimeout(f"{playbook} ran past its timeout of {timeout}s and was stopped")
+
+
+class _Collector:
+    """The event handler: failures per host, the ``collect`` task's results, check-mode diffs."""
+
+    def __init__(self, collect: str | None, check: bool,
+                 on_event: Callable[[dict[str, Any]], None] | None) -> None:
+        self.collect, self.check, self.on_event = collect, check, on_event
+        self.registered: dict[str, list[dict[str, Any]]] = {}
+        self.failures: dict[str, str] = {}
+        self.diffs: list[dict[str, Any]] = []
+
+    def handle(self, event: dict[str, Any]) -> bool:
+        data = event.get("event_data") or {}
+        host = data.get("host")
+        kind = event.get("event", "")
+        result = data.get("res") or {}
+        if kind in {"runner_on_failed", "runner_on_unreachable"} and host:
+            if not data.get("ignore_errors"):
+                self.failures[host] = str(result.get("msg") or "failed").splitlines()[0][:300]
+        elif kind == "runner_on_ok" and self.collect and data.get("task") == self.collect and host:
+            self.registered.setdefault(host, []).extend(result.get("results") or [result])
+        if self.check and kind == "runner_on_ok" and result.get("diff"):
+            self.diffs.append({"host": host, "task": data.get("task"), "diff": result["diff"]})
+        if self.on_event is not None:
+            self.on_event(event)
+        return True
+
+
+class _ChildTracker:
+    """ansible-runner's cancel callback, polled every 0.2 s: it finds the ansible-playbook process
+    among this process's children (so the caller can record its pid) and passes on cancellation."""
+
+    def __init__(self, watch: ChildWatch, playbook: str) -> None:
+        self.watch, self.playbook = watch, playbook
+        self.pid: int | None = None
+        self.token: Any = None
+
+    def poll(self) -> bool:
+        if self.pid is None:
+            self.pid = _find_child("ansible-playbook", self.playbook)
+            if self.pid is not None:
+                self.token = self.watch.started(self.pid, f"ansible-playbook {self.playbook}")
+        return bool(self.watch.cancel())
+
+    def finish(self) -> None:
+        if self.pid is not None:
+            self.watch.ended(self.token)
+            self.pid = None
+
+
+def _find_child(program: str, argument: str) -> int | None:
+    """The pid of a child of this process running ``program`` with ``argument`` (Linux /proc)."""
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            words = [a.decode(errors="replace") for a in argv]
+            if any(program in w for w in words) and any(w.endswith(argument) for w in words):
+                return int(pid)
+    return None
+
+
+def sweep_leftovers() -> None:
+    """Remove the temporary folders of runs whose process is gone (a kill -9 leaves them)."""
+    from orchestrator import liveness
+
+    if not liveness.can_tell():
+        return
+    for folder in Path(tempfile.gettempdir()).glob("logius-*-*-*"):
+        pid = folder.name.split("-")[2]
+        if folder.is_dir() and pid.isdigit() and liveness.process_start(int(pid)) is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _result(playbook: str, runner: Any, hosts: list[str], collected: _Collector) -> PlaybookResult:
+    stats = runner.stats or {}
+    outcomes = {}
+    for host in hosts:
+        unreachable = host in (stats.get("dark") or {})
+        failed = host in collected.failures or host in (stats.get("failures") or {}) or unreachable
+        if host not in (stats.get("processed") or {}) and runner.rc != 0:
+            failed = True
+        outcomes[host] = HostOutcome(host, not failed, unreachable,
+                                     int((stats.get("changed") or {}).get(host, 0)),
+                                     collected.failures.get(host, "unreachable" if unreachable else
+                                                            "not run" if failed else ""))
+    return PlaybookResult(playbook, runner.status, runner.rc, outcomes, collected.registered,
+                          collected.diffs)
 
 
 # -- capturing and restoring files (rollback points) ----------------------------------------------
@@ -199,7 +290,7 @@ def _capture_local(path: Path) -> list[dict[str, Any]]:
 def _capture_remote(inventory: Path, paths: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
     from orchestrator.errors import StepFailed
 
-    fetched = Path(tempfile.mkdtemp(prefix="logius-capture-"))
+    fetched = Path(tempfile.mkdtemp(prefix=f"logius-capture-{os.getpid()}-"))
     try:
         variables = {"capture": paths, "capture_dir": str(fetched)}
         stats_run = run_playbook("capture.yml", inventory, paths, variables, collect="Stat the paths")
@@ -241,7 +332,7 @@ def _capture_remote(inventory: Path, paths: dict[str, list[str]]) -> dict[str, l
         shutil.rmtree(fetched, ignore_errors=True)
 
 
-SECRET_MARK = "\x00logius-secret:{}\x00"
+SECRET_MARK = "@@logius-secret:{}@@"
 
 
 def mask_secrets(entries: list[dict[str, Any]], secrets: dict[str, str]) -> list[dict[str, Any]]:
@@ -258,17 +349,18 @@ def mask_secrets(entries: list[dict[str, Any]], secrets: dict[str, str]) -> list
     return masked
 
 
-def unmask_secrets(entries: list[dict[str, Any]], secrets: dict[str, str]) -> list[dict[str, Any]]:
-    unmasked = []
+def secrets_in(entries: list[dict[str, Any]], names: Iterable[str]) -> list[dict[str, Any]]:
+    """Each file entry with the names of the secret placeholders it holds (``secrets``), so the
+    rollback playbook can put the values back in place, on the host, after restoring the file."""
+    marked = []
     for entry in entries:
         if "content" in entry:
             raw = base64.b64decode(entry["content"])
-            if b"\x00logius-secret:" in raw:
-                for name, value in secrets.items():
-                    raw = raw.replace(SECRET_MARK.format(name).encode(), value.encode())
-                entry = {**entry, "content": base64.b64encode(raw).decode()}
-        unmasked.append(entry)
-    return unmasked
+            held = [n for n in names if SECRET_MARK.format(n).encode() in raw]
+            if held:
+                entry = {**entry, "secrets": [{"name": n, "mark": SECRET_MARK.format(n)} for n in held]}
+        marked.append(entry)
+    return marked
 
 
 def restore_plan(captures: list[dict[str, list[dict[str, Any]]]]) -> dict[str, list[dict[str, Any]]]:

@@ -1,28 +1,49 @@
 """The Terraform adapter: the only module that imports python-terraform.
 
-Called exactly as ../shared/TOOLCHAIN.md prescribes for python-terraform 0.10.1 with Terraform 1.0.3:
-binary path and working_dir passed explicitly, variables through a temporary var file,
-``skip_plan=True`` for a direct apply, ``force=IsNotFlagged, auto_approve=IsFlagged`` for destroy,
-``-detailed-exitcode`` rc 2 meaning "changes", state read with ``state pull``.
+Called as python-terraform 0.10.1 with Terraform 1.0.3 must be: binary path and working_dir passed
+explicitly, variables through a temporary var file, ``skip_plan=True`` for a direct apply,
+``force=IsNotFlagged, auto_approve=IsFlagged`` for destroy, ``-detailed-exitcode`` rc 2 meaning
+"changes", state read with ``state pull``. The library's ``cmd()`` is replaced by one of our own
+(:class:`_Terraform`) that
+
+- gives each call its own environment (the mirror's CLI config, and secrets such as ``PGPASSWORD``
+  for the ``pg`` backend) and never changes the process-wide one;
+- sends terraform's output to files, not pipes, so a terraform whose caller was killed finishes and
+  writes its state instead of dying of a broken pipe half-way;
+- enforces the step's timeout and a cancel request by interrupting terraform as Ctrl-C would;
+- reports the child's pid (see :class:`~orchestrator.steps.processes.ChildWatch`).
+
+Before every apply or destroy the local state is copied aside; :meth:`TerraformStack.repair` puts it
+back if a crash left the state empty or unreadable, and clears a lock no live process holds.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import shutil
+import signal
+import subprocess
 import sysconfig
-import threading
-from dataclasses import dataclass
+import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import LogiusMigrateError, StepFailed, TransientStepError
+from python_terraform import IsFlagged, IsNotFlagged, Terraform
+
+from orchestrator.errors import Cancelled, LogiusMigrateError, StepFailed, StepTimeout, TransientStepError
+from orchestrator.steps.processes import ChildWatch
 
 PROVIDER_FILE = "terraform-provider-null_v2.1.2_x4"
 PROVIDER_MIRROR_PATH = "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
 STATE_FILES = ("terraform.tfstate", "terraform.tfstate.backup")
-_ENV_LOCK = threading.Lock()
+LOCK_INFO = ".terraform.tfstate.lock.info"
+PRIVATE_DIR = ".logius"  # inside the stack: the pre-apply state copy and terraform's output files
+SUPPORTED_VERSIONS = ("1.0.",)
 
 logging.getLogger("python_terraform").addHandler(logging.NullHandler())
 logging.getLogger("python_terraform").propagate = False
@@ -61,16 +82,97 @@ def write_cli_config(config: Path, mirror: Path) -> None:
                       f'    path = "{mirror}"\n  }}\n}}\n')
 
 
-def configure_environment(cli_config: Path, home: Path) -> None:
-    """Point every Terraform call of this process at the mirror, offline, with its own HOME
-    (an implicit ~/.terraform.d mirror on the machine must not decide what gets installed)."""
-    with _ENV_LOCK:
-        os.environ["TF_CLI_CONFIG_FILE"] = str(cli_config)
-        os.environ["CHECKPOINT_DISABLE"] = "1"
-        os.environ["TF_IN_AUTOMATION"] = "1"
-        os.environ["TF_INPUT"] = "0"
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["HOME"] = str(home)
+@dataclass(frozen=True)
+class TerraformEnv:
+    """What every terraform call of a site gets in its own environment: the CLI config (the
+    provider mirror), a HOME of its own (an implicit ~/.terraform.d mirror on the machine must
+    not decide what gets installed), and ``secrets`` (e.g. PGPASSWORD) for that call alone."""
+
+    cli_config: Path
+    home: Path
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(TF_CLI_CONFIG_FILE=str(self.cli_config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
+                   TF_INPUT="0", HOME=str(self.home))
+        env.update(self.secrets)
+        return env
+
+
+@dataclass(frozen=True)
+class PgBackend:
+    """Terraform's ``pg`` backend: a conn_str without a password, which goes in PGPASSWORD."""
+
+    conn_str: str
+    password: str | None = None
+
+
+class _Terraform(Terraform):
+    """python-terraform's Terraform with ``cmd()`` replaced (see the module's docstring)."""
+
+    def __init__(self, env: TerraformEnv, watch: ChildWatch, **options: Any) -> None:
+        super().__init__(**options)
+        self.env, self.watch = env, watch
+        self.timeout: float | None = None
+
+    def cmd(self, cmd: str, *args: Any, **kwargs: Any) -> tuple[int, str, str]:
+        kwargs.pop("capture_output", None)
+        kwargs.pop("synchronous", None)
+        try:
+            command = self.generate_cmd_string(cmd, *args, **kwargs)
+            return _call(command, Path(self.working_dir), self.env, self.watch, self.timeout)
+        finally:
+            self.temp_var_files.clean_up()
+
+
+def _call(command: list[str], cwd: Path, env: TerraformEnv, watch: ChildWatch,
+          timeout: float | None) -> tuple[int, str, str]:
+    """Run one terraform command to its end, its output in files; interrupt it (SIGINT, as Ctrl-C
+    would, then SIGKILL) when cancelled or past ``timeout``."""
+    private = cwd / PRIVATE_DIR
+    private.mkdir(exist_ok=True)
+    with tempfile.TemporaryFile(dir=private) as out, tempfile.TemporaryFile(dir=private) as err:
+        process = subprocess.Popen(command, cwd=cwd, env=env.child_env(), stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=err, start_new_session=True)
+        token = watch.started(process.pid, "terraform " + command[1])
+        try:
+            why = _wait(process, watch, timeout)
+        finally:
+            watch.ended(token)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if why == "cancelled":
+        raise Cancelled(f"terraform {command[1]} in {cwd.name} was interrupted on request")
+    if why == "timeout":
+        raise StepTimeout(f"terraform {command[1]} in {cwd.name} ran past its timeout of {timeout:.0f}s "
+                          f"and was interrupted")
+    return process.returncode, stdout, stderr
+
+
+def _wait(process: subprocess.Popen, watch: ChildWatch, timeout: float | None) -> str | None:
+    deadline = time.monotonic() + timeout if timeout else None
+    why = None
+    while True:
+        try:
+            process.wait(timeout=0.1)
+            return why
+        except subprocess.TimeoutExpired:
+            pass
+        if why is None and watch.cancel():
+            why = "cancelled"
+        elif why is None and deadline is not None and time.monotonic() > deadline:
+            why = "timeout"
+        else:
+            continue
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return why
 
 
 @dataclass(frozen=True)
@@ -95,12 +197,14 @@ class StateSnapshot:
 class TerraformStack:
     """One working directory (one service's landing zone), local or ``pg`` backend."""
 
-    def __init__(self, working_dir: Path, pg_conn_str: str | None = None) -> None:
-        from python_terraform import Terraform
-
+    def __init__(self, working_dir: Path, env: TerraformEnv, pg: PgBackend | None = None,
+                 watch: ChildWatch | None = None) -> None:
         self.working_dir = working_dir
-        self.pg_conn_str = pg_conn_str
-        self._tf = Terraform(working_dir=str(working_dir), terraform_bin_path=str(terraform_binary()))
+        self.pg = pg
+        secrets = {"PGPASSWORD": pg.password} if pg and pg.password else {}
+        self._tf = _Terraform(TerraformEnv(env.cli_config, env.home, {**env.secrets, **secrets}),
+                              watch or ChildWatch(), working_dir=str(working_dir),
+                              terraform_bin_path=str(terraform_binary()))
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -118,11 +222,11 @@ class TerraformStack:
     def init(self) -> None:
         """``terraform init`` for the configured backend (idempotent, offline through the mirror)."""
         backend_file = self.working_dir / "backend.tf"
-        if self.pg_conn_str:
+        if self.pg:
             backend_file.write_text('terraform {\n  backend "pg" {}\n}\n')
             schema = "tf_" + self.working_dir.name.replace("-", "_")
             rc, _, err = self._run("init", reconfigure=_flag(), input=False,
-                                   backend_config=[f"conn_str={self.pg_conn_str}",
+                                   backend_config=[f"conn_str={self.pg.conn_str}",
                                                    f"schema_name={schema}"])
         else:
             backend_file.unlink(missing_ok=True)
@@ -134,33 +238,38 @@ class TerraformStack:
     def initialized(self) -> bool:
         marker = self.working_dir / ".terraform"
         has_pg = (self.working_dir / "backend.tf").exists()
-        return marker.is_dir() and has_pg == bool(self.pg_conn_str)
+        return marker.is_dir() and has_pg == bool(self.pg)
 
     # -- operations ---------------------------------------------------------------------------
 
     def plan(self, variables: dict[str, Any]) -> bool:
         """True when applying ``variables`` would change something (rc 2 of -detailed-exitcode)."""
-        from python_terraform import IsFlagged
-
         rc, _, err = self._tf.plan(var=variables, input=False, no_color=IsFlagged)
         if rc not in (0, 2):
             self._fail("plan", rc, err)
         return rc == 2
 
-    def apply(self, variables: dict[str, Any]) -> dict[str, Any]:
-        """Apply ``variables`` and return the outputs (name -> value)."""
-        from python_terraform import IsFlagged
-
-        rc, _, err = self._tf.apply(skip_plan=True, var=variables, input=False, no_color=IsFlagged)
+    def apply(self, variables: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Apply ``variables`` and return the outputs (name -> value). The state is copied aside
+        first (see :meth:`repair`); past ``timeout`` seconds terraform is interrupted."""
+        self._keep_state_aside()
+        self._tf.timeout = timeout
+        try:
+            rc, _, err = self._tf.apply(skip_plan=True, var=variables, input=False, no_color=IsFlagged)
+        finally:
+            self._tf.timeout = None
         if rc != 0:
             self._fail("apply", rc, err)
         return self.outputs()
 
-    def destroy(self, variables: dict[str, Any]) -> None:
-        from python_terraform import IsFlagged, IsNotFlagged
-
-        rc, _, err = self._tf.destroy(force=IsNotFlagged, auto_approve=IsFlagged, var=variables,
-                                      input=False, no_color=IsFlagged)
+    def destroy(self, variables: dict[str, Any], timeout: float | None = None) -> None:
+        self._keep_state_aside()
+        self._tf.timeout = timeout
+        try:
+            rc, _, err = self._tf.destroy(force=IsNotFlagged, auto_approve=IsFlagged, var=variables,
+                                          input=False, no_color=IsFlagged)
+        finally:
+            self._tf.timeout = None
         if rc != 0:
             self._fail("destroy", rc, err)
 
@@ -194,7 +303,7 @@ class TerraformStack:
         state = self.state_text()
         serial = json.loads(state)["serial"] if state else None
         files = {}
-        if not self.pg_conn_str:
+        if not self.pg:
             for name in STATE_FILES:
                 path = self.working_dir / name
                 files[name] = path.read_text() if path.exists() else None
@@ -208,7 +317,7 @@ class TerraformStack:
                 self.destroy(current_variables)
         elif snapshot.variables is not None:
             self.apply(snapshot.variables)
-        if self.pg_conn_str:
+        if self.pg:
             self._restore_remote(snapshot)
             return
         for name, content in snapshot.files.items():
@@ -231,9 +340,95 @@ class TerraformStack:
             pushed.unlink(missing_ok=True)
 
 
-def _flag() -> Any:
-    from python_terraform import IsFlagged
+    # -- crash safety -------------------------------------------------------------------------
 
+    @property
+    def _aside(self) -> Path:
+        return self.working_dir / PRIVATE_DIR / "before-apply.tfstate"
+
+    def _keep_state_aside(self) -> None:
+        """Copy the local state aside before a change ("absent" if there is none yet)."""
+        if self.pg:
+            return  # the pg backend writes state in one transaction: nothing to keep aside
+        state = self.working_dir / "terraform.tfstate"
+        self._aside.parent.mkdir(exist_ok=True)
+        temporary = self._aside.with_suffix(".tmp")
+        if _readable_state(state):
+            shutil.copyfile(state, temporary)
+        else:
+            temporary.write_text("absent")
+        os.replace(temporary, self._aside)
+
+    def repair(self) -> list[str]:
+        """After a crash: put back the state copied aside if the state is empty or unreadable, and
+        clear a lock that no live process holds. Returns what was done, as evidence to journal."""
+        if self.pg:
+            return []  # the pg backend's lock is a session lock: it died with its holder
+        done = []
+        state = self.working_dir / "terraform.tfstate"
+        if state.exists() and not _readable_state(state):
+            size = state.stat().st_size
+            aside = self._aside.read_text() if self._aside.exists() else "absent"
+            if aside == "absent":
+                state.unlink()
+                done.append(f"{self.working_dir.name}: terraform.tfstate was unreadable ({size} bytes) after "
+                            f"a crash; removed it (there was no state before the interrupted change)")
+            else:
+                shutil.copyfile(self._aside, state)
+                serial = json.loads(aside).get("serial")
+                done.append(f"{self.working_dir.name}: terraform.tfstate was unreadable ({size} bytes) "
+                            f"after a crash; put back the copy taken before the interrupted change "
+                            f"(serial {serial})")
+        lock_info = self.working_dir / LOCK_INFO
+        if lock_info.exists() and not _locked_by_a_process(state):
+            who = _lock_holder(lock_info)
+            lock_info.unlink()
+            done.append(f"{self.working_dir.name}: cleared a stale Terraform lock ({who}); no process "
+                        f"holds it")
+        return done
+
+
+def _readable_state(path: Path) -> bool:
+    try:
+        return isinstance(json.loads(path.read_text()), dict)
+    except (OSError, ValueError):
+        return False
+
+
+def _locked_by_a_process(state: Path) -> bool:
+    """Whether a live process holds Terraform's lock on ``state`` (an fcntl lock, gone with its
+    holder)."""
+    if not state.exists():
+        return False
+    with state.open("rb+") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+    return False
+
+
+def _lock_holder(lock_info: Path) -> str:
+    try:
+        info = json.loads(lock_info.read_text())
+        return f"lock {info.get('ID', '?')} for {info.get('Operation', '?')} by {info.get('Who', '?')}"
+    except (OSError, ValueError):
+        return "an unreadable lock file"
+
+
+def check_version() -> str:
+    """The Terraform binary's version; a version this tool was not built for is refused."""
+    completed = subprocess.run([str(terraform_binary()), "version", "-json"], capture_output=True,
+                               text=True, timeout=30, env={**os.environ, "CHECKPOINT_DISABLE": "1"})
+    version = json.loads(completed.stdout or "{}").get("terraform_version", "unknown")
+    if not version.startswith(SUPPORTED_VERSIONS):
+        raise LogiusMigrateError(f"Terraform {version} at {terraform_binary()} is not supported; this "
+                                 f"tool supports Terraform {', '.join(v + 'x' for v in SUPPORTED_VERSIONS)}")
+    return version
+
+
+def _flag() -> Any:
     return IsFlagged
 
 

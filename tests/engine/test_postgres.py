@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from orchestrator.engine import rollback_service, run_wave
-from orchestrator.engine.session import terraform_conn_str
+from orchestrator.engine.session import pg_backend
 from orchestrator.journal import Journal, resolve_url
 from orchestrator.steps.terraform import TerraformStack
 from tests.engine.conftest import (
@@ -47,7 +47,7 @@ def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isol
         runs = connection.execute("SELECT id, status FROM runs").fetchall()
     assert names == {"tf_alpha", "tf_beta"}
     assert runs == [("wave-1", "rolled-back")]
-    stack = TerraformStack(layout.stack_dir("alpha"), terraform_conn_str(resolve_url(pg_url, None)))
+    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(), pg_backend(resolve_url(pg_url, None)))
     assert stack.resources() == [], "the rollback destroyed the landing zone in the pg backend"
 
 

@@ -64,7 +64,7 @@ def test_a_wave_runs_every_step_once_retrying_a_transient_fault(lab):
     assert (layout.host_root("legacy-gamma") / "var/archive/gamma/gamma-archive/part-0001.dat").exists()
     legacy = (layout.host_root("legacy-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes()
     assert (layout.host_root("lpc-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes() == legacy
-    stack = TerraformStack(layout.stack_dir("alpha"))
+    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env())
     assert "module.landing_zone.null_resource.placement[\"lpc-alpha\"]" in stack.resources()
     assert not stack.plan({"service": "alpha", "hosts": ["lpc-alpha"], "release": "none",
                            "fault_file": str(layout.faults / "alpha.provision")})

@@ -1,0 +1,76 @@
+"""After a crash, before anything else: settle the dead run's orphaned tools, repair Terraform
+state, then decide for every step left ``running`` or ``interrupted`` whether its change is in
+place (it is then done, never applied again) or runs again only where it is missing."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from orchestrator import liveness
+from orchestrator.catalog.models import Service
+from orchestrator.engine.context import EngineContext
+from orchestrator.runbook import LEDGER_DIR, Step, hosts_of, runbook_for
+
+ORPHAN_WAIT_ENV = "LOGIUS_MIGRATE_ORPHAN_WAIT"
+UNSETTLED = {"running", "interrupted"}
+
+
+def settle_orphans(ctx: EngineContext, run_id: str) -> None:
+    """Wait for or stop every tool process the run recorded that still runs on this host."""
+    from orchestrator.steps.processes import settle_orphan
+
+    wait = float(os.environ.get(ORPHAN_WAIT_ENV, "60"))
+    for process in ctx.journal.processes(run_id):
+        if process.host != liveness.this_host():
+            ctx.journal.log(run_id, "orphan", f"{process.tool} pid {process.pid} ran on host "
+                                              f"{process.host}; it cannot be checked from here")
+        else:
+            ctx.journal.log(run_id, "orphan", settle_orphan(process.pid, process.pid_started,
+                                                            process.tool, wait))
+        ctx.journal.remove_process(process.id)
+
+
+def repair_stacks(ctx: EngineContext, run_id: str, services: list[Service]) -> None:
+    """Put back Terraform state a crash left unreadable, clear stale locks; journal the evidence."""
+    from orchestrator.engine.tools import stack_for
+
+    for service in services:
+        if any(step.kind == "terraform" for step in runbook_for(service)) and \
+                ctx.layout.stack_dir(service.id).is_dir():
+            for evidence in stack_for(ctx, service, run_id, init=False).repair():
+                ctx.journal.log(run_id, "terraform-repair", evidence)
+
+
+def applied_hosts(ctx: EngineContext, service: Service, step: Step) -> set[str]:
+    """The hosts whose application ledger records ``step`` for ``service``."""
+    from orchestrator.steps import ansible
+
+    ledger_hosts = hosts_of(service, step.ledger_on)
+    ledgers = {h: [f"{LEDGER_DIR}/{service.id}"] for h in ledger_hosts}
+    captured = ansible.capture(ctx.layout.inventory, ledgers)
+    done = set()
+    for host, entries in captured.items():
+        if entries[0]["state"] == "file":
+            if step.name in base64.b64decode(entries[0]["content"]).decode().splitlines():
+                done.add(host)
+    return done
+
+
+def is_applied(ctx: EngineContext, service: Service, step: Step,
+               run_id: str) -> tuple[bool, str, set[str]]:
+    """Whether ``step``'s change is in place for ``service``: (applied, evidence, hosts done)."""
+    if step.kind == "terraform":
+        from orchestrator.engine.tools import stack_for, tf_variables
+
+        changes = stack_for(ctx, service, run_id).plan(tf_variables(ctx, service))
+        return (not changes, "terraform plan shows no changes" if not changes
+                else "terraform plan shows changes", set())
+    if not step.mutating or not step.ledger_on:
+        return False, "read-only step", set()
+    done = applied_hosts(ctx, service, step)
+    ledger_hosts = hosts_of(service, step.ledger_on)
+    if done == set(ledger_hosts):
+        return True, f"applied on every host ({', '.join(sorted(done))})", done
+    missing = sorted(set(ledger_hosts) - done)
+    return False, f"not yet applied on {', '.join(missing)}", done

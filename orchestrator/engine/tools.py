@@ -1,0 +1,42 @@
+"""The engine's handles on the adapters: a Terraform stack and a child-process watch, both tied to
+a run, so every tool process is recorded in the journal and honours a stop request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator import liveness
+from orchestrator.catalog.models import Service
+from orchestrator.engine.context import EngineContext
+
+
+def child_watch(ctx: EngineContext, run_id: str, cancel_on_first_stop: bool) -> Any:
+    """A ChildWatch that records each tool process of ``run_id`` in the journal while it runs, and
+    cancels it on the first stop request (Ansible) or only on an urgent one (Terraform)."""
+    from orchestrator.steps.processes import ChildWatch
+
+    def started(pid: int, what: str) -> int:
+        tool = what.split()[0]
+        return ctx.journal.add_process(run_id, pid, liveness.process_start(pid), tool, what)
+
+    def cancel() -> bool:
+        return ctx.stop.requested if cancel_on_first_stop else ctx.stop.urgent
+
+    return ChildWatch(started=started, ended=ctx.journal.remove_process, cancel=cancel)
+
+
+def stack_for(ctx: EngineContext, service: Service, run_id: str, init: bool = True) -> Any:
+    """The service's Terraform stack on the site's backend, initialised unless ``init`` is False."""
+    from orchestrator.steps.terraform import TerraformStack
+
+    stack = TerraformStack(ctx.layout.stack_dir(service.id), ctx.terraform_env, ctx.pg_backend,
+                           watch=child_watch(ctx, run_id, cancel_on_first_stop=False))
+    if init and not stack.initialized:
+        stack.init()
+    return stack
+
+
+def tf_variables(ctx: EngineContext, service: Service) -> dict[str, Any]:
+    return {"service": service.id, "hosts": list(service.hosts.target),
+            "release": service.min_release or "none",
+            "fault_file": str(ctx.layout.faults / f"{service.id}.provision")}
