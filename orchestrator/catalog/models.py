@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Union
+from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -133,6 +133,19 @@ class DataStore(_Model):
         return check_slug(value)
 
 
+#: The steps of the runbooks, the keys a service's ``step_policy`` may name.
+StepName = Literal["provision", "prepare-target", "replicate-data", "freeze", "final-sync", "archive",
+                   "cutover", "verify", "decommission"]
+
+
+class StepPolicy(_Model):
+    """A service's own retry policy and timeout for one step, over the runbook's defaults."""
+
+    attempts: int | None = Field(default=None, ge=1, le=20)
+    wait_seconds: float | None = Field(default=None, ge=0)
+    timeout_seconds: int | None = Field(default=None, ge=1)
+
+
 class Service(_Model):
     """One national service and everything the planner and the runbook need to know about it."""
 
@@ -151,6 +164,7 @@ class Service(_Model):
     deadline: dt.date | None = None
     hosts: HostGroups = Field(default_factory=HostGroups)
     data_stores: list[DataStore] = Field(default_factory=list)
+    step_policy: dict[StepName, StepPolicy] = Field(default_factory=dict)
     source: str = Field(min_length=1)
     assumptions: list[str] = Field(default_factory=list)
     notes: str | None = None

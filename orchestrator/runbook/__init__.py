@@ -8,9 +8,9 @@ one Ansible run per phase over all hosts of the wave, Terraform stacks in parall
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from orchestrator.catalog.models import Disposition, Service
+from orchestrator.catalog.models import Disposition, Service, StepPolicy
 
 LEDGER_DIR = "var/lib/logius-lab/ledger"
 
@@ -77,12 +77,25 @@ PHASES = ("provision", "prepare-target", "replicate-data", "freeze", "final-sync
 
 
 def runbook_for(service: Service) -> tuple[Step, ...]:
-    """The steps that migrate (or retire) ``service``, in order."""
+    """The steps that migrate (or retire) ``service``, in order, each under the service's own
+    step policy where the catalog gives one."""
     if service.disposition is Disposition.RETIRE:
-        return (FREEZE, ARCHIVE, GATE, DECOMMISSION)
-    if service.disposition is Disposition.NEW_BUILD or not service.hosts.legacy:
-        return (PROVISION, PREPARE, GATE, CUTOVER, VERIFY)
-    return (PROVISION, PREPARE, REPLICATE, FREEZE, FINAL_SYNC, GATE, CUTOVER, VERIFY, DECOMMISSION_LATER)
+        steps: tuple[Step, ...] = (FREEZE, ARCHIVE, GATE, DECOMMISSION)
+    elif service.disposition is Disposition.NEW_BUILD or not service.hosts.legacy:
+        steps = (PROVISION, PREPARE, GATE, CUTOVER, VERIFY)
+    else:
+        steps = (PROVISION, PREPARE, REPLICATE, FREEZE, FINAL_SYNC, GATE, CUTOVER, VERIFY, DECOMMISSION_LATER)
+    if not service.step_policy:
+        return steps
+    return tuple(_with_policy(step, service.step_policy.get(step.name)) for step in steps)
+
+
+def _with_policy(step: Step, policy: StepPolicy | None) -> Step:
+    if policy is None:
+        return step
+    wait = step.retry.wait_seconds if policy.wait_seconds is None else policy.wait_seconds
+    retry = RetryPolicy(attempts=policy.attempts or step.retry.attempts, wait_seconds=wait)
+    return replace(step, retry=retry, timeout_seconds=policy.timeout_seconds or step.timeout_seconds)
 
 
 def hosts_of(service: Service, groups: tuple[str, ...]) -> list[str]:

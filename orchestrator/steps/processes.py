@@ -60,13 +60,14 @@ def settle_orphan(pid: int, started: float | None, tool: str, wait_seconds: floa
         return f"{tool} pid {pid}: this machine cannot tell whether it still runs"
     if not alive:
         return f"{tool} pid {pid} had already ended"
+    # Both tools lead a process group of their own (terraform's panicwrap child does the work).
     is_terraform = tool == "terraform"
     if is_terraform and wait_gone(pid, started, wait_seconds):
         return f"waited for the orphaned terraform (pid {pid}) to finish"
-    _signal(pid, signal.SIGINT if is_terraform else signal.SIGTERM, group=not is_terraform)
+    _signal(pid, signal.SIGINT if is_terraform else signal.SIGTERM, group=True)
     how = "interrupted" if is_terraform else "stopped"
     if wait_gone(pid, started, 30 if is_terraform else 5):
         return f"{how} the orphaned {tool} (pid {pid})"
-    _signal(pid, signal.SIGKILL, group=not is_terraform)
+    _signal(pid, signal.SIGKILL, group=True)
     wait_gone(pid, started, 5)
     return f"killed the orphaned {tool} (pid {pid}): it did not stop when asked"

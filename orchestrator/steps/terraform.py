@@ -10,7 +10,8 @@ explicitly, variables through a temporary var file, ``skip_plan=True`` for a dir
   for the ``pg`` backend) and never changes the process-wide one;
 - sends terraform's output to files, not pipes, so a terraform whose caller was killed finishes and
   writes its state instead of dying of a broken pipe half-way;
-- enforces the step's timeout and a cancel request by interrupting terraform as Ctrl-C would;
+- enforces the step's timeout and a cancel request by interrupting terraform as Ctrl-C would
+  (to its process group: Terraform 1.0's panicwrap parent ignores SIGINT, its child does the work);
 - reports the child's pid (see :class:`~orchestrator.steps.processes.ChildWatch`).
 
 Before every apply or destroy the local state is copied aside; :meth:`TerraformStack.repair` puts it
@@ -153,26 +154,35 @@ def _call(command: list[str], cwd: Path, env: TerraformEnv, watch: ChildWatch,
 
 def _wait(process: subprocess.Popen, watch: ChildWatch, timeout: float | None) -> str | None:
     deadline = time.monotonic() + timeout if timeout else None
-    why = None
     while True:
         try:
             process.wait(timeout=0.1)
-            return why
+            return None
         except subprocess.TimeoutExpired:
             pass
-        if why is None and watch.cancel():
-            why = "cancelled"
-        elif why is None and deadline is not None and time.monotonic() > deadline:
-            why = "timeout"
-        else:
-            continue
-        process.send_signal(signal.SIGINT)
+        if watch.cancel():
+            _interrupt(process)
+            return "cancelled"
+        if deadline is not None and time.monotonic() > deadline:
+            _interrupt(process)
+            return "timeout"
+
+
+def _interrupt(process: subprocess.Popen) -> None:
+    """Stop terraform the way an operator would: Ctrl-C (it stops at a safe point and writes its
+    state), Ctrl-C again (it exits at once) if it lingers, and kill only as the last resort. The
+    signals go to its process group: Terraform 1.0 runs its work in a child of its own (panicwrap)
+    whose parent ignores SIGINT."""
+    for signum, grace in ((signal.SIGINT, 3.0), (signal.SIGINT, 10.0), (signal.SIGKILL, 10.0)):
         try:
-            process.wait(timeout=30)
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=grace)
+            return
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        return why
+            continue
 
 
 @dataclass(frozen=True)

@@ -86,40 +86,98 @@ def kill_group(process) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
+def kill_main(process) -> None:
+    """kill -9 the main process alone, as the OOM killer would: its terraform or ansible-playbook
+    child runs on, and the resume must deal with it."""
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def recorded_tools(layout) -> list[str]:
+    """What the run's recorded tool processes are doing, e.g. ``terraform apply``."""
+    journal = Journal(resolve_url(None, layout.journal))
+    try:
+        return [p.what for p in journal.processes("wave-1")]
+    finally:
+        journal.close()
+
+
+def applying(layout) -> bool:
+    """A terraform apply or a playbook of the run is under way."""
+    return any(w.startswith(("terraform apply", "ansible-playbook")) for w in recorded_tools(layout))
+
+
+#: name: (catalog, drill pause, {fault file (below the lab): content}, the step to watch, its status,
+#: wait for a recorded tool process, seconds after)
 KILL_POINTS = {
-    # name: (catalog, drill pause, the step to watch, the status to wait for, seconds after it)
-    "inside provision (terraform apply)": ("one", None, "alpha/provision", "running", 0.05),
-    "between prepare-target and replicate-data": ("one", "prepare-target:60", "/prepare-target",
-                                                  "done", 0.3),
-    "inside replicate-data": ("one", None, "alpha/replicate-data", "running", 1.2),
-    "inside cutover (several services on the gateway)": ("three", None, "alpha/cutover", "running", 1.5),
+    "inside a terraform apply": ("one", None, {"faults/alpha.provision": "sleep 4"}, "alpha/provision",
+                                 "running", True, 0.3),
+    "between prepare-target and replicate-data": ("one", "prepare-target:60", {}, "/prepare-target",
+                                                  "done", False, 0.3),
+    "inside replicate-data (a playbook)": ("one", None, {
+        "hosts/lpc-alpha/etc/logius-lab/faults/alpha.replicate-data.sleep": "60"}, "alpha/replicate-data",
+        "running", True, 1.0),
+    "inside final-sync (a playbook)": ("one", None, {
+        "hosts/lpc-alpha/etc/logius-lab/faults/alpha.final-sync.sleep": "60"}, "alpha/final-sync",
+        "running", True, 1.0),
+    "at the approval gate": ("one", "approve:60", {}, "alpha/final-sync", "done", False, 0.5),
+    "inside cutover (several services on the gateway)": ("three", None, {}, "alpha/cutover", "running",
+                                                         False, 1.5),
 }
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_a_killed_run_resumes_without_repeating_a_step(point, references, tmp_path, isolated_env):
-    kind, pause, watched, status, settle = KILL_POINTS[point]
+def test_a_run_killed_alone_resumes_at_once_without_repeating_a_step(point, references, tmp_path,
+                                                                      isolated_env):
+    kind, pause, faults, watched, status, tool, settle = KILL_POINTS[point]
     ref_catalog, ref_layout = references(kind)
     layout = make_lab(tmp_path / "lab", ref_catalog, secrets_from=ref_layout.root)
-    env = dict(isolated_env)
+    for relative, content in faults.items():
+        (layout.root / relative).write_text(content)
+    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120")  # a resume must not wait for it
     if pause:
         env["LOGIUS_MIGRATE_DRILL_PAUSE"] = pause
     args = ["--catalog", str(ref_catalog), "--lab", str(layout.root)]
     process = cli_process(["wave", "run", "1", "--approve", *args], env)
     wait_for(lambda: layout.journal.exists() and statuses(layout, watched)
-             and all(s == status for s in statuses(layout, watched)))
+             and all(s == status for s in statuses(layout, watched))
+             and (not tool or applying(layout)))
     time.sleep(settle)
-    kill_group(process)
-    assert "done" not in {s for s in statuses(layout, "/verify")}, "killed too late to prove anything"
+    kill_main(process)
+    assert "done" not in set(statuses(layout, "/verify")), "killed too late to prove anything"
+    for relative in faults:  # the drill is over; the orphan may still be inside it
+        (layout.root / relative).unlink()
 
-    time.sleep(2.2)  # the dead run's lease (2 s in tests) expires
     resumed = cli_process(["wave", "resume", "1", "--approve", *args], isolated_env)
     out, err = resumed.communicate(timeout=240)
     assert resumed.returncode == 0, err
     assert "wave-1: done" in out
-
     assert host_files(layout) == host_files(ref_layout)
     assert state_shape(layout) == state_shape(ref_layout)
     counts = ledger_counts(layout)
     assert counts == ledger_counts(ref_layout)
     assert all(n == 1 for steps in counts.values() for n in steps.values()), counts
+    assert recorded_tools(layout) == [], "every orphaned tool was settled and forgotten"
+    assert not (layout.stack_dir("alpha") / ".terraform.tfstate.lock.info").exists()
+
+
+def test_a_resume_right_after_a_kill_starts_within_two_seconds(references, tmp_path, isolated_env):
+    ref_catalog, ref_layout = references("one")
+    layout = make_lab(tmp_path / "lab", ref_catalog, secrets_from=ref_layout.root)
+    args = ["--catalog", str(ref_catalog), "--lab", str(layout.root)]
+    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120", LOGIUS_MIGRATE_DRILL_PAUSE="provision:60")
+    process = cli_process(["wave", "run", "1", "--approve", *args], env)
+    wait_for(lambda: layout.journal.exists() and statuses(layout, "alpha/provision") == ["done"])
+    kill_main(process)
+    launched = time.time()
+    resumed = cli_process(["wave", "resume", "1", "--approve", *args], isolated_env)
+    out, err = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, err
+    journal = Journal(resolve_url(None, layout.journal))
+    try:
+        taken = [e for e in journal.events("wave-1") if e["kind"] == "lease"]
+    finally:
+        journal.close()
+    assert taken and f"pid {process.pid}; its process no longer runs on this host" in taken[0]["message"]
+    assert taken[0]["at"] - launched < 2.0, f"work began {taken[0]['at'] - launched:.2f}s after launch"

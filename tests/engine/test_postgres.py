@@ -26,7 +26,15 @@ from tests.engine.test_crash_resume import kill_group
 WAVE = ["alpha", "beta", "gamma"]
 
 
-def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isolated_env, pg_url):
+@pytest.fixture
+def pg_journal(pg_url):
+    """A journal created in a fresh PostgreSQL database, as `journal init --db URL` does."""
+    Journal(resolve_url(pg_url, None), create=True).close()
+    return pg_url
+
+
+def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isolated_env, pg_journal):
+    pg_url = pg_journal
     catalog = small_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     before = host_files(layout)
@@ -47,11 +55,13 @@ def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isol
         runs = connection.execute("SELECT id, status FROM runs").fetchall()
     assert names == {"tf_alpha", "tf_beta"}
     assert runs == [("wave-1", "rolled-back")]
-    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(), pg_backend(resolve_url(pg_url, None)))
+    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(),
+                           pg_backend(resolve_url(pg_url, None)))
     assert stack.resources() == [], "the rollback destroyed the landing zone in the pg backend"
 
 
-def test_a_killed_run_resumes_on_postgresql(tmp_path, isolated_env, pg_url):
+def test_a_killed_run_resumes_on_postgresql(tmp_path, isolated_env, pg_journal):
+    pg_url = pg_journal
     catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     args = ["--catalog", str(catalog), "--lab", str(layout.root), "--db", pg_url]
@@ -77,7 +87,8 @@ def test_a_killed_run_resumes_on_postgresql(tmp_path, isolated_env, pg_url):
 
 
 @pytest.mark.parametrize("wave", [1])
-def test_wave_status_reads_the_postgresql_journal(wave, tmp_path, isolated_env, pg_url, run_cli):
+def test_wave_status_reads_the_postgresql_journal(wave, tmp_path, isolated_env, pg_journal, run_cli):
+    pg_url = pg_journal
     catalog = small_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     result = run_cli("wave", "status", str(wave), "--lab", str(layout.root), "--db", pg_url)

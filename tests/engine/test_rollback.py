@@ -44,6 +44,7 @@ def test_a_failure_at_any_step_rolls_back_to_exactly_before_the_wave(step, tmp_p
             rollback_service(ctx, "alpha")
         assert ctx.journal.run("wave-1").status == "rolled-back"
         assert ctx.journal.rollback_points(service="alpha") == []
+        assert ctx.journal.service_state("alpha").state == "rolled-back", "it may be migrated again"
 
     fault.unlink()
     assert host_files(layout) == hosts_before
@@ -61,6 +62,7 @@ def test_rollback_to_a_point_undoes_only_what_came_after_it(tmp_path, isolated_e
         points = {p.step: p.id for p in ctx.journal.rollback_points(service="alpha")}
         result = rollback_service(ctx, "alpha", to_point=points["freeze"])
         assert result.undone == ["final-sync", "freeze"]
+        assert ctx.journal.service_state("alpha").state == "in-flight", "partly undone: still in flight"
         assert ctx.journal.run("wave-1").status == "waiting-approval"
         assert {p.step for p in ctx.journal.rollback_points(service="alpha")} == {
             "provision", "prepare-target", "replicate-data"}

@@ -29,7 +29,7 @@ variable "release" {
 variable "fault_file" {
   type        = string
   default     = "/nonexistent"
-  description = "Lab fault injection: if this file exists, the health check fails."
+  description = "Lab fault injection: if this file exists the health check fails, or, if it reads 'sleep N', takes N seconds (a drill: an apply to interrupt)."
 }
 
 resource "null_resource" "namespace" {
@@ -59,7 +59,7 @@ resource "null_resource" "health_check" {
     policy = null_resource.network_policy.id
   }
   provisioner "local-exec" {
-    command = "test ! -e '${var.fault_file}'"
+    command = "f='${var.fault_file}'; [ ! -e \"$f\" ] || { read -r word seconds < \"$f\"; [ \"$word\" = sleep ] && sleep \"$seconds\"; }"
   }
 }
 

@@ -1,0 +1,110 @@
+"""SIGINT (Ctrl-C) and SIGTERM stop a real `wave run` at the next safe point: the running
+Terraform apply finishes, a running playbook is cancelled, nothing else starts, the run is
+journalled `interrupted`, the lease is released, the exit code is 130 or 143, and `wave resume`
+finishes the wave with every step applied once."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from orchestrator.journal import Journal, resolve_url
+from tests.engine.conftest import cli_process, ledger_counts, make_lab, one_service_catalog, wait_for
+from tests.engine.test_crash_resume import applying, recorded_tools, statuses
+
+#: name: (drill pause, {fault file below the lab: content}, step to watch, its status, wait for a
+#: recorded tool, the step that must end up done / interrupted, steps that must not have begun)
+POINTS = {
+    "inside a terraform apply": (None, {"faults/alpha.provision": "sleep 3"}, "alpha/provision", "running",
+                                 True, ("provision", "done"), "prepare-target"),
+    "inside a playbook": (None, {"hosts/lpc-alpha/etc/logius-lab/faults/alpha.replicate-data.sleep": "60"},
+                          "alpha/replicate-data", "running", True, ("replicate-data", "interrupted"),
+                          "freeze"),
+    "between two phases": ("prepare-target:60", {}, "alpha/prepare-target", "done", False,
+                           ("prepare-target", "done"), "replicate-data"),
+}
+
+
+@pytest.fixture
+def lab(tmp_path, isolated_env):
+    catalog = one_service_catalog(tmp_path / "catalog")
+    return catalog, make_lab(tmp_path / "lab", catalog)
+
+
+def journal_of(layout) -> Journal:
+    return Journal(resolve_url(None, layout.journal))
+
+
+def start(catalog, layout, env, faults, pause):
+    for relative, content in faults.items():
+        (layout.root / relative).write_text(content)
+    if pause:
+        env = dict(env, LOGIUS_MIGRATE_DRILL_PAUSE=pause)
+    args = ["wave", "run", "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root)]
+    return cli_process(args, env)
+
+
+def resume_to_the_end(catalog, layout, env) -> None:
+    resumed = cli_process(["wave", "resume", "1", "--approve", "--catalog", str(catalog), "--lab",
+                           str(layout.root)], env)
+    out, err = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, err
+    assert "wave-1: done" in out
+    counts = ledger_counts(layout)
+    assert counts["lpc-alpha/alpha"] == {"prepare-target": 1, "replicate-data": 1, "final-sync": 1}
+    assert all(n == 1 for steps in counts.values() for n in steps.values()), counts
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("point", list(POINTS))
+def test_a_signal_stops_the_wave_at_a_safe_point_and_resume_finishes(point, signum, lab, isolated_env):
+    catalog, layout = lab
+    pause, faults, watched, status, tool, (stopped_step, stopped_status), not_begun = POINTS[point]
+    process = start(catalog, layout, isolated_env, faults, pause)
+    wait_for(lambda: layout.journal.exists() and statuses(layout, watched) == [status]
+             and (not tool or applying(layout)))
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=90)
+    assert process.returncode == 128 + signum, err
+    name = signal.Signals(signum).name
+    assert f"{name}: stopping at the next safe point" in err
+    assert f"error: wave 1 stopped by {name}" in err and "wave resume 1" in err
+    journal = journal_of(layout)
+    try:
+        assert journal.run("wave-1").status == "interrupted"
+        assert journal.lock_holder("wave-1") is None, "the lease is released"
+        steps = {e.step: e.status for e in journal.executions(run_id="wave-1")}
+        assert steps[stopped_step] == stopped_status
+        assert not_begun not in steps, "nothing started after the stop"
+        assert [e["kind"] for e in journal.events("wave-1")][-1] == "interrupted"
+    finally:
+        journal.close()
+    assert recorded_tools(layout) == []
+    for relative in faults:
+        (layout.root / relative).unlink()
+    resume_to_the_end(catalog, layout, isolated_env)
+
+
+def test_a_second_ctrl_c_interrupts_a_running_terraform_at_once(lab, isolated_env):
+    catalog, layout = lab
+    process = start(catalog, layout, isolated_env, {"faults/alpha.provision": "sleep 60"}, None)
+    wait_for(lambda: layout.journal.exists() and applying(layout))
+    process.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert process.poll() is None, "the first Ctrl-C lets the apply finish"
+    asked = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert time.monotonic() - asked < 20, "stopped at once, not after the 60 s apply"
+    assert "SIGINT again: interrupting the running tools now" in err
+    journal = journal_of(layout)
+    try:
+        assert journal.execution("wave-1/alpha/provision").status == "interrupted"
+        assert [a["outcome"] for a in journal.attempts("wave-1/alpha/provision")] == ["interrupted"]
+    finally:
+        journal.close()
+    (layout.root / "faults/alpha.provision").unlink()
+    resume_to_the_end(catalog, layout, isolated_env)
