@@ -107,6 +107,13 @@ def echo_json(data: Any) -> None:
 
 
 def console() -> Any:
+    """A rich console whose closed pipe ends like every other command's: quietly, exit 141."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            quiet_stdout()
+            raise SystemExit(141)
+
+    return _Console(highlight=False, soft_wrap=False)

@@ -21,13 +21,15 @@ def pg_backend(url: str) -> Any:
     PGPASSWORD), else None (local state)."""
     if not url.startswith("postgresql"):
         return None
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import URL, make_url
 
     from orchestrator.steps.terraform import PgBackend
 
     parsed = make_url(url)
     password = parsed.password or os.environ.get("PGPASSWORD")
-    conn = parsed.set(drivername="postgres", password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password: build the URL anew without one.
+    conn = URL.create("postgres", username=parsed.username, host=parsed.host, port=parsed.port,
+                      database=parsed.database, query=parsed.query).render_as_string(hide_password=False)
     if "sslmode=" not in conn:
         conn += ("&" if "?" in conn else "?") + "sslmode=disable"
     return PgBackend(conn, str(password) if password else None)

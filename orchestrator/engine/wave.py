@@ -161,8 +161,7 @@ class _Runner:
         if todo[0][1].kind == "terraform":
             self._terraform_phase(pending)
         else:
-            for batch in _by_policy(pending):
-                self._ansible_batch(batch)
+            self._ansible_phase(pending)
         _drill_pause(self.ctx, phase)
 
     def _key(self, service_id: str, step: Step) -> str:
@@ -303,6 +302,18 @@ class _Runner:
         return any(p.execution_key == key for p in self.ctx.journal.rollback_points(run_id=self.run_id))
 
     # -- Ansible -------------------------------------------------------------------------------
+
+    def _ansible_phase(self, pending: list[tuple[Service, Step]]) -> None:
+        """Every batch of the phase runs (services that share a step policy share a playbook
+        run); the phase fails after all of them, naming each failure."""
+        failures = []
+        for batch in _by_policy(pending):
+            try:
+                self._ansible_batch(batch)
+            except StepFailed as exc:
+                failures.append(str(exc))
+        if failures:
+            raise StepFailed("; ".join(failures))
 
     def _ansible_batch(self, batch: list[tuple[Service, Step]]) -> None:
         """One playbook run (retried by the batch's shared policy) over the batch's services."""

@@ -84,7 +84,9 @@ def check_sqlite_file(path: Path) -> None:
         what = "is empty" if not header else "is not a SQLite database"
         raise InputError(f"journal {path} {what}: it is not a logius-migrate journal (damaged or "
                          f"overwritten); restore it from a backup, or pass the right --db")
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+    # The mode bits count even for root, who may write anyway: a journal made read-only is one its
+    # owner does not want written.
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK) or not path.stat().st_mode & 0o200:
         raise InputError(f"journal {path} is read-only (the file or its folder); give this user write "
                          f"access to both, or copy the journal somewhere writable")
 

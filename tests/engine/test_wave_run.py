@@ -149,3 +149,24 @@ def test_steps_a_crash_left_running_are_reconciled_not_reapplied(lab):
     assert any("terraform plan shows no changes" in e for e in events)
     assert any("alpha/freeze: not yet applied on legacy-alpha; runs again" in e for e in events)
     assert all(n == 1 for steps in ledger_counts(layout).values() for n in steps.values())
+
+
+def test_each_service_runs_under_its_own_step_policy(tmp_path, isolated_env):
+    from orchestrator.errors import StepFailed
+    from tests.conftest import service
+
+    catalog = small_catalog(tmp_path / "catalog", [
+        service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
+                step_policy={"prepare-target": {"attempts": 1}}),
+        service("beta", hosts={"legacy": ["legacy-beta"], "target": ["lpc-beta"]},
+                step_policy={"prepare-target": {"attempts": 3, "wait_seconds": 0}})])
+    layout = make_lab(tmp_path / "lab", catalog)
+    for sid in ("alpha", "beta"):
+        faults = layout.host_root(f"lpc-{sid}") / "etc/logius-lab/faults"
+        (faults / f"{sid}.prepare-target.always").write_text("x")
+    with session(catalog, layout) as ctx:
+        with pytest.raises(StepFailed, match="prepare-target failed"):
+            run_wave(ctx, 1, ["alpha", "beta"], resume=False, approve=True)
+        attempts = {sid: len(ctx.journal.attempts(f"wave-1/{sid}/prepare-target"))
+                    for sid in ("alpha", "beta")}
+    assert attempts == {"alpha": 1, "beta": 3}
