@@ -36,6 +36,7 @@ from orchestrator.engine import run_wave  # noqa: E402
 from orchestrator.engine.session import open_session  # noqa: E402
 from orchestrator.lab import LabLayout, lab_up, load_secrets  # noqa: E402
 from orchestrator.runbook import PHASES, hosts_of, runbook_for  # noqa: E402
+from orchestrator.steps.secret_channel import SecretChannel  # noqa: E402
 from orchestrator.steps.terraform import terraform_binary  # noqa: E402
 
 
@@ -43,11 +44,13 @@ def wave_members(catalog) -> list:
     return [s for s in catalog.services if s.moves]
 
 
-def commands(catalog, layout: LabLayout, members: list, work: Path) -> list[list[str]]:
-    """The engine's commands, grouped: each group's commands may run together; groups in order."""
+def commands(catalog, layout: LabLayout, members: list, work: Path,
+             channel: dict[str, str]) -> list[list[str]]:
+    """The engine's commands, grouped: each group's commands may run together; groups in order.
+    Secrets come from the benchmark's own secret channel (``channel``: its socket and token), as
+    the engine's do."""
     terraform = str(terraform_binary())
     groups: list[list[str]] = []
-    secrets = load_secrets(layout)
     for phase in PHASES:
         todo = [(s, step) for s in members for step in runbook_for(s)
                 if step.name == phase and not step.deferred]
@@ -73,22 +76,24 @@ def commands(catalog, layout: LabLayout, members: list, work: Path) -> list[list
             "step_name": step.name,
             "cutover_services": [{"id": s.id, "targets": list(s.hosts.target)} for s in services],
             "verify_services": [s.id for s in services],
-            "decommission_services": [s.id for s in services],
-            "service_secrets": {s.id: secrets.get(s.id, {}) for s in services}}))
-        groups.append([f"ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ansible-playbook -i "
+            "decommission_services": [s.id for s in services], **channel}))
+        groups.append([f"ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1 "
+                       f"ansible-playbook -i "
                        f"{layout.inventory} --limit {','.join(hosts)} --forks 20 -e @{variables} "
                        f"{PROJECT / 'playbooks' / step.playbook} >/dev/null"])
     return groups
 
 
-def per_service_chains(catalog, layout: LabLayout, members: list, work: Path) -> list[list[str]]:
+def per_service_chains(catalog, layout: LabLayout, members: list, work: Path,
+                       channel: dict[str, str]) -> list[list[str]]:
     """For each service, its own commands in order: Terraform, then one ansible-playbook per phase
     over just its hosts (and the gateway where the phase runs there)."""
     chains = []
     for service in members:
         folder = work / service.id
         folder.mkdir()
-        chain = [command for group in commands(catalog, layout, [service], folder) for command in group]
+        chain = [command for group in commands(catalog, layout, [service], folder, channel)
+                 for command in group]
         chains.append(chain)
     return chains
 
@@ -145,16 +150,19 @@ def main() -> None:
             work = base / f"{name}-work"
             work.mkdir()
             path = work / "wave.sh"
-            if args.variants == "batched":
-                path.write_text(script(commands(catalog, layout, members, work), parallel))
-            else:
-                path.write_text(chain_script(per_service_chains(catalog, layout, members, work), parallel))
-            env = dict(os.environ, TF_CLI_CONFIG_FILE=str(layout.terraform / "terraformrc"),
-                       CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
-                       HOME=str(layout.terraform / "home"))
-            began = time.perf_counter()
-            subprocess.run(["bash", str(path)], check=True, env=env)
-            timings[name] = time.perf_counter() - began
+            secrets = load_secrets(layout)
+            served = {"service_secrets": {s.id: secrets.get(s.id, {}) for s in members}}
+            with SecretChannel(served) as channel:
+                if args.variants == "batched":
+                    path.write_text(script(commands(catalog, layout, members, work, channel.variables()),
+                                           parallel))
+                else:
+                    chains = per_service_chains(catalog, layout, members, work, channel.variables())
+                    path.write_text(chain_script(chains, parallel))
+                env = layout.terraform_env().child_env()
+                began = time.perf_counter()
+                subprocess.run(["bash", str(path)], check=True, env=env)
+                timings[name] = time.perf_counter() - began
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
