@@ -71,7 +71,10 @@ def test_a_wave_runs_every_step_once_retrying_a_transient_fault(lab):
 
 
 def test_without_approval_the_run_stops_cleanly_at_the_gate(lab_one):
+    import os
+
     catalog, layout = lab_one
+    environment = dict(os.environ)
     with session(catalog, layout) as ctx:
         with pytest.raises(AwaitingApproval, match="wave resume 1 --approve"):
             run_wave(ctx, 1, ["alpha"], resume=False)
@@ -84,6 +87,7 @@ def test_without_approval_the_run_stops_cleanly_at_the_gate(lab_one):
         result = run_wave(ctx, 1, None, resume=True, approver=lambda q: asked.append(q) or True)
     assert result.status == "done" and asked == ["Wave 1: approve the cutover of alpha?"]
     assert "alpha/provision" in result.skipped and "alpha/cutover" in result.applied
+    assert dict(os.environ) == environment, "adapters never change the process-wide environment"
 
 
 def test_a_canary_secret_never_leaves_the_host_it_is_meant_for(lab_one, tmp_path, run_cli):
