@@ -69,11 +69,13 @@ class Catalog:
 
 
 def default_catalog_path() -> Path:
-    """``$LOGIUS_MIGRATE_CATALOG`` if set, else the project's own ``seeds/``."""
+    """``$LOGIUS_MIGRATE_CATALOG`` if set, else the shipped example catalog (Logius's ``seeds/``)."""
     env = os.environ.get(CATALOG_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "seeds"
+    from orchestrator.resources import resource
+
+    return resource("seeds")
 
 
 def catalog_files(path: Path) -> list[Path]:
@@ -113,7 +115,7 @@ def _display(file: Path) -> str:
         return str(absolute)
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def field_path(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
         if isinstance(part, int):
@@ -123,7 +125,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return text or "(item)"
 
 
-def _message(error: dict[str, Any]) -> str:
+def pydantic_message(error: dict[str, Any]) -> str:
     msg = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
@@ -197,7 +199,7 @@ class _Builder:
         except ValidationError as exc:
             for error in exc.errors():
                 self.problems.append(
-                    f"{name}: {label}: field '{_field_path(error['loc'])}': {_message(error)}")
+                    f"{name}: {label}: field '{field_path(error['loc'])}': {pydantic_message(error)}")
             return None
 
     def finish(self) -> Catalog:

@@ -15,10 +15,24 @@ def lab_option(func):
                         help="Lab folder [default: ./.lab].")(func)
 
 
+def site_option(func):
+    return click.option("--site", "site_path", type=click.Path(path_type=Path), default=None,
+                        envvar="LOGIUS_MIGRATE_SITE", show_envvar=True,
+                        help="Site file: where waves run (inventory, Terraform, secrets, journal) "
+                             "[default: the lab's, LAB/site.yml].")(func)
+
+
+def site_of(site_path: Path | None, lab_dir: Path | None) -> Path | None:
+    """--site, else the site file of --lab, else None (the default lab's)."""
+    if site_path is not None:
+        return site_path
+    return Path(lab_dir) / "site.yml" if lab_dir is not None else None
+
+
 def db_option(func):
     return click.option("--db", default=None, envvar="LOGIUS_MIGRATE_DB", show_envvar=True,
-                        help="Journal: a PostgreSQL URL or a SQLite file [default: the lab's "
-                             "journal.db]. With PostgreSQL, Terraform keeps its state there too.")(func)
+                        help="Journal: a PostgreSQL URL or a journal file [default: the site's]. "
+                             "It must exist (see `journal init`).")(func)
 
 
 @click.group("lab")
@@ -29,8 +43,11 @@ def lab_group() -> None:
 @lab_group.command("up")
 @catalog_option
 @lab_option
+@click.option("--transport", type=click.Choice(["local", "ssh"]), default="local", show_default=True,
+              help="How Ansible reaches the lab's hosts: the local connection (fast), or SSH through "
+                   "a real sshd of the lab's own on loopback addresses 127.0.0.2 and up.")
 @format_option("text", "json")
-def up_cmd(catalog_path: Path | None, lab_dir: Path | None, fmt: str) -> None:
+def up_cmd(catalog_path: Path | None, lab_dir: Path | None, transport: str, fmt: str) -> None:
     """Build the lab: legacy, LPC and gateway hosts as folders (legacy seeded with config and
     data), a Terraform provider mirror and one initialised stack per moving service, the
     inventory rendered from the catalog, lab secrets and the journal. Running it again only
@@ -38,13 +55,14 @@ def up_cmd(catalog_path: Path | None, lab_dir: Path | None, fmt: str) -> None:
     from orchestrator.catalog import load_catalog
     from orchestrator.lab import LabLayout, default_lab_dir, lab_up
 
-    report = lab_up(load_catalog(catalog_path), LabLayout(lab_dir or default_lab_dir()))
+    report = lab_up(load_catalog(catalog_path), LabLayout(lab_dir or default_lab_dir()), transport)
     if fmt == "json":
         echo_json({"root": str(report.root), "created": report.created, "kept": report.kept,
                    "hosts": report.hosts, "services": report.services})
         return
-    click.echo(f"lab {report.root}: {report.hosts} hosts for {report.services} services; "
-               f"{len(report.created)} item(s) created, {len(report.kept)} already there")
+    click.echo(f"lab {report.root}: {report.hosts} hosts for {report.services} services over {transport}; "
+               f"{len(report.created)} item(s) created, {len(report.kept)} already there; site file "
+               f"{report.root / 'site.yml'}")
 
 
 @lab_group.command("status")

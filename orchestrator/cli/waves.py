@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.base import catalog_option, echo_json, format_option
-from orchestrator.cli.lab import db_option, lab_option
+from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 from orchestrator.cli.plan import build_plan, plan_options
 
 
@@ -51,7 +51,8 @@ def runbook_cmd(action: str, service_id: str, catalog_path: Path | None, fmt: st
 
 @click.group("wave")
 def wave_group() -> None:
-    """Run, resume and inspect migration waves on the lab (or on real hosts)."""
+    """Run, resume and inspect migration waves on a site: real hosts over SSH (--site FILE), or
+    the local lab (the default)."""
 
 
 @contextlib.contextmanager
@@ -104,22 +105,24 @@ def _approver(approve: bool) -> Any:
 def _wave_command(name: str, resume: bool) -> Any:
     @click.argument("wave", type=click.IntRange(min=1))
     @catalog_option
+    @site_option
     @lab_option
     @db_option
     @plan_options
     @click.option("--approve", is_flag=True, help="Approve the cutover gate in advance (otherwise "
                   "you are asked; without a terminal the run stops at the gate, exit 5).")
     @format_option("text", "json")
-    def command(wave: int, catalog_path: Path | None, lab_dir: Path | None, db: str | None,
-                start: Any, wave_length: int, capacity: int, pilot_waves: int, approve: bool,
-                fmt: str) -> None:
+    def command(wave: int, catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None,
+                db: str | None, start: Any, wave_length: int, capacity: int, pilot_waves: int,
+                approve: bool, fmt: str) -> None:
         from orchestrator.engine import run_wave
         from orchestrator.engine.session import open_session
         from orchestrator.engine.stopping import StopRequest, stop_on_signals
 
         stop = StopRequest()
+        site = site_of(site_path, lab_dir)
         with stop_on_signals(stop, lambda text: click.echo(text, err=True)), _progress() as progress, \
-                open_session(catalog_path, lab_dir, db, progress=progress, stop=stop) as ctx:
+                open_session(catalog_path, site, db, progress=progress, stop=stop) as ctx:
             members = None
             if not resume:
                 plan = build_plan(ctx.catalog, start, wave_length, capacity, pilot_waves)
@@ -155,15 +158,16 @@ _wave_command("resume", resume=True)
 
 @wave_group.command("status")
 @click.argument("wave", type=click.IntRange(min=1))
+@site_option
 @lab_option
 @db_option
 @format_option("table", "json")
-def status_cmd(wave: int, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
     """Show the runs of WAVE and the state of every step of the latest one."""
     from orchestrator.engine.session import open_journal_only
     from orchestrator.engine.wave import wave_lock_name
 
-    journal = open_journal_only(lab_dir, db)
+    journal = open_journal_only(site_of(site_path, lab_dir), db)
     try:
         runs = [r for r in journal.runs(wave=wave) if r.kind == "wave"]
         if not runs:
@@ -211,17 +215,19 @@ def _lease_text(lease: dict[str, Any] | None) -> str:
 @click.option("--force", is_flag=True, help="Cross a point of no return (needs --reason).")
 @click.option("--reason", default=None, help="Why the point of no return may be crossed; journalled.")
 @catalog_option
+@site_option
 @lab_option
 @db_option
 @format_option("text", "json")
 def rollback_cmd(service_id: str, to_point: int | None, force: bool, reason: str | None,
-                 catalog_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+                 catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
+                 fmt: str) -> None:
     """Undo SERVICE's steps, newest first, back to a rollback point. Refuses to cross a point of
     no return (a completed cutover or decommission) without --force and --reason (exit 6)."""
     from orchestrator.engine import rollback_service
     from orchestrator.engine.session import open_session
 
-    with open_session(catalog_path, lab_dir, db) as ctx:
+    with open_session(catalog_path, site_of(site_path, lab_dir), db) as ctx:
         result = rollback_service(ctx, service_id, to_point, force=force, reason=reason)
     if fmt == "json":
         echo_json({"service": result.service, "run": result.run_id, "to_point": result.to_point,
@@ -238,15 +244,17 @@ def journal_group() -> None:
 
 @journal_group.command("show")
 @click.option("--run", "run_id", default=None, help="Only this run.")
+@site_option
 @lab_option
 @db_option
 @format_option("text", "json")
-def journal_show_cmd(run_id: str | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+def journal_show_cmd(run_id: str | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
+                     fmt: str) -> None:
     """Show runs, step executions, rollback points and events (secrets are never stored)."""
     from orchestrator.engine.session import open_journal_only
     from orchestrator.errors import InputError
 
-    journal = open_journal_only(lab_dir, db)
+    journal = open_journal_only(site_of(site_path, lab_dir), db)
     try:
         runs = [r for r in journal.runs() if run_id is None or r.id == run_id]
         if run_id is not None and not runs:
@@ -287,14 +295,15 @@ def journal_show_cmd(run_id: str | None, lab_dir: Path | None, db: str | None, f
 
 
 @journal_group.command("init")
+@site_option
 @lab_option
 @db_option
-def journal_init_cmd(lab_dir: Path | None, db: str | None) -> None:
+def journal_init_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None) -> None:
     """Create a journal (a SQLite file, or the tables in a PostgreSQL database). Every other
     command refuses a journal that does not exist, so a mistyped --db never starts an empty one."""
     from orchestrator.engine.session import init_journal
 
-    journal, created = init_journal(lab_dir, db)
+    journal, created = init_journal(site_of(site_path, lab_dir), db)
     try:
         click.echo(f"journal {journal.display_url}: " + ("created" if created else "already there") +
                    f", schema version {journal.schema_version()}")

@@ -29,8 +29,8 @@ def record_file_points(ctx: EngineContext, run_id: str, step: Step, services: li
             paths = touched_paths(service, group_of(service, host))
             wanted.setdefault(service.id, {})[host] = paths
             by_host.setdefault(host, []).extend(paths)
-    captured = ansible.capture(ctx.layout.inventory, by_host)
-    inventory = ansible.load_inventory(ctx.layout.inventory)
+    captured = ansible.capture(ctx.site.inventory, by_host)
+    inventory = ansible.load_inventory(ctx.site.inventory)
     secrets = flat_secrets(ctx.secrets)
     for service in services:
         hosts = {}

@@ -1,4 +1,4 @@
-"""What a wave run or a rollback works with: the catalog, the lab, the journal, the secrets."""
+"""What a wave run or a rollback works with: the catalog, the site, the journal, the secrets."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from orchestrator.catalog.loader import Catalog
 from orchestrator.catalog.models import Service
 from orchestrator.engine.stopping import StopRequest
 from orchestrator.journal import Journal, Lease, Redactor
-from orchestrator.lab import LabLayout
+from orchestrator.sites import Site
 
 if TYPE_CHECKING:
-    from orchestrator.steps.terraform import PgBackend, TerraformEnv
+    from orchestrator.steps.terraform import GenericBackend, PgBackend
 
 LEASE_ENV = "LOGIUS_MIGRATE_LEASE_SECONDS"
 
@@ -35,13 +35,12 @@ class Progress:
 @dataclass
 class EngineContext:
     catalog: Catalog
-    layout: LabLayout
+    site: Site
     journal: Journal
     redactor: Redactor
     secrets: dict[str, dict[str, str]]
     owner: str
-    terraform_env: TerraformEnv
-    pg_backend: PgBackend | None = None
+    backend: PgBackend | GenericBackend | None = None  # Terraform's; None: local state files
     progress: Progress = field(default_factory=Progress)
     keep_runner_dirs: Any = None  # a folder to keep ansible-runner private data dirs in (tests)
     stop: StopRequest = field(default_factory=StopRequest)

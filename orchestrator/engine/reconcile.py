@@ -37,7 +37,7 @@ def repair_stacks(ctx: EngineContext, run_id: str, services: list[Service]) -> N
 
     for service in services:
         if any(step.kind == "terraform" for step in runbook_for(service)) and \
-                ctx.layout.stack_dir(service.id).is_dir():
+                ctx.site.stack_dir(service.id).is_dir():
             for evidence in stack_for(ctx, service, run_id, init=False).repair():
                 ctx.journal.log(run_id, "terraform-repair", evidence)
 
@@ -48,7 +48,7 @@ def applied_hosts(ctx: EngineContext, service: Service, step: Step) -> set[str]:
 
     ledger_hosts = hosts_of(service, step.ledger_on)
     ledgers = {h: [f"{LEDGER_DIR}/{service.id}"] for h in ledger_hosts}
-    captured = ansible.capture(ctx.layout.inventory, ledgers)
+    captured = ansible.capture(ctx.site.inventory, ledgers)
     done = set()
     for host, entries in captured.items():
         if entries[0]["state"] == "file":

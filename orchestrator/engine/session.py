@@ -12,8 +12,8 @@ from orchestrator.catalog import load_catalog
 from orchestrator.engine.context import EngineContext, Progress
 from orchestrator.engine.stopping import StopRequest
 from orchestrator.errors import InputError
-from orchestrator.journal import Journal, Redactor, default_owner, resolve_url
-from orchestrator.lab import LabLayout, default_lab_dir, load_secrets
+from orchestrator.journal import DB_ENV, Journal, Redactor, default_owner, resolve_url
+from orchestrator.sites import Site, default_site_path, load_site
 
 
 def pg_backend(url: str) -> Any:
@@ -35,47 +35,66 @@ def pg_backend(url: str) -> Any:
     return PgBackend(conn, str(password) if password else None)
 
 
-def _lab(lab_dir: Path | None) -> LabLayout:
-    layout = LabLayout(Path(lab_dir) if lab_dir else default_lab_dir())
-    if not layout.exists():
-        raise InputError(f"{layout.root}: no lab here; run `logius-migrate lab up` first (or pass --lab)")
-    return layout
+def terraform_backend(site: Site, url: str) -> Any:
+    """The Terraform backend the site asks for, given the journal's URL."""
+    from orchestrator.steps.terraform import GenericBackend
+
+    if site.backend == "local":
+        return None
+    if site.backend in ("pg", "journal"):
+        if url.startswith("postgresql"):
+            return pg_backend(url)
+        if site.backend == "pg":
+            raise InputError(f"{site.path}: terraform.backend pg keeps state in the journal's PostgreSQL "
+                             f"database, but the journal is {url}; give a PostgreSQL --db")
+        return None
+    return GenericBackend(site.backend.type, dict(site.backend.config))
+
+
+def journal_url(site: Site | None, db: str | None) -> str:
+    """``--db`` / ``$LOGIUS_MIGRATE_DB``, else the site's journal."""
+    if db or os.environ.get(DB_ENV):
+        return resolve_url(db, None)
+    if site is None or not site.journal:
+        where = f"{site.path} names no journal" if site else "no site"
+        raise InputError(f"{where}; pass --db (a PostgreSQL URL or a journal file)")
+    return resolve_url(site.journal, None)
 
 
 @contextlib.contextmanager
-def open_session(catalog_path: Path | None, lab_dir: Path | None, db: str | None,
+def open_session(catalog_path: Path | None, site_path: Path | None, db: str | None,
                  progress: Progress | None = None, owner: str | None = None,
                  keep_runner_dirs: Path | None = None,
                  stop: StopRequest | None = None) -> Iterator[EngineContext]:
-    """The catalog, the lab (which must be up), the journal (which must exist: SQLite in the lab
-    unless ``db``), the lab's secrets (registered with the journal's redactor), and Terraform's
-    per-call environment."""
+    """The catalog, the site (default: the lab's), the journal (which must exist: the site's unless
+    ``db``), the site's secrets (registered with the journal's redactor), and Terraform's backend."""
     catalog = load_catalog(catalog_path)
-    layout = _lab(lab_dir)
-    secrets = load_secrets(layout)
+    site = load_site(site_path or default_site_path())
+    secrets = site.secrets()
     redactor = Redactor(v for values in secrets.values() for v in values.values())
-    url = resolve_url(db, layout.journal)
+    url = journal_url(site, db)
+    backend = terraform_backend(site, url)
     journal = Journal(url, redactor)
     try:
-        yield EngineContext(catalog=catalog, layout=layout, journal=journal, redactor=redactor,
-                            secrets=secrets, owner=owner or default_owner(),
-                            terraform_env=layout.terraform_env(), pg_backend=pg_backend(url),
+        yield EngineContext(catalog=catalog, site=site, journal=journal, redactor=redactor,
+                            secrets=secrets, owner=owner or default_owner(), backend=backend,
                             progress=progress or Progress(), keep_runner_dirs=keep_runner_dirs,
                             stop=stop or StopRequest())
     finally:
         journal.close()
 
 
-def open_journal_only(lab_dir: Path | None, db: str | None) -> Journal:
-    """The journal named by ``db``, else the lab's; it must exist."""
-    if db or os.environ.get("LOGIUS_MIGRATE_DB"):
-        return Journal(resolve_url(db, None))
-    return Journal(resolve_url(None, _lab(lab_dir).journal))
+def open_journal_only(site_path: Path | None, db: str | None) -> Journal:
+    """The journal named by ``db``, else the site's; it must exist."""
+    if db or os.environ.get(DB_ENV):
+        return Journal(journal_url(None, db))
+    return Journal(journal_url(load_site(site_path or default_site_path()), None))
 
 
-def init_journal(lab_dir: Path | None, db: str | None) -> tuple[Journal, bool]:
-    """Create the journal named by ``db`` (else the lab's); (journal, whether it was new)."""
-    url = resolve_url(db, None if db or os.environ.get("LOGIUS_MIGRATE_DB") else _lab(lab_dir).journal)
-    existed = (Path(url.removeprefix("sqlite:///")).exists() if url.startswith("sqlite") else None)
+def init_journal(site_path: Path | None, db: str | None) -> tuple[Journal, bool]:
+    """Create the journal named by ``db`` (else the site's); (journal, whether it was new)."""
+    site = None if db or os.environ.get(DB_ENV) else load_site(site_path or default_site_path())
+    url = journal_url(site, db)
+    existed = Path(url.removeprefix("sqlite:///")).exists() if url.startswith("sqlite") else None
     journal = Journal(url, create=True)
     return journal, existed is False

@@ -26,17 +26,22 @@ def child_watch(ctx: EngineContext, run_id: str, cancel_on_first_stop: bool) -> 
 
 
 def stack_for(ctx: EngineContext, service: Service, run_id: str, init: bool = True) -> Any:
-    """The service's Terraform stack on the site's backend, initialised unless ``init`` is False."""
-    from orchestrator.steps.terraform import TerraformStack
+    """The service's Terraform stack on the site's backend, with the site's module for its
+    disposition; written and initialised as needed unless ``init`` is False."""
+    from orchestrator.steps.terraform import TerraformStack, write_root_module
 
-    stack = TerraformStack(ctx.layout.stack_dir(service.id), ctx.terraform_env, ctx.pg_backend,
+    directory = ctx.site.stack_dir(service.id)
+    stack = TerraformStack(directory, ctx.site.terraform_env(), ctx.backend,
                            watch=child_watch(ctx, run_id, cancel_on_first_stop=False))
-    if init and not stack.initialized:
-        stack.init()
+    if init:
+        module = ctx.site.module_for(service.disposition.value)
+        changed = write_root_module(directory, module, list(ctx.site.variables))
+        if changed or not stack.initialized:
+            stack.init()
     return stack
 
 
 def tf_variables(ctx: EngineContext, service: Service) -> dict[str, Any]:
+    """The module's variables: the engine's own, then the site's extra ones."""
     return {"service": service.id, "hosts": list(service.hosts.target),
-            "release": service.min_release or "none",
-            "fault_file": str(ctx.layout.faults / f"{service.id}.provision")}
+            "release": service.min_release or "none", **ctx.site.terraform_variables(service.id)}

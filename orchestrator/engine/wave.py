@@ -355,10 +355,11 @@ class _Runner:
         secrets = {"service_secrets": {s.id: self.ctx.secrets.get(s.id, {}) for s in pending}}
         try:
             result = ansible.run_playbook(
-                step.playbook, self.ctx.layout.inventory, self._limit(step, pending, keys),
+                step.playbook, self.ctx.site.inventory, self._limit(step, pending, keys),
                 _phase_variables(step, pending), secret_variables=secrets, timeout=step.timeout_seconds,
                 keep_private_data_dir=self._runner_dir(step),
-                watch=child_watch(self.ctx, self.run_id, cancel_on_first_stop=True))
+                watch=child_watch(self.ctx, self.run_id, cancel_on_first_stop=True),
+                hooks=(self.ctx.site.before_phase, self.ctx.site.after_phase))
         except (Cancelled, StepTimeout) as exc:
             outcome = "interrupted" if isinstance(exc, Cancelled) else "failed"
             for service in pending:

@@ -22,8 +22,8 @@ from orchestrator.catalog.models import Disposition, Service
 from orchestrator.errors import InputError
 
 LAB_ENV = "LOGIUS_MIGRATE_LAB"
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 GATEWAY = "gateway"
+HOOKS = Path(__file__).resolve().parent / "hooks"
 
 
 def default_lab_dir() -> Path:
@@ -73,6 +73,10 @@ class LabLayout:
     @property
     def faults(self) -> Path:
         return self.root / "faults"
+
+    @property
+    def site_file(self) -> Path:
+        return self.root / "site.yml"
 
     def exists(self) -> bool:
         return self.manifest.exists()
@@ -126,8 +130,9 @@ def gateway_route(service: Service) -> str:
     return (f"service = {service.id}\nbackend = legacy\nhosts = {','.join(service.hosts.legacy)}\n")
 
 
-def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
-    """Build what is missing of the lab for ``catalog``; keep everything that is there."""
+def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> LabReport:
+    """Build what is missing of the lab for ``catalog``; keep everything that is there. With
+    ``transport="ssh"`` every host is reached over SSH through the lab's own sshd on loopback."""
     from orchestrator.journal import Journal, resolve_url
     from orchestrator.steps import terraform
 
@@ -135,6 +140,10 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
         raise InputError(f"--lab {layout.root}: is a file, not a folder; give a folder for the lab")
     report = LabReport(layout.root)
     manifest = _read_manifest(layout)
+    built = "ssh" if "ssh" in manifest else "local" if manifest else None
+    if built is not None and built != transport:
+        raise InputError(f"lab {layout.root} was built with --transport {built}; run `logius-migrate lab "
+                         f"down` first to rebuild it with --transport {transport}")
     services = lab_services(catalog)
 
     def make(relative: str, create: Any) -> None:
@@ -169,6 +178,7 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     make("terraform/mirror", terraform.build_mirror)
     make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
     make("terraform/home", lambda path: path.mkdir(parents=True))
+    make("site.yml", lambda path: _write(path, site_text(layout)))
     fresh_stacks = []
     for service in services:
         if not service.moves:
@@ -176,12 +186,13 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
         relative = f"terraform/work/{service.id}"
         if not (layout.root / relative).exists():
             fresh_stacks.append(service.id)
-        make(relative, lambda path: _write_stack(path))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        make(relative, lambda path: terraform.write_root_module(path, lab_module(), ["fault_file"]))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:  # init ahead: waves start faster
         env = layout.terraform_env()
         list(pool.map(lambda sid: terraform.TerraformStack(layout.stack_dir(sid), env).init(), fresh_stacks))
 
-    inventory = render_inventory(hosts, layout)
+    connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
+    inventory = render_inventory(hosts, layout, connection)
     make("inventories/lab.yml", lambda path: _write(path, inventory))
     make("secrets.json", lambda path: _write_secrets(path, services))
     make("staging", lambda path: path.mkdir(parents=True))
@@ -193,15 +204,66 @@ def lab_up(catalog: Catalog, layout: LabLayout) -> LabReport:
     return report
 
 
-def render_inventory(hosts: dict[str, dict[str, Any]], layout: LabLayout) -> str:
-    """The lab inventory from ``inventories/lab.yml.j2`` (jinja2): every host with its root."""
+def lab_module() -> Path:
+    """The lab's landing-zone module (null provider only, with a fault hook of its own)."""
+    from orchestrator.resources import resource
+
+    return resource("terraform") / "lab" / "landing-zone"
+
+
+def site_text(layout: LabLayout) -> str:
+    """The lab's site file: its inventory, stacks, secrets and journal, and its own faults and
+    drills (a Terraform variable of the lab module, and hook playbooks around every phase)."""
+    import yaml
+
+    module = str(lab_module())
+    site = {
+        "name": "lab",
+        "inventory": "inventories/lab.yml",
+        "journal": "journal.db",
+        "terraform": {"work_dir": "terraform/work", "cli_config": "terraform/terraformrc",
+                      "home": "terraform/home", "backend": "journal",
+                      "modules": {"rehost": module, "rebuild": module, "new-build": module},
+                      "variables": {"fault_file": "{site_dir}/faults/{service}.provision"}},
+        "secrets": [{"file": "secrets.json"}],
+        "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
+                  "after_phase": str(HOOKS / "after-phase.yml")},
+    }
+    return "# The lab's site, written by `logius-migrate lab up`.\n" + yaml.safe_dump(site, sort_keys=False)
+
+
+def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str, Any]:
+    """Keys, an sshd config listening on one loopback address per host, the server started."""
+    import getpass
+
+    from orchestrator.lab import sshd
+
+    folder = layout.root / "ssh"
+    addresses = {name: sshd.address(index) for index, name in enumerate(names)}
+    make("ssh", sshd.write_keys)
+    config = folder / "sshd_config"
+    port = (int(config.read_text().split()[1]) if config.exists()
+            else sshd.free_port(next(iter(addresses.values()))))
+    make("ssh/sshd_config", lambda path: sshd.write_config(folder, list(addresses.values()), port))
+    sshd.start(folder)
+    python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+    return {"addresses": addresses, "port": port, "user": getpass.getuser(),
+            "key": str(folder / "client_key"), "python": python}
+
+
+def render_inventory(hosts: dict[str, dict[str, Any]], layout: LabLayout,
+                     ssh: dict[str, Any] | None = None) -> str:
+    """The lab inventory from ``inventories/lab.yml.j2`` (jinja2): every host with its root, on
+    the local connection, or (``ssh``) each at its own loopback address over SSH."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(PROJECT_DIR / "inventories"),
+    from orchestrator.resources import resource
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(resource("inventories")),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, autoescape=False)
     return env.get_template("lab.yml.j2").render(hosts=sorted(hosts.items()), layout=layout,
-                                                 python=sys.executable)
+                                                 python=sys.executable, ssh=ssh)
 
 
 def lab_status(layout: LabLayout) -> dict[str, Any]:
@@ -220,6 +282,10 @@ def lab_down(layout: LabLayout) -> LabReport:
     if not layout.exists():
         return report
     manifest = _read_manifest(layout)
+    if "ssh" in manifest:
+        from orchestrator.lab import sshd
+
+        sshd.stop(layout.root / "ssh")
     for relative in sorted(manifest, key=lambda r: r.count("/"), reverse=True):
         path = layout.root / relative
         if path.is_symlink() or path.is_file():
@@ -264,7 +330,7 @@ def load_secrets(layout: LabLayout) -> dict[str, dict[str, str]]:
 
 
 #: Folders every host has, so that restoring a step's paths never leaves a parent behind.
-HOST_FOLDERS = ("etc", "srv", "var/lib/logius-lab/ledger", "var/archive", "etc/logius-lab/faults")
+HOST_FOLDERS = ("etc", "srv", "var/lib/logius-migrate/ledger", "var/archive", "etc/logius-lab/faults")
 
 
 def _write_tree(root: Path, files: dict[str, str]) -> None:
@@ -277,20 +343,6 @@ def _write_tree(root: Path, files: dict[str, str]) -> None:
 def _write(path: Path, content: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
-
-
-def _write_stack(path: Path) -> None:
-    module = os.path.relpath(PROJECT_DIR / "terraform" / "lab" / "landing-zone", path)
-    _write(path / "main.tf", (
-        'variable "service" {\n  type = string\n}\n'
-        'variable "hosts" {\n  type = list(string)\n}\n'
-        'variable "release" {\n  type = string\n}\n'
-        'variable "fault_file" {\n  type = string\n}\n\n'
-        'module "landing_zone" {\n'
-        f'  source     = "{module}"\n'
-        '  service    = var.service\n  hosts      = var.hosts\n'
-        '  release    = var.release\n  fault_file = var.fault_file\n}\n\n'
-        'output "landing_zone" {\n  value = module.landing_zone.landing_zone\n}\n'))
 
 
 def _write_secrets(path: Path, services: list[Service]) -> None:

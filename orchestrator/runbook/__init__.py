@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from orchestrator.catalog.models import Disposition, Service, StepPolicy
 
-LEDGER_DIR = "var/lib/logius-lab/ledger"
+LEDGER_DIR = "var/lib/logius-migrate/ledger"
 
 
 @dataclass(frozen=True)

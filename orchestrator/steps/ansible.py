@@ -31,7 +31,12 @@ import yaml
 
 from orchestrator.steps.processes import ChildWatch
 
-PLAYBOOKS = Path(__file__).resolve().parents[2] / "playbooks"
+
+def playbooks() -> Path:
+    """The shipped playbooks (inside the package)."""
+    from orchestrator.resources import resource
+
+    return resource("playbooks")
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,12 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
                  forks: int = 20, timeout: int | None = None, collect: str | None = None,
                  keep_private_data_dir: Path | None = None,
                  on_event: Callable[[dict[str, Any]], None] | None = None,
-                 watch: ChildWatch | None = None) -> PlaybookResult:
+                 watch: ChildWatch | None = None,
+                 hooks: tuple[Path | None, Path | None] = (None, None)) -> PlaybookResult:
     """Run ``playbook`` once over the ``limit`` hosts; ``collect`` names a task whose per-host
     results are returned in ``registered``. ``check`` runs ``--check --diff`` and changes nothing.
     ``secret_variables`` reach the playbook only through ``lookup('logius_secret', NAME)``.
+    ``hooks`` are a site's playbooks run in the same run before and after it.
     Raises Cancelled when ``watch.cancel()`` stopped it, StepTimeout past ``timeout`` seconds."""
     import ansible_runner
 
@@ -112,13 +119,14 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
         with SecretChannel(secret_variables or {}) as channel:
             vars_file = vars_dir / "vars.json"
             vars_file.write_text(json.dumps({**variables, **channel.variables()}))
+            target = _with_hooks(playbook, hooks, vars_dir)
             cmdline = [f"-e @{vars_file}"] + (["--check --diff"] if check else [])
             with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
                 runner = ansible_runner.run(
-                    private_data_dir=str(private), project_dir=str(PLAYBOOKS), playbook=playbook,
+                    private_data_dir=str(private), project_dir=str(playbooks()), playbook=target,
                     inventory=str(inventory), limit=",".join(hosts), cmdline=" ".join(cmdline),
                     quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
-                    timeout=timeout, envvars=ANSIBLE_ENV, event_handler=collected.handle,
+                    timeout=timeout, envvars=ansible_env(), event_handler=collected.handle,
                     cancel_callback=child.poll, settings={"pexpect_timeout": 0.2})
         child.finish()
         _raise_on_stop(runner.status, playbook, timeout)
@@ -130,9 +138,24 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
             shutil.rmtree(private, ignore_errors=True)
 
 
-#: The environment of every ansible-playbook run. Pipelining sends module arguments through the
-#: connection's stdin instead of temporary module files, so a secret argument is never on disk.
-ANSIBLE_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1"}
+def ansible_env() -> dict[str, str]:
+    """The environment of every ansible-playbook run. Pipelining sends module arguments through
+    the connection's stdin instead of temporary module files, so a secret argument is never on
+    disk; the lookup plugins are the shipped ones, whatever playbook (or hook) runs."""
+    return {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_PIPELINING": "1",
+            "ANSIBLE_LOOKUP_PLUGINS": str(playbooks() / "lookup_plugins")}
+
+
+def _with_hooks(playbook: str, hooks: tuple[Path | None, Path | None], folder: Path) -> str:
+    """The playbook to run: ``playbook`` itself, or one that imports the site's hooks around it (a
+    host failing in the first hook is left out of the phase, as Ansible does with failed hosts)."""
+    before, after = hooks
+    if before is None and after is None:
+        return playbook
+    parts = [before, playbooks() / playbook, after]
+    wrapper = folder / f"with-hooks-{Path(playbook).name}"
+    wrapper.write_text("---\n" + "".join(f"- import_playbook: {json.dumps(str(p))}\n" for p in parts if p))
+    return str(wrapper)
 
 
 def _raise_on_stop(status: str, playbook: str, timeout: int | None) -> None:
@@ -161,7 +184,7 @@ class _Collector:
         result = data.get("res") or {}
         if kind in {"runner_on_failed", "runner_on_unreachable"} and host:
             if not data.get("ignore_errors"):
-                self.failures[host] = str(result.get("msg") or "failed").splitlines()[0][:300]
+                self.failures[host] = _failure_message(result)
         elif kind == "runner_on_ok" and self.collect and data.get("task") == self.collect and host:
             self.registered.setdefault(host, []).extend(result.get("results") or [result])
         if self.check and kind == "runner_on_ok" and result.get("diff"):
@@ -169,6 +192,13 @@ class _Collector:
         if self.on_event is not None:
             self.on_event(event)
         return True
+
+
+def _failure_message(result: dict[str, Any]) -> str:
+    """The task's own message; for a loop, the first failed item's rather than Ansible's summary."""
+    failed_items = [r for r in result.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    message = (failed_items[0] if failed_items else result).get("msg") or "failed"
+    return str(message).splitlines()[0][:300]
 
 
 class _ChildTracker:

@@ -89,14 +89,17 @@ class TerraformEnv:
     provider mirror), a HOME of its own (an implicit ~/.terraform.d mirror on the machine must
     not decide what gets installed), and ``secrets`` (e.g. PGPASSWORD) for that call alone."""
 
-    cli_config: Path
-    home: Path
+    cli_config: Path | None = None
+    home: Path | None = None
     secrets: dict[str, str] = field(default_factory=dict)
 
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(TF_CLI_CONFIG_FILE=str(self.cli_config), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
-                   TF_INPUT="0", HOME=str(self.home))
+        env.update(CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1", TF_INPUT="0")
+        if self.cli_config is not None:
+            env["TF_CLI_CONFIG_FILE"] = str(self.cli_config)
+        if self.home is not None:
+            env["HOME"] = str(self.home)
         env.update(self.secrets)
         return env
 
@@ -107,6 +110,43 @@ class PgBackend:
 
     conn_str: str
     password: str | None = None
+
+    def block(self, stack: Path) -> tuple[str, list[str]]:
+        schema = "tf_" + stack.name.replace("-", "_").replace(".", "_")
+        return "pg", [f"conn_str={self.conn_str}", f"schema_name={schema}"]
+
+
+@dataclass(frozen=True)
+class GenericBackend:
+    """Any other backend block, configured by ``-backend-config`` pairs (no secrets in them: those
+    come through the environment)."""
+
+    type: str
+    config: dict[str, str] = field(default_factory=dict)
+    password: str | None = None
+
+    def block(self, stack: Path) -> tuple[str, list[str]]:
+        return self.type, [f"{k}={v.format(service=stack.name)}" for k, v in sorted(self.config.items())]
+
+
+def write_root_module(stack: Path, module: Path, extra_variables: list[str]) -> bool:
+    """The root module of one service's stack: the engine's variables (service, hosts, release)
+    and the site's extra ones passed to the site's module. Returns True if it was (re)written."""
+    source = os.path.relpath(module, stack)
+    if not source.startswith("."):
+        source = "./" + source
+    names = ["service", "hosts", "release", *sorted(extra_variables)]
+    types = {"hosts": "list(string)"}
+    text = "".join(f'variable "{n}" {{\n  type = {types.get(n, "string")}\n}}\n' for n in names)
+    text += '\nmodule "landing_zone" {\n' + f'  source = "{source}"\n'
+    text += "".join(f"  {n} = var.{n}\n" for n in names)
+    text += '}\n\noutput "landing_zone" {\n  value = module.landing_zone.landing_zone\n}\n'
+    main = stack / "main.tf"
+    if main.exists() and main.read_text() == text:
+        return False
+    stack.mkdir(parents=True, exist_ok=True)
+    main.write_text(text)
+    return True
 
 
 class _Terraform(Terraform):
@@ -207,11 +247,11 @@ class StateSnapshot:
 class TerraformStack:
     """One working directory (one service's landing zone), local or ``pg`` backend."""
 
-    def __init__(self, working_dir: Path, env: TerraformEnv, pg: PgBackend | None = None,
-                 watch: ChildWatch | None = None) -> None:
+    def __init__(self, working_dir: Path, env: TerraformEnv,
+                 backend: PgBackend | GenericBackend | None = None, watch: ChildWatch | None = None) -> None:
         self.working_dir = working_dir
-        self.pg = pg
-        secrets = {"PGPASSWORD": pg.password} if pg and pg.password else {}
+        self.backend = backend
+        secrets = {"PGPASSWORD": backend.password} if backend and backend.password else {}
         self._tf = _Terraform(TerraformEnv(env.cli_config, env.home, {**env.secrets, **secrets}),
                               watch or ChildWatch(), working_dir=str(working_dir),
                               terraform_bin_path=str(terraform_binary()))
@@ -229,15 +269,20 @@ class TerraformStack:
             raise TransientStepError(message)
         raise StepFailed(message)
 
+    def _backend_text(self) -> str | None:
+        if self.backend is None:
+            return None
+        kind, _ = self.backend.block(self.working_dir)
+        return f'terraform {{\n  backend "{kind}" {{}}\n}}\n'
+
     def init(self) -> None:
-        """``terraform init`` for the configured backend (idempotent, offline through the mirror)."""
+        """``terraform init`` for the configured backend (idempotent, offline through a mirror)."""
         backend_file = self.working_dir / "backend.tf"
-        if self.pg:
-            backend_file.write_text('terraform {\n  backend "pg" {}\n}\n')
-            schema = "tf_" + self.working_dir.name.replace("-", "_")
-            rc, _, err = self._run("init", reconfigure=_flag(), input=False,
-                                   backend_config=[f"conn_str={self.pg.conn_str}",
-                                                   f"schema_name={schema}"])
+        text = self._backend_text()
+        if self.backend is not None:
+            backend_file.write_text(text)  # type: ignore[arg-type]
+            _, pairs = self.backend.block(self.working_dir)
+            rc, _, err = self._run("init", reconfigure=_flag(), input=False, backend_config=pairs)
         else:
             backend_file.unlink(missing_ok=True)
             rc, _, err = self._run("init", input=False)
@@ -246,9 +291,12 @@ class TerraformStack:
 
     @property
     def initialized(self) -> bool:
-        marker = self.working_dir / ".terraform"
-        has_pg = (self.working_dir / "backend.tf").exists()
-        return marker.is_dir() and has_pg == bool(self.pg)
+        """Initialised for this backend (a changed backend or a new stack needs ``init``)."""
+        if not (self.working_dir / ".terraform").is_dir():
+            return False
+        backend_file = self.working_dir / "backend.tf"
+        current = backend_file.read_text() if backend_file.exists() else None
+        return current == self._backend_text()
 
     # -- operations ---------------------------------------------------------------------------
 
@@ -313,7 +361,7 @@ class TerraformStack:
         state = self.state_text()
         serial = json.loads(state)["serial"] if state else None
         files = {}
-        if not self.pg:
+        if self.backend is None:
             for name in STATE_FILES:
                 path = self.working_dir / name
                 files[name] = path.read_text() if path.exists() else None
@@ -327,7 +375,7 @@ class TerraformStack:
                 self.destroy(current_variables)
         elif snapshot.variables is not None:
             self.apply(snapshot.variables)
-        if self.pg:
+        if self.backend is not None:
             self._restore_remote(snapshot)
             return
         for name, content in snapshot.files.items():
@@ -358,8 +406,8 @@ class TerraformStack:
 
     def _keep_state_aside(self) -> None:
         """Copy the local state aside before a change ("absent" if there is none yet)."""
-        if self.pg:
-            return  # the pg backend writes state in one transaction: nothing to keep aside
+        if self.backend is not None:
+            return  # a remote backend keeps its own state and lock
         state = self.working_dir / "terraform.tfstate"
         self._aside.parent.mkdir(exist_ok=True)
         temporary = self._aside.with_suffix(".tmp")
@@ -372,8 +420,8 @@ class TerraformStack:
     def repair(self) -> list[str]:
         """After a crash: put back the state copied aside if the state is empty or unreadable, and
         clear a lock that no live process holds. Returns what was done, as evidence to journal."""
-        if self.pg:
-            return []  # the pg backend's lock is a session lock: it died with its holder
+        if self.backend is not None:
+            return []  # a remote backend's lock is the backend's (pg: a session lock, gone with its holder)
         done = []
         state = self.working_dir / "terraform.tfstate"
         if state.exists() and not _readable_state(state):

@@ -27,8 +27,8 @@ def test_runbook_show_lists_steps_by_disposition(run_cli):
 def test_wave_commands_without_a_lab_say_how_to_build_one(tmp_path, run_cli):
     result = run_cli("wave", "run", "1", "--lab", str(tmp_path / "none"))
     assert result.exit_code == 2
-    assert result.stderr == f"error: {tmp_path / 'none'}: no lab here; run `logius-migrate lab up` " \
-        "first (or pass --lab)\n"
+    assert result.stderr == (f"error: {tmp_path / 'none' / 'site.yml'}: no site file here (run "
+                             f"`logius-migrate lab up` for the lab, or pass --site FILE)\n")
 
 
 def test_status_rollback_and_journal_on_a_fresh_lab(tmp_path, isolated_env, run_cli):

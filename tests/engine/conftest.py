@@ -50,7 +50,7 @@ def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None) -> Lab
 
 
 def session(catalog: Path, layout: LabLayout, db: str | None = None, **kwargs: Any):
-    return open_session(catalog, layout.root, db, **kwargs)
+    return open_session(catalog, layout.site_file, db, **kwargs)
 
 
 def host_files(layout: LabLayout) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def state_shape(layout: LabLayout) -> dict[str, Any]:
 def ledger_counts(layout: LabLayout) -> dict[str, dict[str, int]]:
     """host/service -> step -> times applied, from the hosts' ledgers."""
     counts: dict[str, dict[str, int]] = {}
-    for ledger in sorted(layout.hosts.glob("*/var/lib/logius-lab/ledger/*")):
+    for ledger in sorted(layout.hosts.glob("*/var/lib/logius-migrate/ledger/*")):
         key = f"{ledger.parts[-6]}/{ledger.name}"
         for line in ledger.read_text().splitlines():
             counts.setdefault(key, {}).setdefault(line, 0)

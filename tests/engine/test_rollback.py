@@ -69,5 +69,5 @@ def test_rollback_to_a_point_undoes_only_what_came_after_it(tmp_path, isolated_e
         with pytest.raises(InputError, match="not one of the open points"):
             rollback_service(ctx, "alpha", to_point=points["freeze"])
     assert "mode = read-write" in (layout.host_root("legacy-alpha") / "etc/alpha/app.conf").read_text()
-    ledger = (layout.host_root("lpc-alpha") / "var/lib/logius-lab/ledger/alpha").read_text().split()
+    ledger = (layout.host_root("lpc-alpha") / "var/lib/logius-migrate/ledger/alpha").read_text().split()
     assert ledger == ["prepare-target", "replicate-data"]

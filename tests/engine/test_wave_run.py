@@ -139,7 +139,7 @@ def test_steps_a_crash_left_running_are_reconciled_not_reapplied(lab):
     with session(catalog, layout) as ctx:
         with pytest.raises(AwaitingApproval):
             run_wave(ctx, 1, WAVE, resume=False)
-        ledger = layout.host_root("legacy-alpha") / "var/lib/logius-lab/ledger/alpha"
+        ledger = layout.host_root("legacy-alpha") / "var/lib/logius-migrate/ledger/alpha"
         ledger.write_text(ledger.read_text().replace("freeze\n", ""))
         with ctx.journal.engine.begin() as connection:
             connection.execute(update(schema.executions).where(schema.executions.c.key.in_(

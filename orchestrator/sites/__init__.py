@@ -1,0 +1,115 @@
+"""Sites: where waves run. A site file (YAML) is read and validated into a :class:`Site`, with
+every problem named by file, item and field; the engine takes a Site and knows nothing else of
+where it runs. `lab up` writes the lab's own site file, and the lab is the default site."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import CatalogError, InputError
+
+SITE_ENV = "LOGIUS_MIGRATE_SITE"
+SITE_FILE = "site.yml"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A validated site with absolute paths."""
+
+    path: Path
+    name: str
+    inventory: Path
+    work_dir: Path
+    modules: dict[str, Path]
+    backend: Any  # "local", "pg" or a BackendBlock
+    cli_config: Path | None
+    terraform_home: Path | None
+    variables: dict[str, str]
+    secret_sources: tuple[Any, ...]
+    kubernetes: Any
+    journal: str | None
+    before_phase: Path | None
+    after_phase: Path | None
+    allow_self_approval: bool
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    def stack_dir(self, service_id: str) -> Path:
+        return self.work_dir / service_id
+
+    def module_for(self, disposition: str) -> Path:
+        if disposition not in self.modules:
+            raise InputError(f"{self.path}: terraform.modules: no module for disposition {disposition!r}")
+        return self.modules[disposition]
+
+    def terraform_variables(self, service_id: str) -> dict[str, str]:
+        return {name: value.format(service=service_id, site_dir=self.directory)
+                for name, value in self.variables.items()}
+
+    def terraform_env(self) -> Any:
+        from orchestrator.steps.terraform import TerraformEnv
+
+        return TerraformEnv(self.cli_config, self.terraform_home)
+
+    def secrets(self) -> dict[str, dict[str, str]]:
+        from orchestrator.sites.secrets import load_site_secrets
+
+        return load_site_secrets(list(self.secret_sources), self.directory, str(self.path))
+
+
+def default_site_path(lab_dir: Path | None = None) -> Path:
+    """``$LOGIUS_MIGRATE_SITE``, else the lab's site file (``--lab``, ``$LOGIUS_MIGRATE_LAB`` or
+    ``./.lab``)."""
+    from orchestrator.lab import default_lab_dir
+
+    env = os.environ.get(SITE_ENV)
+    if env and lab_dir is None:
+        return Path(env)
+    return Path(lab_dir or default_lab_dir()) / SITE_FILE
+
+
+def load_site(path: Path) -> Site:
+    """Read and validate the site file at ``path``; CatalogError lists every problem, one line
+    each naming the file, the item and the field."""
+    import yaml
+    from pydantic import ValidationError
+
+    from orchestrator.catalog.loader import field_path, pydantic_message
+    from orchestrator.sites.models import SiteFile
+
+    if not path.is_file():
+        raise InputError(f"{path}: no site file here (run `logius-migrate lab up` for the lab, or pass "
+                         f"--site FILE)")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        raise CatalogError([f"{path}{line}: not valid YAML"]) from None
+    try:
+        model = SiteFile.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError([f"{path}: site: field '{field_path(e['loc'])}': {pydantic_message(e)}"
+                            for e in exc.errors()]) from None
+    return _resolve(model, path.resolve())
+
+
+def _resolve(model: Any, path: Path) -> Site:
+    def at(value: str | None) -> Path | None:
+        return None if value is None else (path.parent / Path(value).expanduser()).resolve()
+
+    journal = model.journal
+    if journal and "://" not in journal:
+        journal = str(at(journal))
+    terraform = model.terraform
+    return Site(path=path, name=model.name, inventory=at(model.inventory), work_dir=at(terraform.work_dir),
+                modules={k: at(v) for k, v in terraform.modules.items()}, backend=terraform.backend,
+                cli_config=at(terraform.cli_config), terraform_home=at(terraform.home),
+                variables=dict(terraform.variables), secret_sources=tuple(model.secrets),
+                kubernetes=model.kubernetes, journal=journal, before_phase=at(model.hooks.before_phase),
+                after_phase=at(model.hooks.after_phase), allow_self_approval=model.allow_self_approval)

@@ -1,0 +1,102 @@
+"""The site file: where waves run. Plain typed data, validated strictly (unknown fields refused).
+
+A site names its Ansible inventory (real hosts over SSH, or the lab's folders), the Terraform
+backend and module per disposition, where secrets come from (never the secrets themselves), the
+Kubernetes API for the checks, the journal, and playbooks it runs around every phase (hooks).
+Relative paths are relative to the site file.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BackendBlock(_Model):
+    """Any Terraform backend: ``terraform { backend "<type>" {} }`` with ``-backend-config`` pairs.
+    Give secrets to it through the environment (``secrets`` of the site), never here."""
+
+    type: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    config: dict[str, str] = Field(default_factory=dict)
+
+
+class TerraformSite(_Model):
+    work_dir: str = Field(min_length=1, description="one working directory per service below it")
+    modules: dict[Literal["rehost", "rebuild", "new-build"], str] = Field(min_length=1)
+    #: local state files; pg: in the journal's PostgreSQL database (the journal must be PostgreSQL);
+    #: journal: pg when the journal is PostgreSQL, else local; or any backend block.
+    backend: Literal["local", "pg", "journal"] | BackendBlock = "local"
+    cli_config: str | None = None
+    home: str | None = None
+    #: Extra module variables per service; ``{service}`` and ``{site_dir}`` are filled in.
+    variables: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("variables")
+    @classmethod
+    def _not_ours(cls, value: dict[str, str]) -> dict[str, str]:
+        taken = {"service", "hosts", "release"} & set(value)
+        if taken:
+            raise ValueError(f"{', '.join(sorted(taken))} are set by the engine itself")
+        return value
+
+
+class FileSecrets(_Model):
+    """A JSON file of ``{service: {name: value}}``, readable by its owner only (mode 0600)."""
+
+    file: str
+
+
+class EnvSecret(_Model):
+    """One secret from an environment variable of the operator's shell."""
+
+    service: str
+    name: str
+    variable: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class EnvSecretSource(_Model):
+    env: EnvSecret
+
+
+class CommandSecrets(_Model):
+    """A command (a vault CLI, say) that prints ``{service: {name: value}}`` as JSON on stdout."""
+
+    command: list[str] = Field(min_length=1)
+    timeout_seconds: int = Field(default=60, ge=1)
+
+
+class KubernetesSite(_Model):
+    kubeconfig: str
+    context: str | None = None
+
+
+class Hooks(_Model):
+    """Playbooks run in the same ansible-playbook run as each phase: before it (a host that fails
+    there skips the phase) and after it. The lab injects its faults and drills this way."""
+
+    before_phase: str | None = None
+    after_phase: str | None = None
+
+
+class SiteFile(_Model):
+    name: str = Field(min_length=1)
+    inventory: str = Field(min_length=1, description="an inventory file or folder")
+    terraform: TerraformSite
+    secrets: list[FileSecrets | EnvSecretSource | CommandSecrets] = Field(default_factory=list)
+    kubernetes: KubernetesSite | None = None
+    journal: str | None = Field(default=None, description="a PostgreSQL URL, or a journal file")
+    hooks: Hooks = Field(default_factory=Hooks)
+    allow_self_approval: bool = False
+
+    @model_validator(mode="after")
+    def _no_password_in_the_journal_url(self) -> SiteFile:
+        journal = self.journal or ""
+        if "://" in journal and ":" in journal.split("://", 1)[1].split("@", 1)[0] and "@" in journal:
+            raise ValueError("journal: a URL in a site file carries no password; give it in PGPASSWORD "
+                             "or ~/.pgpass")
+        return self
