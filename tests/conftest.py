@@ -123,3 +123,10 @@ def pg_url(postgres_server, request):
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
     return f"{postgres_server}/{name}"
+
+
+def pytest_collection_modifyitems(items):
+    """Everything that runs real waves or tools is ``slow``: `pytest -m "not slow"` is the fast loop."""
+    for item in items:
+        if any(part in {"engine", "steps"} for part in item.path.parts[-3:-1]):
+            item.add_marker(pytest.mark.slow)

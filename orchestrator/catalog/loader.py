@@ -130,7 +130,8 @@ def pydantic_message(error: dict[str, Any]) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
-    if error["type"] not in {"value_error", "missing", "extra_forbidden"}:
+    # A secret source that went wrong may hold a value: never echo it.
+    if error["type"] not in {"value_error", "missing", "extra_forbidden", "secret_source"}:
         msg += f" (got {error.get('input')!r})"
     return msg
 

@@ -8,9 +8,9 @@ Relative paths are relative to the site file.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 
 class _Model(BaseModel):
@@ -30,7 +30,11 @@ class TerraformSite(_Model):
     modules: dict[Literal["rehost", "rebuild", "new-build"], str] = Field(min_length=1)
     #: local state files; pg: in the journal's PostgreSQL database (the journal must be PostgreSQL);
     #: journal: pg when the journal is PostgreSQL, else local; or any backend block.
-    backend: Literal["local", "pg", "journal"] | BackendBlock = "local"
+    backend: Annotated[
+        Annotated[Literal["local", "pg", "journal"], Tag("name")] | Annotated[BackendBlock, Tag("block")],
+        Discriminator(lambda v: "block" if isinstance(v, dict | BackendBlock) else "name",
+                      custom_error_type="backend",
+                      custom_error_message="expected local, pg, journal or {type, config}")] = "local"
     cli_config: str | None = None
     home: str | None = None
     #: Extra module variables per service; ``{service}`` and ``{site_dir}`` are filled in.
@@ -83,20 +87,36 @@ class Hooks(_Model):
     after_phase: str | None = None
 
 
+def _source_kind(value: Any) -> str | None:
+    """Which kind of secret source an entry is, by its one key."""
+    if isinstance(value, BaseModel):
+        return {FileSecrets: "file", EnvSecretSource: "env", CommandSecrets: "command"}[type(value)]
+    keys = set(value) & {"file", "env", "command"} if isinstance(value, dict) else set()
+    return keys.pop() if len(keys) == 1 else None
+
+
+SecretSource = Annotated[
+    Annotated[FileSecrets, Tag("file")] | Annotated[EnvSecretSource, Tag("env")]
+    | Annotated[CommandSecrets, Tag("command")],
+    Discriminator(_source_kind, custom_error_type="secret_source",
+                  custom_error_message="a secret source is one of {file: PATH}, {env: {service, name, "
+                                       "variable}} or {command: [ARGV]}; a site file never holds a value")]
+
+
 class SiteFile(_Model):
     name: str = Field(min_length=1)
     inventory: str = Field(min_length=1, description="an inventory file or folder")
     terraform: TerraformSite
-    secrets: list[FileSecrets | EnvSecretSource | CommandSecrets] = Field(default_factory=list)
+    secrets: list[SecretSource] = Field(default_factory=list)
     kubernetes: KubernetesSite | None = None
     journal: str | None = Field(default=None, description="a PostgreSQL URL, or a journal file")
     hooks: Hooks = Field(default_factory=Hooks)
     allow_self_approval: bool = False
 
-    @model_validator(mode="after")
-    def _no_password_in_the_journal_url(self) -> SiteFile:
-        journal = self.journal or ""
-        if "://" in journal and ":" in journal.split("://", 1)[1].split("@", 1)[0] and "@" in journal:
-            raise ValueError("journal: a URL in a site file carries no password; give it in PGPASSWORD "
-                             "or ~/.pgpass")
-        return self
+    @field_validator("journal")
+    @classmethod
+    def _no_password_in_the_journal_url(cls, journal: str | None) -> str | None:
+        rest = (journal or "").partition("://")[2]
+        if "@" in rest and ":" in rest.rsplit("@", 1)[0]:
+            raise ValueError("a URL in a site file carries no password; give it in PGPASSWORD or ~/.pgpass")
+        return journal

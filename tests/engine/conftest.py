@@ -41,9 +41,10 @@ def one_service_catalog(folder: Path) -> Path:
         data_stores=[{"name": "alpha-db", "size_gb": 1, "sync": "rsync"}])])
 
 
-def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None) -> LabLayout:
+def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
+             transport: str = "local") -> LabLayout:
     layout = LabLayout(root)
-    lab_up(load_catalog(catalog), layout)
+    lab_up(load_catalog(catalog), layout, transport)
     if secrets_from is not None:  # same passwords, so configuration files compare equal
         layout.secrets.write_text((secrets_from / "secrets.json").read_text())
     return layout

@@ -1,0 +1,54 @@
+"""The built wheel installs into a fresh virtual environment outside the clone and runs the main
+job from an unrelated folder: the playbooks, Terraform modules, inventory templates and seeds travel
+inside the package."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tests.conftest import PROJECT
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_wheel_installs_and_runs_a_wave_outside_the_clone(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(PROJECT), "--no-deps", "--quiet", "-w",
+                    str(dist)], check=True, cwd=tmp_path)
+    wheel = next(dist.glob("logius_migrate-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for shipped in ("orchestrator/_data/playbooks/cutover.yml",
+                    "orchestrator/_data/terraform/lab/landing-zone/main.tf",
+                    "orchestrator/_data/inventories/lab.yml.j2", "orchestrator/_data/seeds/calendar.yaml",
+                    "orchestrator/lab/hooks/before-phase.yml",
+                    "orchestrator/journal/migrations/versions/0002_service_states.py"):
+        assert shipped in names
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # Dependencies come from the registry (or pip's cache): a real install.
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", str(wheel)], check=True, cwd=tmp_path)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGIUS_MIGRATE", "TF_", "VIRTUAL_ENV"))}
+    env.update(HOME=str(tmp_path / "home"), PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["logius-migrate", *args], cwd=elsewhere, env=env, capture_output=True,
+                              text=True, timeout=600)
+
+    up = run("lab", "up")
+    assert up.returncode == 0, up.stderr
+    wave = run("wave", "run", "1", "--approve")
+    assert wave.returncode == 0, wave.stderr
+    assert wave.stdout.startswith("wave-1: done")
+    status = run("wave", "status", "1")
+    assert "cut-over (run wave-1)" in status.stdout
+    assert str(PROJECT) not in (elsewhere / ".lab" / "site.yml").read_text(), "nothing points into the clone"
