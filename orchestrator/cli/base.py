@@ -28,13 +28,6 @@ Exit codes:
   141  the output was closed early (e.g. piped into head)"""
 
 
-def log_path() -> Path:
-    """Where tracebacks of unexpected errors go (``$LOGIUS_MIGRATE_HOME`` or ~/.cache)."""
-    home = os.environ.get("LOGIUS_MIGRATE_HOME")
-    base = Path(home) if home else Path.home() / ".cache" / "logius-migrate"
-    return base / "logius-migrate.log"
-
-
 class LogiusGroup(click.Group):
     """A group whose invoke is the single error handler: one line per problem, a meaningful exit."""
 
@@ -59,14 +52,14 @@ class LogiusGroup(click.Group):
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # noqa: BLE001 - the last line of defence, logged in full
-            path = log_path()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with path.open("a", encoding="utf-8") as log:
-                    log.write(f"--- {' '.join(safe_argv(sys.argv))}\n{traceback.format_exc()}\n")
-                where = f"; traceback in {path}"
-            except OSError:
-                where = ""
+            import logging
+
+            from orchestrator.cli.logs import LOGGER, log_path
+
+            logger = logging.getLogger(LOGGER)
+            logger.debug("--- %s\n%s", " ".join(safe_argv(sys.argv)), traceback.format_exc())
+            written = any(getattr(h, "baseFilename", None) for h in logger.handlers)
+            where = f"; traceback in {log_path()}" if written else ""
             click.echo(f"internal error: {type(exc).__name__}: {exc}{where}", err=True)
             ctx.exit(1)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
 
 from orchestrator.cli.base import catalog_option, console, echo_json, format_option
+from orchestrator.cli.completion import service_ids
 
 
 @click.group("catalog")
@@ -39,7 +41,7 @@ def validate_cmd(catalog_path: Path | None, fmt: str) -> None:
         echo_json({"valid": True, **counts, "warnings": list(catalog.warnings)})
         return
     for warning in catalog.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        logging.getLogger("logius_migrate.catalog").warning("warning: %s", warning)
     click.echo("catalog valid: " + ", ".join(f"{n} {k}" for k, n in counts.items())
                + (f"; {len(catalog.warnings)} items still rest on assumptions" if catalog.warnings else ""))
 
@@ -69,7 +71,7 @@ def list_cmd(catalog_path: Path | None, fmt: str) -> None:
 
 
 @catalog_group.command("show")
-@click.argument("service_id")
+@click.argument("service_id", shell_complete=service_ids)
 @catalog_option
 @format_option("text", "json")
 def show_cmd(service_id: str, catalog_path: Path | None, fmt: str) -> None:

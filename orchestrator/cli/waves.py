@@ -13,13 +13,14 @@ from typing import Any
 import click
 
 from orchestrator.cli.base import catalog_option, echo_json, format_option
+from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 from orchestrator.cli.plan import build_plan, plan_options
 
 
 @click.command("runbook")
 @click.argument("action", type=click.Choice(["show"]))
-@click.argument("service_id")
+@click.argument("service_id", shell_complete=service_ids)
 @catalog_option
 @format_option("table", "json")
 def runbook_cmd(action: str, service_id: str, catalog_path: Path | None, fmt: str) -> None:
@@ -62,6 +63,9 @@ def _progress() -> Iterator[Any]:
     from orchestrator.engine import Progress
     from orchestrator.engine.wave import WAVE_SERVICE
 
+    if verbosity() < 0:  # --quiet: errors only
+        yield Progress()
+        return
     if not sys.stderr.isatty():
         def on_phase(phase: str, services: list[str]) -> None:
             click.echo(f"[{dt.datetime.now():%H:%M:%S}] {phase}: {', '.join(services)}", err=True)
@@ -96,6 +100,12 @@ def _progress() -> Iterator[Any]:
         yield Progress(on_phase=on_bar_phase, on_step=on_bar_step)
 
 
+def verbosity() -> int:
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context else None
+    return (root.obj or {}).get("verbosity", 0) if root else 0
+
+
 def _approver(approve: bool) -> Any:
     if approve or not sys.stdin.isatty():
         return None
@@ -103,7 +113,7 @@ def _approver(approve: bool) -> Any:
 
 
 def _wave_command(name: str, resume: bool) -> Any:
-    @click.argument("wave", type=click.IntRange(min=1))
+    @click.argument("wave", type=click.IntRange(min=1), shell_complete=wave_numbers)
     @catalog_option
     @site_option
     @lab_option
@@ -115,6 +125,7 @@ def _wave_command(name: str, resume: bool) -> Any:
     def command(wave: int, catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None,
                 db: str | None, start: Any, wave_length: int, capacity: int, pilot_waves: int,
                 approve: bool, fmt: str) -> None:
+        from orchestrator.cli.logs import redact_with
         from orchestrator.engine import run_wave
         from orchestrator.engine.session import open_session
         from orchestrator.engine.stopping import StopRequest, stop_on_signals
@@ -122,7 +133,9 @@ def _wave_command(name: str, resume: bool) -> Any:
         stop = StopRequest()
         site = site_of(site_path, lab_dir)
         with stop_on_signals(stop, lambda text: click.echo(text, err=True)), _progress() as progress, \
-                open_session(catalog_path, site, db, progress=progress, stop=stop) as ctx:
+                open_session(catalog_path, site, db, progress=progress, stop=stop,
+                             verbosity=verbosity()) as ctx:
+            redact_with(ctx.redactor)
             members = None
             if not resume:
                 plan = build_plan(ctx.catalog, start, wave_length, capacity, pilot_waves)
@@ -157,7 +170,7 @@ _wave_command("resume", resume=True)
 
 
 @wave_group.command("status")
-@click.argument("wave", type=click.IntRange(min=1))
+@click.argument("wave", type=click.IntRange(min=1), shell_complete=wave_numbers)
 @site_option
 @lab_option
 @db_option
@@ -209,7 +222,7 @@ def _lease_text(lease: dict[str, Any] | None) -> str:
 
 
 @click.command("rollback")
-@click.argument("service_id")
+@click.argument("service_id", shell_complete=service_ids)
 @click.option("--to", "to_point", type=int, default=None,
               help="Rollback point id (see `journal show`) [default: before the wave].")
 @click.option("--force", is_flag=True, help="Cross a point of no return (needs --reason).")
@@ -224,10 +237,12 @@ def rollback_cmd(service_id: str, to_point: int | None, force: bool, reason: str
                  fmt: str) -> None:
     """Undo SERVICE's steps, newest first, back to a rollback point. Refuses to cross a point of
     no return (a completed cutover or decommission) without --force and --reason (exit 6)."""
+    from orchestrator.cli.logs import redact_with
     from orchestrator.engine import rollback_service
     from orchestrator.engine.session import open_session
 
-    with open_session(catalog_path, site_of(site_path, lab_dir), db) as ctx:
+    with open_session(catalog_path, site_of(site_path, lab_dir), db, verbosity=verbosity()) as ctx:
+        redact_with(ctx.redactor)
         result = rollback_service(ctx, service_id, to_point, force=force, reason=reason)
     if fmt == "json":
         echo_json({"service": result.service, "run": result.run_id, "to_point": result.to_point,

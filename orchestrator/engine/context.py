@@ -44,6 +44,7 @@ class EngineContext:
     progress: Progress = field(default_factory=Progress)
     keep_runner_dirs: Any = None  # a folder to keep ansible-runner private data dirs in (tests)
     stop: StopRequest = field(default_factory=StopRequest)
+    verbosity: int = 0  # -1 quiet .. 2 (-vv: Ansible's own output too)
 
     def service(self, service_id: str) -> Service:
         return self.catalog.service(service_id)

@@ -64,11 +64,15 @@ def journal_url(site: Site | None, db: str | None) -> str:
 @contextlib.contextmanager
 def open_session(catalog_path: Path | None, site_path: Path | None, db: str | None,
                  progress: Progress | None = None, owner: str | None = None,
-                 keep_runner_dirs: Path | None = None,
-                 stop: StopRequest | None = None) -> Iterator[EngineContext]:
+                 keep_runner_dirs: Path | None = None, stop: StopRequest | None = None,
+                 verbosity: int = 0) -> Iterator[EngineContext]:
     """The catalog, the site (default: the lab's), the journal (which must exist: the site's unless
-    ``db``), the site's secrets (registered with the journal's redactor), and Terraform's backend."""
+    ``db``), the site's secrets (registered with the journal's redactor), and Terraform's backend
+    (whose binary must be a supported version)."""
+    from orchestrator.steps.terraform import check_version
+
     catalog = load_catalog(catalog_path)
+    check_version()
     site = load_site(site_path or default_site_path())
     secrets = site.secrets()
     redactor = Redactor(v for values in secrets.values() for v in values.values())
@@ -79,7 +83,7 @@ def open_session(catalog_path: Path | None, site_path: Path | None, db: str | No
         yield EngineContext(catalog=catalog, site=site, journal=journal, redactor=redactor,
                             secrets=secrets, owner=owner or default_owner(), backend=backend,
                             progress=progress or Progress(), keep_runner_dirs=keep_runner_dirs,
-                            stop=stop or StopRequest())
+                            stop=stop or StopRequest(), verbosity=verbosity)
     finally:
         journal.close()
 

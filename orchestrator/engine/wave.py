@@ -359,7 +359,7 @@ class _Runner:
                 _phase_variables(step, pending), secret_variables=secrets, timeout=step.timeout_seconds,
                 keep_private_data_dir=self._runner_dir(step),
                 watch=child_watch(self.ctx, self.run_id, cancel_on_first_stop=True),
-                hooks=(self.ctx.site.before_phase, self.ctx.site.after_phase))
+                hooks=(self.ctx.site.before_phase, self.ctx.site.after_phase), verbosity=self.ctx.verbosity)
         except (Cancelled, StepTimeout) as exc:
             outcome = "interrupted" if isinstance(exc, Cancelled) else "failed"
             for service in pending:

@@ -8,6 +8,7 @@ handed to a step never reaches the database.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -26,6 +27,7 @@ from orchestrator.journal import schema
 from orchestrator.journal.opening import display_url, open_checked
 
 REDACTED = "***"
+_LOG = logging.getLogger("logius_migrate.journal")
 
 
 class Redactor:
@@ -400,9 +402,12 @@ class Journal:
     # -- events -------------------------------------------------------------------------------
 
     def log(self, run_id: str | None, kind: str, message: str) -> None:
+        """Journal an event (redacted); it also goes to the ``logius_migrate.journal`` logger."""
+        message = self.redact(message)
         with self.engine.begin() as connection:
-            connection.execute(insert(schema.events).values(
-                run_id=run_id, at=time.time(), kind=kind, message=self.redact(message)))
+            connection.execute(insert(schema.events).values(run_id=run_id, at=time.time(), kind=kind,
+                                                            message=message))
+        _LOG.info("%s %s: %s", run_id or "-", kind, message)
 
     def events(self, run_id: str | None = None) -> list[dict[str, Any]]:
         query = select(schema.events).order_by(schema.events.c.id)

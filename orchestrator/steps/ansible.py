@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import shutil
 import stat
@@ -30,6 +31,8 @@ from typing import Any
 import yaml
 
 from orchestrator.steps.processes import ChildWatch
+
+_LOG = logging.getLogger("logius_migrate.ansible")
 
 
 def playbooks() -> Path:
@@ -96,11 +99,12 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
                  keep_private_data_dir: Path | None = None,
                  on_event: Callable[[dict[str, Any]], None] | None = None,
                  watch: ChildWatch | None = None,
-                 hooks: tuple[Path | None, Path | None] = (None, None)) -> PlaybookResult:
+                 hooks: tuple[Path | None, Path | None] = (None, None), verbosity: int = 0) -> PlaybookResult:
     """Run ``playbook`` once over the ``limit`` hosts; ``collect`` names a task whose per-host
     results are returned in ``registered``. ``check`` runs ``--check --diff`` and changes nothing.
     ``secret_variables`` reach the playbook only through ``lookup('logius_secret', NAME)``.
-    ``hooks`` are a site's playbooks run in the same run before and after it.
+    ``hooks`` are a site's playbooks run in the same run before and after it. Ansible's output goes
+    to the ``logius_migrate.ansible`` logger (debug), at Ansible's ``verbosity`` (-vv: 1).
     Raises Cancelled when ``watch.cancel()`` stopped it, StepTimeout past ``timeout`` seconds."""
     import ansible_runner
 
@@ -127,7 +131,8 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
                     inventory=str(inventory), limit=",".join(hosts), cmdline=" ".join(cmdline),
                     quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
                     timeout=timeout, envvars=ansible_env(), event_handler=collected.handle,
-                    cancel_callback=child.poll, settings={"pexpect_timeout": 0.2})
+                    cancel_callback=child.poll, settings={"pexpect_timeout": 0.2},
+                    verbosity=max(0, verbosity - 1) or None)
         child.finish()
         _raise_on_stop(runner.status, playbook, timeout)
         return _result(playbook, runner, hosts, collected)
@@ -189,6 +194,8 @@ class _Collector:
             self.registered.setdefault(host, []).extend(result.get("results") or [result])
         if self.check and kind == "runner_on_ok" and result.get("diff"):
             self.diffs.append({"host": host, "task": data.get("task"), "diff": result["diff"]})
+        if event.get("stdout"):
+            _LOG.debug("%s", event["stdout"])
         if self.on_event is not None:
             self.on_event(event)
         return True
