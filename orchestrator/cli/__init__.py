@@ -9,6 +9,7 @@ from orchestrator.cli.base import EXIT_CODES, LogiusGroup
 from orchestrator.cli.catalog import catalog_group
 from orchestrator.cli.lab import lab_group
 from orchestrator.cli.plan import plan_cmd
+from orchestrator.cli.site import site_group
 from orchestrator.cli.waves import journal_group, rollback_cmd, runbook_cmd, wave_group
 
 
@@ -58,7 +59,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     configure(verbosity)
 
 
-for command in (catalog_group, plan_cmd, lab_group, runbook_cmd, wave_group, rollback_cmd,
+for command in (catalog_group, plan_cmd, lab_group, site_group, runbook_cmd, wave_group, rollback_cmd,
                 journal_group):
     cli.add_command(command)
 

@@ -244,7 +244,8 @@ class _Runner:
             except LogiusMigrateError as exc:
                 return f"{service.id}: {exc}"
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, len(pending))) as pool:
+        # Applies wait mostly on process and provider start-up, not on the CPU: eight at a time.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(pending))) as pool:
             errors = [e for e in pool.map(one, pending) if e]
         self.ctx.stop.check(f"during {pending[0][1].name}")
         if errors:
@@ -299,7 +300,7 @@ class _Runner:
         return None
 
     def _has_point(self, key: str) -> bool:
-        return any(p.execution_key == key for p in self.ctx.journal.rollback_points(run_id=self.run_id))
+        return self.ctx.journal.has_rollback_point(key)
 
     # -- Ansible -------------------------------------------------------------------------------
 

@@ -315,6 +315,13 @@ class Journal:
             return [RollbackPoint(**{**row._mapping, "payload": json.loads(row.payload)})
                     for row in connection.execute(query)]
 
+    def has_rollback_point(self, key: str) -> bool:
+        """Whether the execution ``key`` already has its (open) rollback point."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(schema.rollback_points.c.id).where(
+                schema.rollback_points.c.execution_key == key,
+                schema.rollback_points.c.restored_at.is_(None)).limit(1)).first() is not None
+
     def mark_restored(self, point_id: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(schema.rollback_points).where(

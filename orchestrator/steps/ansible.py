@@ -16,6 +16,7 @@ ansible-runner installs its own SIGINT/SIGTERM handlers for good), and a cancell
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
@@ -78,8 +79,14 @@ class PlaybookResult:
 
 def load_inventory(path: Path) -> dict[str, dict[str, Any]]:
     """Host name -> variables (group ``all`` vars, then group vars, then host vars) of a YAML
-    inventory of the shape `lab up` renders."""
-    data = yaml.safe_load(path.read_text()) or {}
+    inventory of the shape `lab up` renders (parsed once per version of the file)."""
+    stat_ = path.stat()
+    return _parsed_inventory(str(path), stat_.st_mtime_ns, stat_.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_inventory(path: str, _mtime_ns: int, _size: int) -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(Path(path).read_text()) or {}
     top = data.get("all", {})
     base = dict(top.get("vars") or {})
     hosts: dict[str, dict[str, Any]] = {}

@@ -70,6 +70,10 @@ class SecretChannel:
 
     def close(self) -> None:
         self._closed.set()
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)  # wakes the accept at once
+        except OSError:
+            pass
         self._server.close()
         self._thread.join(timeout=2)
 

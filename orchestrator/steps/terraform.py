@@ -332,11 +332,31 @@ class TerraformStack:
             self._fail("destroy", rc, err)
 
     def outputs(self) -> dict[str, Any]:
+        """The root module's outputs (name -> value). On the local backend they are read from the
+        state file itself: the same values as ``terraform output``, without another terraform run."""
+        local = self._local_state()
+        if local is not None:
+            return {name: item["value"] for name, item in json.loads(local).get("outputs", {}).items()}
         raw = self._tf.output() or {}
         return {name: item["value"] for name, item in raw.items()}
 
+    def _local_state(self) -> str | None:
+        """The local backend's state file, when it is there and readable (else None)."""
+        path = self.working_dir / "terraform.tfstate"
+        if self.backend is not None or not _readable_state(path):
+            return None
+        return path.read_text()
+
     def state_text(self) -> str | None:
-        """The current state as ``terraform state pull`` prints it, or None when there is none."""
+        """The current state, or None when there is none: on the local backend the state file
+        itself, elsewhere as ``terraform state pull`` prints it."""
+        if self.backend is None:
+            path = self.working_dir / "terraform.tfstate"
+            if not path.exists() or path.stat().st_size == 0:
+                return None
+            local = self._local_state()
+            if local is not None:
+                return local
         rc, out, err = self._run("state pull")
         if rc != 0:
             self._fail("state pull", rc, err)

@@ -1,0 +1,44 @@
+"""`logius-migrate site check`: a site file validated, and everything it names checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from orchestrator.cli.base import echo_json, format_option
+from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+
+
+@click.group("site")
+def site_group() -> None:
+    """Check the site a wave runs on (real hosts, or the lab)."""
+
+
+@site_group.command("check")
+@site_option
+@lab_option
+@db_option
+@format_option("text", "json")
+def check_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+    """Validate the site file, then check that its inventory, Terraform modules, secrets (counted,
+    never shown), journal and kubeconfig context are there. Exit 2 if anything is not."""
+    from orchestrator.engine.session import journal_url
+    from orchestrator.errors import LogiusMigrateError
+    from orchestrator.sites import default_site_path, load_site
+    from orchestrator.sites.check import check_site
+
+    site = load_site(site_of(site_path, lab_dir) or default_site_path())
+    try:
+        url = journal_url(site, db)
+    except LogiusMigrateError:
+        url = None
+    checks = check_site(site, url)
+    if fmt == "json":
+        echo_json({"site": str(site.path), "ok": all(c.ok for c in checks),
+                   "checks": [{"item": c.item, "ok": c.ok, "detail": c.detail} for c in checks]})
+    else:
+        for c in checks:
+            click.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.item:28} {c.detail}")
+    if not all(c.ok for c in checks):
+        raise click.exceptions.Exit(2)
