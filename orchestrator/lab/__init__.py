@@ -311,22 +311,15 @@ def lab_down(layout: LabLayout) -> LabReport:
 def load_secrets(layout: LabLayout) -> dict[str, dict[str, str]]:
     """The lab's secret store: service -> name -> value. Values must be non-empty strings (an
     empty one could not be told apart from its absence, nor redacted)."""
+    from orchestrator.sites.secrets import checked_secrets
+
     path = layout.secrets
     if not path.exists():
         raise InputError(f"{path}: no lab secrets (run `logius-migrate lab up` first)")
     try:
-        values = json.loads(path.read_text())
+        return checked_secrets(json.loads(path.read_text()), str(path))
     except ValueError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(values, dict):
-        raise InputError(f"{path}: expected an object of services")
-    for service, named in values.items():
-        if not isinstance(named, dict):
-            raise InputError(f"{path}: service {service}: expected an object of named secrets")
-        for name, value in named.items():
-            if not isinstance(value, str) or not value:
-                raise InputError(f"{path}: service {service}, secret {name}: must be a non-empty string")
-    return values
 
 
 #: Folders every host has, so that restoring a step's paths never leaves a parent behind.

@@ -31,7 +31,8 @@ def load_site_secrets(sources: list[Any], site_dir: Path, where: str) -> Secrets
     return values
 
 
-def _checked(data: Any, label: str) -> Secrets:
+def checked_secrets(data: Any, label: str) -> Secrets:
+    """``data`` if it is ``{service: {name: non-empty string}}``; else InputError under ``label``."""
     if not isinstance(data, dict):
         raise InputError(f"{label}: expected an object of services")
     for service, named in data.items():
@@ -50,7 +51,7 @@ def _from_file(path: Path, label: str) -> Secrets:
     if mode & 0o077:
         raise InputError(f"{label}: {path}: readable by others (mode {mode:04o}); chmod 600 it")
     try:
-        return _checked(json.loads(path.read_text()), f"{label}: {path}")
+        return checked_secrets(json.loads(path.read_text()), f"{label}: {path}")
     except ValueError as exc:
         raise InputError(f"{label}: {path}: not valid JSON ({exc})") from None
 
@@ -68,6 +69,6 @@ def _from_command(source: CommandSecrets, label: str) -> Secrets:
     shown = " ".join(source.command)
     output = run_secret_command(source.command, source.timeout_seconds, label)
     try:
-        return _checked(json.loads(output), f"{label}: `{shown}`")
+        return checked_secrets(json.loads(output), f"{label}: `{shown}`")
     except ValueError:
         raise InputError(f"{label}: `{shown}` did not print JSON") from None
