@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,8 +248,11 @@ def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str,
     make("ssh/sshd_config", lambda path: sshd.write_config(folder, list(addresses.values()), port))
     sshd.start(folder)
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+    # ssh's control sockets must have short paths (a Unix socket path holds 108 bytes at most):
+    # not below a deep HOME, as Ansible's default ~/.ansible/cp would be.
+    control = Path(tempfile.gettempdir()) / f"logius-cp-{os.getuid()}"
     return {"addresses": addresses, "port": port, "user": getpass.getuser(),
-            "key": str(folder / "client_key"), "python": python}
+            "key": str(folder / "client_key"), "python": python, "control_path_dir": str(control)}
 
 
 def render_inventory(hosts: dict[str, dict[str, Any]], layout: LabLayout,

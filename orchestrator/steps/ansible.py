@@ -210,7 +210,8 @@ class _Collector:
 
 def _failure_message(result: dict[str, Any]) -> str:
     """The task's own message; for a loop, the first failed item's rather than Ansible's summary."""
-    failed_items = [r for r in result.get("results") or [] if isinstance(r, dict) and r.get("failed")]
+    failed_items = [r for r in result.get("results") or []
+                    if isinstance(r, dict) and (r.get("failed") or r.get("unreachable"))]
     message = (failed_items[0] if failed_items else result).get("msg") or "failed"
     return str(message).splitlines()[0][:300]
 

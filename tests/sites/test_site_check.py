@@ -45,7 +45,7 @@ def test_a_missing_context_and_module_fail_in_one_line_each(tmp_path, run_cli):
     assert result.exit_code == 2
     lines = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert lines == [
-        f"FAIL terraform.modules.rehost       {tmp_path / 'modules' / 'lpc'}: not found",
+        f"FAIL terraform.modules.rehost     {tmp_path / 'modules' / 'lpc'}: not found",
         f"FAIL kubernetes                   kubeconfig {tmp_path / 'kube'}: no context 'lpc-acc' "
         "(it has: lpc-prod)"]
 
