@@ -17,7 +17,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from orchestrator.catalog.models import Service
 from orchestrator.engine import reconcile, states
-from orchestrator.engine.capture import flat_secrets, record_file_points
+from orchestrator.engine.capture import record_file_points
 from orchestrator.engine.context import EngineContext, LeaseKeeper, lease_seconds
 from orchestrator.engine.tools import child_watch, stack_for, tf_variables
 from orchestrator.errors import (
@@ -36,7 +36,7 @@ from orchestrator.runbook import PHASES, Step, group_of, hosts_of, runbook_for
 WAVE_SERVICE = "_wave"  # the service name of wave-level executions (the approval gate)
 DRILL_ENV = "LOGIUS_MIGRATE_DRILL_PAUSE"
 
-__all__ = ["WAVE_SERVICE", "WaveResult", "flat_secrets", "run_wave", "wave_lock_name"]
+__all__ = ["WAVE_SERVICE", "WaveResult", "run_wave", "wave_lock_name"]
 
 
 @dataclass
