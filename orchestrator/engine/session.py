@@ -51,9 +51,13 @@ def terraform_backend(site: Site, url: str) -> Any:
     return GenericBackend(site.backend.type, dict(site.backend.config))
 
 
+def _db_given(db: str | None) -> bool:
+    return bool(db or os.environ.get(DB_ENV))
+
+
 def journal_url(site: Site | None, db: str | None) -> str:
     """``--db`` / ``$LOGIUS_MIGRATE_DB``, else the site's journal."""
-    if db or os.environ.get(DB_ENV):
+    if _db_given(db):
         return resolve_url(db, None)
     if site is None or not site.journal:
         where = f"{site.path} names no journal" if site else "no site"
@@ -90,15 +94,17 @@ def open_session(catalog_path: Path | None, site_path: Path | None, db: str | No
 
 def open_journal_only(site_path: Path | None, db: str | None) -> Journal:
     """The journal named by ``db``, else the site's; it must exist."""
-    if db or os.environ.get(DB_ENV):
-        return Journal(journal_url(None, db))
-    return Journal(journal_url(load_site(site_path or default_site_path()), None))
+    return Journal(journal_url(_site_unless_db(site_path, db), db))
+
+
+def _site_unless_db(site_path: Path | None, db: str | None) -> Site | None:
+    """The site, when the journal has to come from it (no ``--db``)."""
+    return None if _db_given(db) else load_site(site_path or default_site_path())
 
 
 def init_journal(site_path: Path | None, db: str | None) -> tuple[Journal, bool]:
     """Create the journal named by ``db`` (else the site's); (journal, whether it was new)."""
-    site = None if db or os.environ.get(DB_ENV) else load_site(site_path or default_site_path())
-    url = journal_url(site, db)
+    url = journal_url(_site_unless_db(site_path, db), db)
     existed = Path(url.removeprefix("sqlite:///")).exists() if url.startswith("sqlite") else None
     journal = Journal(url, create=True)
     return journal, existed is False

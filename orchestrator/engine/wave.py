@@ -115,10 +115,10 @@ class _Runner:
             for phase in PHASES:
                 self._phase(phase, approve, approver)
         except Interrupted as exc:
-            self._end("interrupted", f"wave {self.wave} {exc}; nothing past it ran; continue with "
-                                     f"`logius-migrate wave resume {self.wave}`")
-            raise Interrupted(f"wave {self.wave} {exc}; nothing past it ran; continue with "
-                              f"`logius-migrate wave resume {self.wave}`", exc.signum) from None
+            message = (f"wave {self.wave} {exc}; nothing past it ran; continue with "
+                       f"`logius-migrate wave resume {self.wave}`")
+            self._end("interrupted", message)
+            raise Interrupted(message, exc.signum) from None
         except AwaitingApproval as exc:
             self._end("waiting-approval", str(exc), kind="gate")
             raise

@@ -140,6 +140,15 @@ def default_owner() -> str:
     return f"{user}@{socket.gethostname()}:{os.getpid()}"
 
 
+def _lease_condition(host: str, pid: int, pid_started: float | None, expires_at: float, now: float) -> str:
+    """``expired``, ``dead`` (its holder was a process of this host that no longer runs) or ``held``."""
+    if expires_at <= now:
+        return "expired"
+    if host == liveness.this_host() and liveness.is_alive(pid, pid_started) is False:
+        return "dead"
+    return "held"
+
+
 class Journal:
     """Open the journal at ``url``, which must exist unless ``create``; an older schema is upgraded.
     Every failure to open is one line (InputError, or JournalUnavailable for a server)."""
@@ -366,11 +375,9 @@ class Journal:
     @staticmethod
     def _takeover_reason(holder: Any, now: float) -> str | None:
         """Why the holder's lease may be taken over now, or None if it may not."""
-        if holder.expires_at <= now:
-            return "its lease expired"
-        if holder.host == liveness.this_host() and liveness.is_alive(holder.pid, holder.pid_started) is False:
-            return "its process no longer runs on this host"
-        return None
+        condition = _lease_condition(holder.host, holder.pid, holder.pid_started, holder.expires_at, now)
+        reasons = {"expired": "its lease expired", "dead": "its process no longer runs on this host"}
+        return reasons.get(condition)
 
     def lease_state(self, name: str) -> dict[str, Any] | None:
         """The lease's holder and whether it still holds: ``held``, ``expired``, or ``dead`` (a
@@ -378,15 +385,9 @@ class Journal:
         holder = self.lock_holder(name)
         if holder is None:
             return None
-        now = time.time()
-        if holder["expires_at"] <= now:
-            state = "expired"
-        elif (holder["host"] == liveness.this_host()
-              and liveness.is_alive(holder["pid"], holder.get("pid_started")) is False):
-            state = "dead"
-        else:
-            state = "held"
-        return {**holder, "state": state}
+        condition = _lease_condition(holder["host"], holder["pid"], holder.get("pid_started"),
+                                     holder["expires_at"], time.time())
+        return {**holder, "state": condition}
 
     def renew_lock(self, lease: Lease, ttl_seconds: float) -> bool:
         """Extend the lease; False if it was lost (expired and taken over by someone else)."""

@@ -140,7 +140,6 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
                     timeout=timeout, envvars=ansible_env(), event_handler=collected.handle,
                     cancel_callback=child.poll, settings={"pexpect_timeout": 0.2},
                     verbosity=max(0, verbosity - 1) or None)
-        child.finish()
         _raise_on_stop(runner.status, playbook, timeout)
         return _result(playbook, runner, hosts, collected)
     finally:
