@@ -1,7 +1,7 @@
-"""Load `seeds/` (a folder of YAML files, or one file) into a validated :class:`Catalog`.
+"""Load a catalog (a folder of YAML or JSON files, or one file) into a validated :class:`Catalog`.
 
 Every problem in every file is collected before anything is raised, and each problem is one line
-naming the file, the item and the field.
+naming the file (with the line, for YAML), the item and the field.
 """
 
 from __future__ import annotations
@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from orchestrator.catalog.graph import find_cycles
+from orchestrator.catalog.documents import SUFFIXES, DocumentError, locate, read_document
 from orchestrator.catalog.models import (
-    ASSUMABLE_FIELDS,
     Calendar,
     CostModel,
     Criterion,
     DependencyKind,
     Fact,
+    Organisation,
     Release,
     Service,
     Source,
@@ -31,9 +30,10 @@ from orchestrator.errors import CatalogError, InputError
 CATALOG_ENV = "LOGIUS_MIGRATE_CATALOG"
 LIST_SECTIONS = {"services": Service, "releases": Release, "facts": Fact, "criteria": Criterion,
                  "sources": Source}
-SINGLE_SECTIONS = {"calendar": Calendar, "cost_model": CostModel}
+SINGLE_SECTIONS = {"organisation": Organisation, "calendar": Calendar, "cost_model": CostModel}
 ITEM_WORD = {"services": "service", "releases": "release", "facts": "fact", "criteria": "criterion",
              "sources": "source"}
+SECTION_NAMES = ", ".join(sorted({*LIST_SECTIONS, *SINGLE_SECTIONS}))
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,14 @@ class Catalog:
     sources: tuple[Source, ...] = ()
     calendar: Calendar | None = None
     cost_model: CostModel | None = None
+    organisation: Organisation = field(default_factory=Organisation)
     origin: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
     warnings: tuple[str, ...] = ()
     #: Every hard dependency as (dependant, dependency) positions in ``services``; built once here
     #: so that planning and explaining never walk the models' dependency lists again.
     hard_pairs: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    #: Position of each service in ``services``, by id.
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {s.id: i for i, s in enumerate(self.services)}
@@ -59,13 +62,24 @@ class Catalog:
         pairs = tuple((i, index[d.service]) for i, s in enumerate(self.services)
                       for d in s.dependencies if d.kind is hard)
         object.__setattr__(self, "hard_pairs", pairs)
+        object.__setattr__(self, "index", index)
 
     def service(self, service_id: str) -> Service:
         """The service with this id; InputError naming the id when there is none."""
-        for service in self.services:
-            if service.id == service_id:
-                return service
-        raise InputError(f"no service {service_id!r} in the catalog")
+        position = self.index.get(service_id)
+        if position is None:
+            raise InputError(f"no service {service_id!r} in the catalog")
+        return self.services[position]
+
+    def availability_norm(self, service: Service) -> float | None:
+        """The service's availability norm in %, else the calendar's default, else None (unknown)."""
+        if service.availability_norm is not None:
+            return service.availability_norm
+        return self.calendar.availability_norm if self.calendar is not None else None
+
+    @property
+    def cost_label(self) -> str:
+        return self.cost_model.label if self.cost_model is not None else "cost of delay"
 
 
 def default_catalog_path() -> Path:
@@ -79,21 +93,22 @@ def default_catalog_path() -> Path:
 
 
 def catalog_files(path: Path) -> list[Path]:
-    """The YAML files a catalog path stands for, in a stable order."""
+    """The YAML and JSON files a catalog path stands for, in a stable order."""
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+        files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
         if not files:
-            raise InputError(f"{path}: no .yaml files in this catalog folder")
+            raise InputError(f"{path}: no .yaml, .yml or .json files in this catalog folder")
         return files
-    raise InputError(f"{path}: catalog not found (give a folder or a .yaml file with --catalog)")
+    raise InputError(f"{path}: catalog not found (give a folder, or a .yaml or .json file, "
+                     f"with --catalog)")
 
 
 def load_catalog(path: Path | str | None = None) -> Catalog:
     """Read, validate and cross-check a catalog; raise CatalogError listing every problem."""
     root = Path(path) if path is not None else default_catalog_path()
-    builder = _Builder()
+    builder = _Builder(_display(root))
     for file in catalog_files(root):
         builder.read_file(file, _display(file))
     return builder.finish()
@@ -101,7 +116,7 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
 
 def catalog_from_data(data: dict[str, Any], name: str = "<data>") -> Catalog:
     """Validate an in-memory catalog document (the shape of one YAML file); used by tests and tools."""
-    builder = _Builder()
+    builder = _Builder(name)
     builder.read_document(data, name)
     return builder.finish()
 
@@ -137,175 +152,142 @@ def pydantic_message(error: dict[str, Any]) -> str:
 
 
 class _Builder:
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.items: dict[str, list[tuple[str, Any]]] = {name: [] for name in LIST_SECTIONS}
-        self.singles: dict[str, tuple[str, Any]] = {}
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.problems = Problems()
+        self.items: dict[str, list[Item]] = {name: [] for name in LIST_SECTIONS}
+        self.singles: dict[str, Item] = {}
 
     def read_file(self, file: Path, name: str) -> None:
+        self.problems.paths[name] = file
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(f"{name}: cannot read: {exc}")
+            data = read_document(file)
+        except DocumentError as exc:
+            self.problems.add(name, str(exc), line=exc.line)
             return
-        try:
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}: " if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.problems.append(f"{name}: {where}malformed YAML: {problem}")
-            return
-        if data is None:
-            return
-        self.read_document(data, name)
+        if data is not None:
+            self.read_document(data, name)
 
     def read_document(self, data: Any, name: str) -> None:
         if not isinstance(data, dict):
-            self.problems.append(f"{name}: top level must be a mapping of sections "
-                                 f"({', '.join(sorted({*LIST_SECTIONS, *SINGLE_SECTIONS}))})")
+            self.problems.add(name, f"top level must be a mapping of sections ({SECTION_NAMES})")
             return
         for section, body in data.items():
             if section in LIST_SECTIONS:
                 self._read_list(section, body, name)
             elif section in SINGLE_SECTIONS:
                 if section in self.singles:
-                    self.problems.append(f"{name}: section '{section}': defined again "
-                                         f"(first in {self.singles[section][0]})")
+                    self.problems.add(name, f"section '{section}': defined again (first in "
+                                            f"{self.singles[section].file})", (section,))
                     continue
-                model = self._validate(SINGLE_SECTIONS[section], body, name, f"section '{section}'")
+                model = self._validate(SINGLE_SECTIONS[section], body, name,
+                                       f"section '{section}'", (section,))
                 if model is not None:
-                    self.singles[section] = (name, model)
+                    self.singles[section] = Item(name, None, model)
             else:
-                self.problems.append(f"{name}: unknown section {section!r} (known: "
-                                     f"{', '.join(sorted({*LIST_SECTIONS, *SINGLE_SECTIONS}))})")
+                self.problems.add(name, f"unknown section {section!r} (known: {SECTION_NAMES})",
+                                  (section,))
 
     def _read_list(self, section: str, body: Any, name: str) -> None:
         if not isinstance(body, list):
-            self.problems.append(f"{name}: section '{section}': must be a list")
+            self.problems.add(name, f"section '{section}': must be a list", (section,))
             return
         word = ITEM_WORD[section]
+        model_type = LIST_SECTIONS[section]
+        found = self.items[section]
         for position, raw in enumerate(body):
-            label = _item_label(raw, position)
-            model = self._validate(LIST_SECTIONS[section], raw, name, f"{word} {label}")
+            label = f"{word} {_item_label(raw, position)}"
+            model = self._validate(model_type, raw, name, label, (section, position))
             if model is not None:
-                self.items[section].append((name, model))
+                found.append(Item(name, position, model))
 
-    def _validate(self, model: type[BaseModel], raw: Any, name: str, label: str) -> Any:
+    def _validate(self, model: type[BaseModel], raw: Any, name: str, label: str,
+                  where: tuple[str | int, ...]) -> Any:
         if not isinstance(raw, dict):
-            self.problems.append(f"{name}: {label}: must be a mapping of fields")
+            self.problems.add(name, f"{label}: must be a mapping of fields", where)
             return None
         try:
             return model.model_validate(raw)
         except ValidationError as exc:
             for error in exc.errors():
-                self.problems.append(
-                    f"{name}: {label}: field '{field_path(error['loc'])}': {pydantic_message(error)}")
+                self.problems.add(name, f"{label}: field '{field_path(error['loc'])}': "
+                                        f"{pydantic_message(error)}", (*where, *error["loc"]))
             return None
 
     def finish(self) -> Catalog:
-        origin: dict[tuple[str, str], str] = {}
-        for section in ("services", "releases", "facts"):
-            for file, item in self.items[section]:
-                key = (section, item.id)
-                if key in origin:
-                    self.problems.append(f"{file}: {ITEM_WORD[section]} '{item.id}': field 'id': "
-                                         f"duplicate id (first defined in {origin[key]})")
-                else:
-                    origin[key] = file
-        services = [s for _, s in self.items["services"]]
-        releases = [r for _, r in self.items["releases"]]
-        sources = [s for _, s in self.items["sources"]]
-        service_file = {s.id: origin[("services", s.id)] for s in services}
-        self._check_services(services, service_file, {r.id for r in releases})
-        citations = {s.citation for s in sources}
-        if citations:
-            self._check_sources(citations)
-        self._check_criteria()
-        self._check_cost_model()
-        if self.problems:
-            # Grouped by file (stable, so each file's problems keep their order).
-            raise CatalogError(sorted(self.problems, key=lambda p: p.split(": ", 1)[0]))
+        from orchestrator.catalog import crosscheck
+
+        problems = self.problems
+        origin = crosscheck.unique_ids(self.items, problems)
+        organisation = self.singles["organisation"].model if "organisation" in self.singles \
+            else Organisation()
+        services = self.items["services"]
+        if not services and not problems:
+            problems.add(self.root, "no services: a catalog lists at least one service (section "
+                                    "'services')")
+        crosscheck.services(services, {i.model.id for i in self.items["releases"]}, problems)
+        crosscheck.domains(services, organisation, problems)
+        crosscheck.citations(self.items, self.singles, organisation, problems)
+        crosscheck.criteria(self.items["criteria"], problems)
+        crosscheck.cost_model(self.singles.get("cost_model"), problems)
+        if problems:
+            raise CatalogError(problems.lines())
+        return self._catalog(organisation, origin)
+
+    def _catalog(self, organisation: Organisation, origin: dict[tuple[str, str], str]) -> Catalog:
+        def models(section: str) -> list[Any]:
+            return [item.model for item in self.items[section]]
+
+        services, releases = models("services"), models("releases")
+        single = {name: item.model for name, item in self.singles.items()}
         return Catalog(
-            services=tuple(sorted(_unique(services), key=lambda s: s.id)),
-            releases=tuple(sorted(_unique(releases), key=lambda r: r.id)),
-            facts=tuple(sorted(_unique(f for _, f in self.items["facts"]), key=lambda f: f.id)),
-            criteria=tuple(sorted((c for _, c in self.items["criteria"]), key=lambda c: c.number)),
-            sources=tuple(sources),
-            calendar=self.singles.get("calendar", (None, None))[1],
-            cost_model=self.singles.get("cost_model", (None, None))[1],
+            services=tuple(sorted(services, key=lambda s: s.id)),
+            releases=tuple(sorted(releases, key=lambda r: r.id)),
+            facts=tuple(sorted(models("facts"), key=lambda f: f.id)),
+            criteria=tuple(sorted(models("criteria"), key=lambda c: c.number)),
+            sources=tuple(models("sources")),
+            calendar=single.get("calendar"),
+            cost_model=single.get("cost_model"),
+            organisation=organisation,
             origin=origin,
-            warnings=tuple(_assumption_warnings(services, releases, service_file, origin)),
+            warnings=tuple(_assumption_warnings(services, releases, origin)),
         )
 
-    def _check_services(self, services: list[Service], file_of: dict[str, str],
-                        release_ids: set[str]) -> None:
-        known = set(file_of)
-        hard: dict[str, list[str]] = {sid: [] for sid in sorted(known)}
-        for service in services:
-            where = f"{file_of[service.id]}: service '{service.id}'"
-            seen: set[str] = set()
-            for i, dep in enumerate(service.dependencies):
-                field_name = f"dependencies[{i}].service"
-                if dep.service == service.id:
-                    self.problems.append(f"{where}: field '{field_name}': depends on itself")
-                elif dep.service not in known:
-                    self.problems.append(f"{where}: field '{field_name}': unknown service {dep.service!r}")
-                elif dep.service in seen:
-                    self.problems.append(f"{where}: field '{field_name}': {dep.service!r} listed twice")
-                elif dep.kind is DependencyKind.HARD:
-                    hard[service.id].append(dep.service)
-                seen.add(dep.service)
-            if service.min_release is not None and service.min_release not in release_ids:
-                self.problems.append(f"{where}: field 'min_release': unknown release "
-                                     f"{service.min_release!r}")
-            for assumed in service.assumptions:
-                if assumed not in ASSUMABLE_FIELDS:
-                    self.problems.append(f"{where}: field 'assumptions': {assumed!r} is not a service field")
-            if service.not_before and service.deadline and service.deadline < service.not_before:
-                self.problems.append(f"{where}: field 'deadline': {service.deadline} is before "
-                                     f"not_before {service.not_before}")
-        for cycle in find_cycles(hard):
-            self.problems.append(f"{file_of[cycle[0]]}: service '{cycle[0]}': field 'dependencies': "
-                                 f"hard dependency cycle {' -> '.join(cycle)}")
 
-    def _check_sources(self, citations: set[str]) -> None:
-        for section in ("services", "releases", "facts", "criteria"):
-            for file, item in self.items[section]:
-                if item.source not in citations:
-                    label = getattr(item, "id", None) or getattr(item, "number", "?")
-                    self.problems.append(f"{file}: {ITEM_WORD[section]} '{label}': field 'source': "
-                                         f"{item.source!r} is not a listed source (title, year)")
-        for section, (file, item) in self.singles.items():
-            if item.source not in citations:
-                self.problems.append(f"{file}: section '{section}': field 'source': "
-                                     f"{item.source!r} is not a listed source (title, year)")
+@dataclass(frozen=True)
+class Item:
+    """A validated item and where it came from: the file, and its position in its section."""
 
-    def _check_criteria(self) -> None:
-        seen: dict[int, str] = {}
-        for file, criterion in self.items["criteria"]:
-            if criterion.number in seen:
-                self.problems.append(f"{file}: criterion '{criterion.number}': field 'number': "
-                                     f"duplicate (first in {seen[criterion.number]})")
-            seen[criterion.number] = file
-        if seen and sorted(seen) != list(range(1, len(seen) + 1)):
-            missing = sorted(set(range(1, max(seen) + 1)) - set(seen))
-            self.problems.append(f"{self.items['criteria'][0][0]}: criteria: field 'number': "
-                                 f"numbers must run 1..{len(seen)} without gaps (missing {missing})")
+    file: str
+    position: int | None
+    model: Any
 
 
-    def _check_cost_model(self) -> None:
-        if "cost_model" not in self.singles:
-            return
-        file, model = self.singles["cost_model"]
-        if model.stated_increase_pct is None:
-            return
-        base = model.base_exposure_meur
-        computed = (model.exposure_after_pause_meur - base) / base * 100
-        if abs(computed - model.stated_increase_pct) > 0.05:
-            self.problems.append(f"{file}: section 'cost_model': field 'stated_increase_pct': "
-                                 f"{model.stated_increase_pct}% does not match the exposures given "
-                                 f"({computed:.2f}%)")
+class Problems:
+    """Problems found so far, each with the file and the path of the node it is about; the YAML
+    line of that node is looked up only when the problems are listed (files with none are never
+    read twice)."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, Path] = {}
+        self._entries: list[tuple[str, str, tuple[str | int, ...], int | None]] = []
+
+    def add(self, file: str, text: str, where: tuple[str | int, ...] = (),
+            line: int | None = None) -> None:
+        self._entries.append((file, text, where, line))
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def lines(self) -> list[str]:
+        """One line per problem, grouped by file (each file's problems keep their order)."""
+        out = []
+        for file, text, where, line in sorted(self._entries, key=lambda e: e[0]):
+            path = self.paths.get(file)
+            if line is None and where and path is not None:
+                line = locate(path, where)
+            out.append(f"{file}:{line}: {text}" if line is not None else f"{file}: {text}")
+        return out
 
 
 def _item_label(raw: Any, position: int) -> str:
@@ -316,24 +298,13 @@ def _item_label(raw: Any, position: int) -> str:
     return f"#{position + 1}"
 
 
-def _unique(items: Any) -> list[Any]:
-    seen: set[str] = set()
-    result = []
-    for item in items:
-        if item.id not in seen:
-            seen.add(item.id)
-            result.append(item)
-    return result
-
-
 def _assumption_warnings(services: list[Service], releases: list[Release],
-                         service_file: dict[str, str],
                          origin: dict[tuple[str, str], str]) -> list[str]:
     warnings = []
     for service in services:
         if service.assumptions:
-            warnings.append(f"{service_file[service.id]}: service '{service.id}': assumed, not from "
-                            f"the sources: {', '.join(service.assumptions)}")
+            warnings.append(f"{origin[('services', service.id)]}: service '{service.id}': assumed, "
+                            f"not from the sources: {', '.join(service.assumptions)}")
     for release in releases:
         if release.assumptions:
             warnings.append(f"{origin[('releases', release.id)]}: release '{release.id}': assumed, "

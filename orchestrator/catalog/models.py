@@ -9,35 +9,44 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-RELEASE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{0,62}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 
 
 def check_slug(value: str) -> str:
-    """Accept a safe identifier: lowercase letters, digits and inner hyphens, at most 64 long."""
+    """Accept a host or data-store name: lowercase letters, digits and inner hyphens, at most 64."""
     if not SLUG_PATTERN.match(value):
         raise ValueError(
-            f"unsafe id {value!r}: use 1-64 lowercase letters, digits and inner hyphens"
+            f"unsafe name {value!r}: use 1-64 lowercase letters, digits and inner hyphens"
         )
     return value
 
 
+def check_id(value: str) -> str:
+    """Accept an id: 1-128 letters, digits, '-', '_' and '.', not starting with a dot. Case is
+    kept. Ids become file and folder names on hosts and in the lab, hence no path separator."""
+    if not ID_PATTERN.match(value):
+        raise ValueError(f"unsafe id {value!r}: use 1-128 letters, digits, '-', '_' and '.', "
+                         f"not starting with '.'")
+    return value
+
+
+Citation = Annotated[str, StringConstraints(min_length=1)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-class Domain(StrEnum):
-    ACCESS = "Access"
-    INTERACTION = "Interaction"
-    PUBLICATION = "Publication"
-    DATA_EXCHANGE = "Data exchange"
-    INFRASTRUCTURE = "Infrastructure"
 
 
 class Size(StrEnum):
@@ -94,7 +103,7 @@ class Window(_Model):
 
     start: dt.date
     end: dt.date
-    reason: str
+    reason: str | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -107,7 +116,7 @@ class ContractChange(_Model):
     """A planned switch of application-services contract; never in the same wave as the move."""
 
     date: dt.date
-    description: str
+    description: str | None = None
 
 
 class HostGroups(_Model):
@@ -151,10 +160,10 @@ class Service(_Model):
 
     id: str
     name: str = Field(min_length=1)
-    domain: Domain
+    domain: str = Field(min_length=1)
     size: Size
     criticality: Criticality
-    availability_norm: float = Field(default=99.8, gt=0, le=100)
+    availability_norm: float | None = Field(default=None, gt=0, le=100)
     disposition: Disposition
     dependencies: list[Dependency] = Field(default_factory=list)
     blackout_windows: list[Window] = Field(default_factory=list)
@@ -165,14 +174,14 @@ class Service(_Model):
     hosts: HostGroups = Field(default_factory=HostGroups)
     data_stores: list[DataStore] = Field(default_factory=list)
     step_policy: dict[StepName, StepPolicy] = Field(default_factory=dict)
-    source: str = Field(min_length=1)
+    source: Citation | None = None
     assumptions: list[str] = Field(default_factory=list)
     notes: str | None = None
 
     @field_validator("id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
-        return check_slug(value)
+        return check_id(value)
 
     @property
     def is_pilot_candidate(self) -> bool:
@@ -200,16 +209,14 @@ class Release(_Model):
     delivered: dt.date | None = None
     available: dt.date | None = None
     status: ReleaseStatus
-    source: str = Field(min_length=1)
+    source: Citation | None = None
     assumptions: list[str] = Field(default_factory=list)
     notes: str | None = None
 
     @field_validator("id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
-        if not RELEASE_PATTERN.match(value):
-            raise ValueError(f"unsafe release id {value!r}: use lowercase letters, digits, '.' and '-'")
-        return value
+        return check_id(value)
 
 
 class Fact(_Model):
@@ -217,31 +224,42 @@ class Fact(_Model):
 
     id: str
     statement: str
-    value: Union[dt.date, float, str]
+    value: Union[dt.date, float, str] = Field(union_mode="left_to_right")
     unit: str | None = None
-    source: str = Field(min_length=1)
+    source: Citation | None = None
 
     @field_validator("id")
     @classmethod
     def _safe_id(cls, value: str) -> str:
-        return check_slug(value)
+        return check_id(value)
 
 
 class Criterion(_Model):
     number: int = Field(ge=1)
     group: str
     name: str
-    source: str = Field(min_length=1)
+    source: Citation | None = None
 
 
 class CostModel(_Model):
-    """Unlawful-extension exposure as a straight line through the two figures the documents give."""
+    """The cost of running past the legacy contract end, as a straight line through two figures:
+    the exposure expected, and the exposure after a pause of ``paused_months``. ``label`` names
+    it in every output (Logius: unlawful-extension exposure)."""
 
-    base_exposure_meur: float = Field(gt=0)
+    label: str = Field(default="cost of delay", min_length=1)
+    base_exposure_meur: float = Field(ge=0)
     paused_months: int = Field(gt=0)
-    exposure_after_pause_meur: float = Field(gt=0)
+    exposure_after_pause_meur: float = Field(ge=0)
     stated_increase_pct: float | None = None
-    source: str = Field(min_length=1)
+    source: Citation | None = None
+
+    @model_validator(mode="after")
+    def _not_decreasing(self) -> CostModel:
+        if self.exposure_after_pause_meur < self.base_exposure_meur:
+            raise ValueError(f"exposure_after_pause_meur {self.exposure_after_pause_meur} is below "
+                             f"base_exposure_meur {self.base_exposure_meur}: a delay cannot lower "
+                             f"the cost")
+        return self
 
     @property
     def monthly_meur(self) -> float:
@@ -253,9 +271,36 @@ class CostModel(_Model):
 
 
 class Calendar(_Model):
-    legacy_contract_end: dt.date
+    """The dates the plan and its cost rest on, and the availability norm services default to."""
+
+    legacy_contract_end: dt.date | None = None
     planning_start: dt.date | None = None
-    source: str = Field(min_length=1)
+    availability_norm: float | None = Field(default=None, gt=0, le=100)
+    source: Citation | None = None
+
+
+class Organisation(_Model):
+    """Who the catalog belongs to and what it asks of itself.
+
+    ``domains``, when given, are the only domains a service may name. ``citations: required``
+    makes every item cite a listed source. The platform names appear in outputs."""
+
+    name: str | None = None
+    domains: list[str] | None = None
+    citations: Literal["required", "optional"] = "optional"
+    target_platform: str = Field(default="the target platform", min_length=1)
+    legacy_platform: str = Field(default="the legacy platform", min_length=1)
+
+    @field_validator("domains")
+    @classmethod
+    def _distinct(cls, domains: list[str] | None) -> list[str] | None:
+        if domains is not None:
+            if not domains:
+                raise ValueError("list at least one domain, or leave domains out")
+            repeated = sorted({d for d in domains if domains.count(d) > 1})
+            if repeated:
+                raise ValueError(f"listed twice: {', '.join(repeated)}")
+        return domains
 
 
 class Source(_Model):

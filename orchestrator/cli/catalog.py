@@ -65,7 +65,7 @@ def list_cmd(catalog_path: Path | None, fmt: str) -> None:
         table.add_column(column)
     for s in catalog.services:
         hard = ", ".join(d.service for d in s.dependencies if d.kind.value == "hard")
-        table.add_row(s.id, s.name, s.domain.value, s.size.value, s.criticality.value,
+        table.add_row(s.id, s.name, s.domain, s.size.value, s.criticality.value,
                       s.disposition.value, s.min_release or "-", hard or "-")
     console().print(table)
 
