@@ -64,9 +64,10 @@ class PlanInfeasible(LogiusMigrateError):
 
     exit_code = 3
 
-    def __init__(self, conflicts: list[str]):
+    def __init__(self, conflicts: list[str], headline: str = "no plan satisfies the constraints"):
         self.conflicts = list(conflicts)
-        super().__init__("no plan satisfies the constraints: " + "; ".join(self.conflicts))
+        self.headline = headline
+        super().__init__(f"{headline}: " + "; ".join(self.conflicts))
 
 
 class LockHeld(LogiusMigrateError):

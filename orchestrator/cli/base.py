@@ -42,7 +42,7 @@ class LogiusGroup(click.Group):
             quiet_stdout()
             ctx.exit(141)
         except PlanInfeasible as exc:
-            click.echo("error: no plan satisfies the constraints:", err=True)
+            click.echo(f"error: {exc.headline}:", err=True)
             for conflict in exc.conflicts:
                 click.echo(f"error: {conflict}", err=True)
             ctx.exit(exc.exit_code)

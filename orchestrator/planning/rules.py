@@ -38,6 +38,9 @@ class PlanOptions:
             raise InputError(f"--capacity must be at least 1 service per wave (got {self.capacity})")
         if self.pilot_waves < 0:
             raise InputError(f"--pilot-waves cannot be negative (got {self.pilot_waves})")
+        if self.deadline is not None and self.deadline < self.start:
+            raise InputError(f"--deadline {self.deadline} is before the plan's start {self.start}: "
+                             f"no wave could end by then")
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,8 @@ def wave_blocker(service: Service, start: dt.date, end: dt.date) -> str | None:
     """Why ``service`` cannot be in a wave running from ``start`` to ``end``, or None."""
     for window in service.blackout_windows:
         if window.start <= end and window.end >= start:
-            return f"blackout window {window.start}..{window.end} ({window.reason})"
+            because = f" ({window.reason})" if window.reason else ""
+            return f"blackout window {window.start}..{window.end}{because}"
     change = service.contract_change
     if change is not None and start <= change.date <= end:
         return (f"application-contract change on {change.date} falls in this wave "
@@ -150,7 +154,8 @@ def wave_blocker(service: Service, start: dt.date, end: dt.date) -> str | None:
 
 
 def priority_key(service: Service) -> tuple[int, int, str]:
-    """Smaller, less critical services first; the id breaks ties so the plan is deterministic."""
+    """Among equals on the critical path: smaller, less critical services first; the id breaks
+    ties so the plan is deterministic."""
     return (_SIZE_RANK[service.size], _CRITICALITY_RANK[service.criticality], service.id)
 
 

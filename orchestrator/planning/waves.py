@@ -1,9 +1,11 @@
 """Wave assignment: a deterministic list scheduler over the hard-dependency graph.
 
-Each wave takes, in priority order (small and less critical first), the services whose every
-constraint-predecessor sits in an earlier wave and whose static bounds (pilot waves, minimum
-release, not-before date) have passed, skipping a service whose blackout window or contract change
-touches the wave, until the wave's capacity is full. Runs in O((V + E) log V) plus the skips.
+Each wave takes, in priority order, the services whose every constraint-predecessor sits in an
+earlier wave and whose static bounds (pilot waves, minimum release, not-before date) have passed,
+skipping a service whose blackout window or contract change touches the wave, until the wave's
+capacity is full. The priority puts the critical path first: the longest remaining chain of hard
+dependencies, then smaller and less critical services, then the id. Runs in O((V + E) log V) plus
+the skips. Deadlines that this order misses are searched for in :mod:`.deadlines`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import dataclasses
 import datetime as dt
 import gc
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from orchestrator.catalog.loader import Catalog
-from orchestrator.catalog.models import Release, Service
+from orchestrator.catalog.models import Service
 from orchestrator.errors import PlanInfeasible
 from orchestrator.planning.cost import DelayCost, delay_cost
 from orchestrator.planning.rules import (
@@ -32,6 +34,9 @@ from orchestrator.planning.rules import (
     static_earliest,
     wave_blocker,
 )
+
+CRITICAL_PATH = ("critical path first: the longest remaining chain of hard dependencies, then "
+                 "smaller, then less critical, then by id")
 
 
 class Placement(NamedTuple):
@@ -49,34 +54,105 @@ class Wave:
 
 @dataclass(frozen=True)
 class Plan:
-    """Waves 1..last (empty ones included, so dates stay on the grid) and where each service sits."""
+    """Waves 1..last (empty ones included, so dates stay on the grid) and where each service sits.
+
+    ``priority`` says which order filled the waves (the critical path, unless a deadline made
+    the planner search for another)."""
 
     options: PlanOptions
     waves: tuple[Wave, ...]
     wave_of: Mapping[str, int]
     pilot_waves: int
     cost: DelayCost | None
+    priority: str = CRITICAL_PATH
 
     @property
     def end_date(self) -> dt.date | None:
         return self.waves[-1].end if self.waves else None
 
 
-def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
-    """Place every service of the catalog in a wave; PlanInfeasible names conflicting constraints."""
+@dataclass(frozen=True)
+class Instance:
+    """A catalog reduced to what scheduling needs, by position in ``services``."""
+
+    services: tuple[Service, ...]
+    grid: WaveGrid
+    capacity: int
+    pilots: int
+    static: list[int]
+    blockable: list[bool]
+    successors: list[list[int]]
+    predecessors: list[list[int]]
+    topo: list[int]
+    height: list[int]
+
+    @property
+    def size(self) -> int:
+        return len(self.services)
+
+
+def build_instance(catalog: Catalog, options: PlanOptions) -> Instance:
     services = catalog.services
+    n = len(services)
     releases = {r.id: r for r in catalog.releases}
     grid = WaveGrid(options.start, options.wave_length_days)
     pilots = pilot_rule_applies(services, options.pilot_waves)
+    successors: list[list[int]] = [[] for _ in range(n)]
+    predecessors: list[list[int]] = [[] for _ in range(n)]
+    for first, then in constraint_edges(services, catalog.hard_pairs):
+        successors[first].append(then)
+        predecessors[then].append(first)
+    topo = _topological_order(successors, predecessors)
+    height = [1] * n
+    for i in reversed(topo):
+        for j in successors[i]:
+            if height[j] + 1 > height[i]:
+                height[i] = height[j] + 1
+    return Instance(services=services, grid=grid, capacity=options.capacity, pilots=pilots,
+                    static=[static_earliest(s, grid, releases, pilots) for s in services],
+                    blockable=[bool(s.blackout_windows) or s.contract_change is not None
+                               for s in services],
+                    successors=successors, predecessors=predecessors, topo=topo, height=height)
 
-    conflicts = [c for c in (release_conflict(s, releases) for s in services) if c]
+
+def _topological_order(successors: list[list[int]], predecessors: list[list[int]]) -> list[int]:
+    indegree = [len(p) for p in predecessors]
+    order = [i for i, d in enumerate(indegree) if d == 0]
+    for i in order:  # the list grows while it is walked: Kahn's algorithm
+        for j in successors[i]:
+            indegree[j] -= 1
+            if indegree[j] == 0:
+                order.append(j)
+    if len(order) != len(successors):  # only with a cycle, which the catalog rejects
+        raise PlanInfeasible([f"{len(successors) - len(order)} services wait on each other in a "
+                              f"cycle"])
+    return order
+
+
+def critical_path_ranks(inst: Instance) -> list[tuple[object, ...]]:
+    """The default priority of each service: longest remaining chain first, then the old rules."""
+    return [(-inst.height[i], *priority_key(s)) for i, s in enumerate(inst.services)]
+
+
+def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
+    """Place every service of the catalog in a wave; PlanInfeasible names conflicting constraints."""
+    from orchestrator.planning import deadlines
+
+    releases = {r.id: r for r in catalog.releases}
+    conflicts = [c for c in (release_conflict(s, releases) for s in catalog.services) if c]
     if conflicts:
         raise PlanInfeasible(conflicts)
-
     with _gc_paused():
-        plan = _schedule(services, catalog.hard_pairs, releases, grid, pilots, options)
-    _check_deadlines(catalog, plan)
-    if catalog.calendar is not None and catalog.cost_model is not None and plan.end_date:
+        inst = build_instance(catalog, options)
+        wave_of, members = list_schedule(inst, critical_path_ranks(inst))
+        priority = CRITICAL_PATH
+        limits = deadlines.deadline_waves(inst, options)
+        if limits is not None and deadlines.late(wave_of, limits):
+            wave_of, members, priority = deadlines.meet(catalog, inst, options, limits,
+                                                        (wave_of, members))
+    plan = assemble(inst, options, wave_of, members, priority)
+    if catalog.calendar is not None and catalog.calendar.legacy_contract_end is not None \
+            and catalog.cost_model is not None and plan.end_date:
         plan = dataclasses.replace(plan, cost=delay_cost(
             plan.end_date, catalog.calendar.legacy_contract_end, catalog.cost_model))
     return plan
@@ -95,22 +171,17 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _schedule(services: tuple[Service, ...], hard_pairs: tuple[tuple[int, int], ...],
-              releases: Mapping[str, Release], grid: WaveGrid, pilots: int,
-              options: PlanOptions) -> Plan:
-    n = len(services)
-    static = [static_earliest(s, grid, releases, pilots) for s in services]
-    blockable = [bool(s.blackout_windows) or s.contract_change is not None for s in services]
-    successors: list[list[int]] = [[] for _ in range(n)]
-    indegree = [0] * n
-    for first, then in constraint_edges(services, hard_pairs):
-        successors[first].append(then)
-        indegree[then] += 1
-    order = sorted(range(n), key=lambda i: priority_key(services[i]))
+def list_schedule(inst: Instance, ranks: Sequence[tuple[object, ...]]
+                  ) -> tuple[list[int], dict[int, list[int]]]:
+    """Fill waves in the priority order ``ranks`` (lowest first); returns each service's wave and
+    each wave's members in the order they were taken."""
+    n = inst.size
+    order = sorted(range(n), key=ranks.__getitem__)
     rank = [0] * n
     for r, i in enumerate(order):
         rank[i] = r
-
+    indegree = [len(p) for p in inst.predecessors]
+    static, successors = inst.static, inst.successors
     buckets: dict[int, list[int]] = {}
     bucket_keys: list[int] = []
 
@@ -124,39 +195,17 @@ def _schedule(services: tuple[Service, ...], hard_pairs: tuple[tuple[int, int], 
     for i in range(n):
         if indegree[i] == 0:
             release_at(i, static[i])
-
     wave_of = [0] * n
     members: dict[int, list[int]] = {}
     ready: list[int] = []
-    wave = 0
-    placed = 0
-    capacity = options.capacity
+    wave = placed = 0
     try:
         while placed < n:
-            if ready:
-                wave += 1
-            elif bucket_keys:
-                wave = max(wave + 1, bucket_keys[0])
-            else:  # only reachable with a dependency cycle, which the catalog rejects
-                raise PlanInfeasible([f"{n - placed} services wait on each other in a cycle"])
+            wave = wave + 1 if ready else max(wave + 1, bucket_keys[0])
             while bucket_keys and bucket_keys[0] <= wave:
                 for r in buckets.pop(heapq.heappop(bucket_keys)):
                     heapq.heappush(ready, r)
-            start = end = None
-            taken: list[int] = []
-            skipped: list[int] = []
-            while ready and len(taken) < capacity:
-                r = heapq.heappop(ready)
-                i = order[r]
-                if blockable[i]:
-                    if start is None:
-                        start, end = grid.bounds(wave)
-                    if wave_blocker(services[i], start, end) is not None:
-                        skipped.append(r)
-                        continue
-                taken.append(i)
-            for r in skipped:
-                heapq.heappush(ready, r)
+            taken = _fill(inst, wave, ready, order)
             for i in taken:
                 wave_of[i] = wave
                 for j in successors[i]:
@@ -166,40 +215,43 @@ def _schedule(services: tuple[Service, ...], hard_pairs: tuple[tuple[int, int], 
             if taken:
                 members[wave] = taken
                 placed += len(taken)
-        last = wave
-        ids = [s.id for s in services]
-        actions = [action_of(s) for s in services]
-        waves = tuple(
-            Wave(k, *grid.bounds(k), tuple(Placement(ids[i], actions[i]) for i in members.get(k, ())))
-            for k in range(1, last + 1)
-        )
+        inst.grid.bounds(wave)  # the last wave must have real dates
     except OverflowError:
         raise PlanInfeasible(["the plan runs past the year 9999: the blackout windows or wave "
                               "settings leave no room"]) from None
-
-    return Plan(options=options, waves=waves,
-                wave_of=dict(zip(ids, wave_of, strict=True)), pilot_waves=pilots,
-                cost=None)
+    return wave_of, members
 
 
-def _check_deadlines(catalog: Catalog, plan: Plan) -> None:
-    from orchestrator.planning.explain import binding_reasons
+def _fill(inst: Instance, wave: int, ready: list[int], order: list[int]) -> list[int]:
+    """Take up to capacity ready services for ``wave``, skipping (and keeping ready) those a
+    blackout window or contract change keeps out of it."""
+    start = end = None
+    taken: list[int] = []
+    skipped: list[int] = []
+    while ready and len(taken) < inst.capacity:
+        r = heapq.heappop(ready)
+        i = order[r]
+        if inst.blockable[i]:
+            if start is None:
+                start, end = inst.grid.bounds(wave)
+            if wave_blocker(inst.services[i], start, end) is not None:
+                skipped.append(r)
+                continue
+        taken.append(i)
+    for r in skipped:
+        heapq.heappush(ready, r)
+    return taken
 
-    if plan.options.deadline is None and not any(s.deadline for s in catalog.services):
-        return
-    conflicts = []
-    for service in catalog.services:
-        limits = [(d, label) for d, label in ((service.deadline, "its deadline"),
-                                              (plan.options.deadline, "--deadline")) if d]
-        wave = plan.wave_of[service.id]
-        wave_end = plan.waves[wave - 1].end
-        for deadline, label in limits:
-            if wave_end > deadline:
-                why = "; ".join(binding_reasons(catalog, plan, service.id))
-                conflicts.append(f"{service.id}: {label} {deadline} conflicts with {why} "
-                                 f"(placed in wave {wave}, which ends {wave_end})")
-                break
-    if conflicts:
-        if len(conflicts) > 20:
-            conflicts = conflicts[:20] + [f"... and {len(conflicts) - 20} more services"]
-        raise PlanInfeasible(conflicts)
+
+def assemble(inst: Instance, options: PlanOptions, wave_of: list[int],
+             members: dict[int, list[int]], priority: str) -> Plan:
+    ids = [s.id for s in inst.services]
+    actions = [action_of(s) for s in inst.services]
+    last = max(members, default=0)
+    waves = tuple(
+        Wave(k, *inst.grid.bounds(k), tuple(Placement(ids[i], actions[i])
+                                            for i in members.get(k, ())))
+        for k in range(1, last + 1))
+    return Plan(options=options, waves=waves, wave_of=dict(zip(ids, wave_of, strict=True)),
+                pilot_waves=inst.pilots, cost=None, priority=priority)
+

@@ -70,9 +70,9 @@ def test_infeasible_constraints_exit_3_and_name_the_conflict(run_cli):
     result = run_cli("plan", "--deadline", "2023-06-30")
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
-    assert lines[0] == "error: no plan satisfies the constraints:"
-    assert any(line.startswith("error: digipoort: --deadline 2023-06-30 conflicts with not before "
-                               "2023-10-01") for line in lines)
+    assert lines[0] == "error: --deadline 2023-06-30: no plan can meet it, as a lower bound proves:"
+    assert "error: digipoort: --deadline 2023-06-30 allows waves up to 9, but no plan can place it " \
+           "before wave 14 (ends 2023-10-29): not before 2023-10-01 (wave 14)" in lines
     assert result.stdout == ""
 
 
