@@ -23,8 +23,7 @@ from orchestrator.planning.rules import PlanOptions, priority_key, static_bounds
 from orchestrator.planning.waves import CRITICAL_PATH, Instance, assemble, list_schedule
 
 NO_LIMIT = sys.maxsize
-LATEST_FIRST = ("deadline first: the latest wave each service may take (its own deadline, and "
-                "one wave before each hard dependant's), then the critical path")
+LATEST_FIRST = "deadline first"
 MAX_LINES = 10
 Schedule = tuple[list[int], dict[int, list[int]]]
 

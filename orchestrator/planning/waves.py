@@ -35,8 +35,14 @@ from orchestrator.planning.rules import (
     wave_blocker,
 )
 
-CRITICAL_PATH = ("critical path first: the longest remaining chain of hard dependencies, then "
-                 "smaller, then less critical, then by id")
+CRITICAL_PATH = "critical path first"
+#: What each priority order means, for reports.
+PRIORITIES = {
+    CRITICAL_PATH: "the longest remaining chain of hard dependencies first, then smaller, then "
+                   "less critical services, then by id",
+    "deadline first": "the latest wave each service may take first (its own deadline, and one wave "
+                      "before each hard dependant's), then the critical path",
+}
 
 
 class Placement(NamedTuple):
