@@ -1,21 +1,21 @@
-"""How the planner scales, measured beside a bare topological sort of the same graph, in one run.
+"""How `logius-migrate plan` scales, timed as a user runs it, beside a floor measured in the same run.
 
-For synthetic catalogs of 1,000, 10,000 and 100,000 services (about five hard dependencies each,
-a few blackout windows, contract changes and release bounds) it times:
-  - catalog validation (`catalog_from_data`: pydantic models, references, cycle search);
-  - the planner (`plan_waves`);
-  - `networkx.topological_generations` over the same dependency graph (the baseline);
-and reports plan/baseline as a ratio. It also times start-up: `logius-migrate --help` and
-`logius-migrate plan` (the shipped catalog) beside `python -c pass`.
+For synthetic catalogs written to disk (10,000 services as a folder of YAML files; 100,000 as JSON,
+about five hard dependencies each, a few blackout windows, contract changes and release bounds)
+it runs the installed CLI as a subprocess:
+  - `logius-migrate plan` (the table), `plan --format json` (written to a file), `catalog validate`;
+and, as the floor, a subprocess of the same Python that reads the same files (libyaml's C loader,
+or `json`) and runs `networkx.topological_generations` over the same dependency graph. Each figure
+is the best of --repeat runs; peak memory is the child's maximum resident set (wait4). It also
+times start-up: `logius-migrate --help` and `plan` on the shipped catalog beside `python -c pass`.
 
-Usage: python benchmarks/plan_scale.py [--sizes 1000,10000,100000] [--repeat 3] [--json]
+Usage: python benchmarks/plan_scale.py [--repeat 3] [--json] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
 import os
 import random
@@ -23,24 +23,33 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import networkx as nx
+import yaml
 
 PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
-
-from orchestrator.catalog import catalog_from_data  # noqa: E402
-from orchestrator.planning import PlanOptions, plan_waves  # noqa: E402
-
 START = dt.date(2025, 1, 6)
+FLOOR = """
+import json, sys, networkx as nx, yaml
+from pathlib import Path
+services = []
+for f in sorted(Path(sys.argv[1]).iterdir()):
+    text = f.read_text(encoding="utf-8")
+    data = json.loads(text) if f.suffix == ".json" else yaml.load(text, Loader=yaml.CSafeLoader)
+    services += data.get("services", [])
+graph = nx.DiGraph()
+graph.add_nodes_from(s["id"] for s in services)
+graph.add_edges_from((d["service"], s["id"]) for s in services for d in s.get("dependencies", ()))
+print(len(list(nx.topological_generations(graph))))
+"""
 
 
 def synthetic_catalog(n: int, seed: int = 7) -> dict:
     """``n`` services, each hard-depending on up to five earlier ones (so the graph is a DAG)."""
     rnd = random.Random(seed)
-    releases = [{"id": f"r{i}", "name": f"R{i}", "status": "accepted", "source": "bench, 2025",
+    releases = [{"id": f"r{i}", "name": f"R{i}", "status": "accepted",
                  "available": (START + dt.timedelta(days=30 * i)).isoformat()} for i in range(4)]
     services = []
     for i in range(n):
@@ -64,78 +73,129 @@ def synthetic_catalog(n: int, seed: int = 7) -> dict:
     return {"services": services, "releases": releases}
 
 
-def best_of(repeat: int, func) -> tuple[float, object]:
-    """Best wall time of ``repeat`` calls, with the garbage collector paused for every contender
-    (the planner pauses it itself; the baseline gets the same conditions)."""
-    times, result = [], None
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            began = time.perf_counter()
-            result = func()
-            times.append(time.perf_counter() - began)
-        finally:
-            gc.enable()
-    return min(times), result
+def write_catalog(folder: Path, data: dict, kind: str, files: int) -> int:
+    """Write the catalog as ``files`` service files plus a releases file; returns bytes written."""
+    folder.mkdir(parents=True)
+    services = data["services"]
+    chunk = -(-len(services) // files)
+    parts = {f"services-{k:02d}": {"services": services[k * chunk:(k + 1) * chunk]}
+             for k in range(files)}
+    parts["releases"] = {"releases": data["releases"]}
+    for name, doc in parts.items():
+        path = folder / f"{name}.{kind}"
+        if kind == "json":
+            path.write_text(json.dumps(doc), encoding="utf-8")
+        else:
+            path.write_text(yaml.dump(doc, Dumper=yaml.CSafeDumper, sort_keys=False), encoding="utf-8")
+    return sum(p.stat().st_size for p in folder.iterdir())
 
 
-def measure_scale(n: int, repeat: int) -> dict:
-    data = synthetic_catalog(n)
-    load_s, catalog = best_of(1, lambda: catalog_from_data(data))
-    options = PlanOptions(start=START, wave_length_days=7, capacity=max(1, n // 20), pilot_waves=1)
-    plan_s, plan = best_of(repeat, lambda: plan_waves(catalog, options))
-    graph = nx.DiGraph()
-    graph.add_nodes_from(s["id"] for s in data["services"])
-    graph.add_edges_from((d["service"], s["id"]) for s in data["services"] for d in s["dependencies"])
-    topo_s, generations = best_of(repeat, lambda: list(nx.topological_generations(graph)))
-    return {"services": n, "edges": graph.number_of_edges(), "validate_s": round(load_s, 3),
-            "plan_s": round(plan_s, 3), "topological_generations_s": round(topo_s, 3),
-            "ratio": round(plan_s / topo_s, 2), "waves": len(plan.waves),
-            "dependency_depth": len(generations)}
+def run(cmd: list[str], env: dict, stdout_path: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one child (exit status checked)."""
+    out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        began = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - began
+        child.returncode = os.waitstatus_to_exitcode(status)
+        stderr = child.stderr.read().decode() if child.stderr else ""
+    finally:
+        if stdout_path:
+            out.close()
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {child.returncode}: {stderr[-500:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def best(repeat: int, cmd: list[str], env: dict, stdout_path: Path | None = None) -> dict:
+    runs = [run(cmd, env, stdout_path) for _ in range(repeat)]
+    return {"seconds": round(min(r[0] for r in runs), 2), "peak_mb": round(max(r[1] for r in runs))}
+
+
+def cli() -> str:
+    return shutil.which("logius-migrate", path=str(Path(sys.executable).parent)) or "logius-migrate"
+
+
+def measure_case(root: Path, n: int, kind: str, repeat: int, commands: list[tuple[str, list[str]]]
+                 ) -> dict:
+    folder = root / f"catalog-{n}-{kind}"
+    size = write_catalog(folder, synthetic_catalog(n), kind, files=10 if kind == "yaml" else 1)
+    env = dict(os.environ, LOGIUS_MIGRATE_HOME=str(root / "home"))
+    floor = best(repeat, [sys.executable, "-c", FLOOR, str(folder)], env)
+    rows = []
+    for label, args in commands:
+        out = root / "out.json" if "--format" in args else None
+        figure = best(repeat, [cli(), *args, "--catalog", str(folder)], env, out)
+        figure.update(command=label, ratio=round(figure["seconds"] / floor["seconds"], 2))
+        if out:
+            figure["output_mb"] = round(out.stat().st_size / 2**20, 1)
+        rows.append(figure)
+    return {"services": n, "format": kind, "catalog_mb": round(size / 2**20, 1), "floor": floor,
+            "commands": rows}
 
 
 def measure_startup(repeat: int) -> dict:
-    exe = shutil.which("logius-migrate", path=str(Path(sys.executable).parent)) or "logius-migrate"
-    env = dict(os.environ, LOGIUS_MIGRATE_CATALOG=str(PROJECT / "seeds"))
+    env = dict(os.environ)
+    env.pop("LOGIUS_MIGRATE_CATALOG", None)
 
-    def timed(cmd: list[str]) -> float:
-        samples = []
-        for _ in range(repeat):
-            began = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-            samples.append(time.perf_counter() - began)
-        return statistics.median(samples)
+    def median(cmd: list[str]) -> float:
+        return statistics.median(run(cmd, env)[0] for _ in range(repeat))
 
-    base = timed([sys.executable, "-c", "pass"])
-    helped = timed([exe, "--help"])
-    planned = timed([exe, "plan"])
+    base = median([sys.executable, "-c", "pass"])
+    helped, planned = median([cli(), "--help"]), median([cli(), "plan"])
     return {"python_pass_s": round(base, 3), "help_s": round(helped, 3), "plan_s": round(planned, 3),
             "help_ratio": round(helped / base, 1), "plan_ratio": round(planned / base, 1)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-    scales = [measure_scale(int(n), args.repeat) for n in args.sizes.split(",")]
-    startup = measure_startup(max(5, args.repeat * 3))
-    if args.json:
-        print(json.dumps({"scales": scales, "startup": startup}, indent=2))
-        return
-    print("| services | edges | validate (s) | plan (s) | topological sort (s) | plan / topo | waves |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for row in scales:
-        print(f"| {row['services']:,} | {row['edges']:,} | {row['validate_s']} | {row['plan_s']} | "
-              f"{row['topological_generations_s']} | {row['ratio']}x | {row['waves']} |")
+def cases(root: Path, repeat: int) -> list[dict]:
+    options = ["--start", START.isoformat(), "--wave-length", "7"]
+    return [
+        measure_case(root, 10_000, "yaml", repeat, [
+            ("plan", ["plan", *options, "--capacity", "500"]),
+            ("plan (default options: capacity 3, 3,334 waves)", ["plan", "--start", START.isoformat()]),
+        ]),
+        measure_case(root, 100_000, "json", repeat, [
+            ("plan", ["plan", *options, "--capacity", "5000"]),
+            ("plan --format json", ["plan", *options, "--capacity", "5000", "--format", "json"]),
+            ("catalog validate", ["catalog", "validate"]),
+        ]),
+    ]
+
+
+def print_table(result: dict) -> None:
+    print("| catalog | command | seconds | floor (s) | ratio | peak memory (MB) | output (MB) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for case in result["cases"]:
+        name = f"{case['services']:,} services, {case['format'].upper()} ({case['catalog_mb']} MB)"
+        for row in case["commands"]:
+            print(f"| {name} | `{row['command']}` | {row['seconds']} | {case['floor']['seconds']} | "
+                  f"{row['ratio']}x | {row['peak_mb']} | {row.get('output_mb', '-')} |")
+    s = result["startup"]
     print()
     print("| start-up | median (s) | vs `python -c pass` |")
     print("| --- | ---: | ---: |")
-    print(f"| `python -c pass` | {startup['python_pass_s']} | 1x |")
-    print(f"| `logius-migrate --help` | {startup['help_s']} | {startup['help_ratio']}x |")
-    print(f"| `logius-migrate plan` | {startup['plan_s']} | {startup['plan_ratio']}x |")
+    print(f"| `python -c pass` | {s['python_pass_s']} | 1x |")
+    print(f"| `logius-migrate --help` | {s['help_s']} | {s['help_ratio']}x |")
+    print(f"| `logius-migrate plan` (shipped catalog) | {s['plan_s']} | {s['plan_ratio']}x |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--keep", type=Path, help="write the catalogs here and keep them")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="plan-scale-"))
+    try:
+        result = {"cases": cases(root, args.repeat), "startup": measure_startup(max(5, args.repeat * 3))}
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
 
 
 if __name__ == "__main__":

@@ -41,34 +41,47 @@ def unique_ids(items: dict[str, list[Item]], problems: Problems) -> dict[tuple[s
 def services(found: list[Item], release_ids: set[str], problems: Problems) -> None:
     """References to services and releases, assumptions, dates, and hard-dependency cycles."""
     known = {item.model.id for item in found}
-    hard: dict[str, list[str]] = {sid: [] for sid in known}
+    hard: dict[str, list[str]] = {}
     where_of: dict[str, Item] = {}
+    hard_kind = DependencyKind.HARD
     for item in found:
         service = item.model
         where_of.setdefault(service.id, item)
-        label = f"service '{service.id}'"
-        at = ("services", item.position)
-        seen: set[str] = set()
-        for i, dep in enumerate(service.dependencies):
-            field, problem = f"dependencies[{i}].service", None
-            if dep.service == service.id:
-                problem = "depends on itself"
-            elif dep.service not in known:
-                problem = f"unknown service {dep.service!r}"
-            elif dep.service in seen:
-                problem = f"{dep.service!r} listed twice"
-            elif dep.kind is DependencyKind.HARD:
-                hard[service.id].append(dep.service)
-            seen.add(dep.service)
-            if problem:
-                problems.add(item.file, f"{label}: field '{field}': {problem}",
-                             (*at, "dependencies", i, "service"))
-        _service_fields(item, release_ids, problems)
+        deps = service.dependencies
+        names = [d.service for d in deps]
+        if service.id in names or len(set(names)) != len(names) or not known.issuperset(names):
+            hard[service.id] = _dependency_problems(item, known, problems)
+        else:
+            hard[service.id] = [d.service for d in deps if d.kind is hard_kind]
+        if service.min_release is not None or service.assumptions or service.deadline:
+            _service_fields(item, release_ids, problems)
     for cycle in find_cycles(hard):
         item = where_of[cycle[0]]
         problems.add(item.file, f"service '{cycle[0]}': field 'dependencies': hard dependency "
                                 f"cycle {' -> '.join(cycle)}",
                      ("services", item.position, "dependencies"))
+
+
+def _dependency_problems(item: Item, known: set[str], problems: Problems) -> list[str]:
+    """Report each bad dependency of one service; return its valid hard dependencies."""
+    service = item.model
+    hard, seen = [], set()
+    for i, dep in enumerate(service.dependencies):
+        problem = None
+        if dep.service == service.id:
+            problem = "depends on itself"
+        elif dep.service not in known:
+            problem = f"unknown service {dep.service!r}"
+        elif dep.service in seen:
+            problem = f"{dep.service!r} listed twice"
+        elif dep.kind is DependencyKind.HARD:
+            hard.append(dep.service)
+        seen.add(dep.service)
+        if problem:
+            problems.add(item.file, f"service '{service.id}': field 'dependencies[{i}].service': "
+                                    f"{problem}", ("services", item.position, "dependencies", i,
+                                                   "service"))
+    return hard
 
 
 def _service_fields(item: Item, release_ids: set[str], problems: Problems) -> None:

@@ -37,25 +37,81 @@ def _without_timestamps(resolvers: dict[str, list[Any]]) -> dict[str, list[Any]]
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_STR, _SEQ, _MAP = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+
+
 class StrictLoader(_Base):  # type: ignore[misc, valid-type]
-    """Safe YAML, C parser when present; duplicate keys rejected; dates left as text."""
+    """Safe YAML with the C parser when present; dates left as text; a lean resolver."""
 
     yaml_implicit_resolvers = _without_timestamps(_Base.yaml_implicit_resolvers)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
-                continue
-            line = key_node.start_mark.line + 1
-            if key_node.value in seen:
-                raise DocumentError(f"duplicate key {key_node.value!r} (first on line "
-                                    f"{seen[key_node.value]})", line)
-            seen[key_node.value] = line
-        return super().construct_mapping(node, deep=deep)
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
-StrictLoader.add_constructor("tag:yaml.org,2002:map", StrictLoader.construct_yaml_map)
+def _load_yaml(text: str) -> Any:
+    """Compose with the (C) parser, then build plain data in one pass: duplicate keys rejected
+    with both lines, shared (aliased) nodes built once. Tags other than the plain ones go through
+    PyYAML's own safe constructor."""
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _Builder(loader).build(node)
+    finally:
+        loader.dispose()
+
+
+class _Builder:
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.built: dict[int, Any] = {}
+        self.scalar = {"tag:yaml.org,2002:int": loader.construct_yaml_int,
+                       "tag:yaml.org,2002:float": loader.construct_yaml_float,
+                       "tag:yaml.org,2002:bool": loader.construct_yaml_bool,
+                       "tag:yaml.org,2002:null": loader.construct_yaml_null}
+
+    def build(self, node: Any) -> Any:
+        tag = node.tag
+        if tag == _STR and type(node) is yaml.ScalarNode:
+            return node.value
+        if tag in self.scalar and type(node) is yaml.ScalarNode:
+            return self.scalar[tag](node)
+        if tag == _MAP and type(node) is yaml.MappingNode:
+            return self._mapping(node)
+        if tag == _SEQ and type(node) is yaml.SequenceNode:
+            known = self.built.get(id(node))
+            if known is None:
+                self.built[id(node)] = known = []
+                known.extend(self.build(item) for item in node.value)
+            return known
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: Any) -> Any:
+        known = self.built.get(id(node))
+        if known is not None:
+            return known
+        if any(k.tag == _MERGE for k, _ in node.value):
+            return self.loader.construct_object(node, deep=True)  # '<<' merges: PyYAML's rules
+        self.built[id(node)] = mapping = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if key_node.tag == _STR else self.build(key_node)
+            try:
+                seen = key in mapping
+            except TypeError:
+                raise DocumentError("a mapping key must be a plain value",
+                                    key_node.start_mark.line + 1) from None
+            if seen:
+                first = next(k for k, _ in node.value if k.value == key_node.value)
+                raise DocumentError(f"duplicate key {key!r} (first on line "
+                                    f"{first.start_mark.line + 1})", key_node.start_mark.line + 1)
+            mapping[key] = self.build(value_node)
+        return mapping
 
 
 def read_document(file: Path) -> Any:
@@ -67,7 +123,9 @@ def read_document(file: Path) -> Any:
     if file.suffix == ".json":
         return _read_json(text)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a safe loader
+        return _load_yaml(text)
+    except RecursionError:
+        raise DocumentError("malformed YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

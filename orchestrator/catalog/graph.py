@@ -12,6 +12,8 @@ def find_cycles(edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
     returned components, so an empty result proves the graph acyclic. Output is deterministic:
     components are found in sorted node order and each path starts at its smallest node.
     """
+    if _acyclic(edges):
+        return []
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -62,6 +64,26 @@ def find_cycles(edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
                     components.append(component)
 
     return [_cycle_in(sorted(c), edges) for c in sorted(components, key=min)]
+
+
+def _acyclic(edges: Mapping[str, Sequence[str]]) -> bool:
+    """Kahn's algorithm: True when every node can be ordered (the common case, checked fast)."""
+    indegree = dict.fromkeys(edges, 0)
+    for targets in edges.values():
+        for target in targets:
+            if target in indegree:
+                indegree[target] += 1
+    ready = [node for node, degree in indegree.items() if degree == 0]
+    ordered = 0
+    while ready:
+        node = ready.pop()
+        ordered += 1
+        for target in edges[node]:
+            if target in indegree:
+                indegree[target] -= 1
+                if indegree[target] == 0:
+                    ready.append(target)
+    return ordered == len(indegree)
 
 
 def _cycle_in(component: list[str], edges: Mapping[str, Sequence[str]]) -> list[str]:

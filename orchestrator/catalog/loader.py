@@ -107,11 +107,14 @@ def catalog_files(path: Path) -> list[Path]:
 
 def load_catalog(path: Path | str | None = None) -> Catalog:
     """Read, validate and cross-check a catalog; raise CatalogError listing every problem."""
+    from orchestrator.gcpause import gc_paused
+
     root = Path(path) if path is not None else default_catalog_path()
     builder = _Builder(_display(root))
-    for file in catalog_files(root):
-        builder.read_file(file, _display(file))
-    return builder.finish()
+    with gc_paused():
+        for file in catalog_files(root):
+            builder.read_file(file, _display(file))
+        return builder.finish()
 
 
 def catalog_from_data(data: dict[str, Any], name: str = "<data>") -> Catalog:

@@ -131,6 +131,9 @@ class HostGroups(_Model):
         return names
 
 
+NO_HOSTS = HostGroups()
+
+
 class DataStore(_Model):
     name: str
     size_gb: float = Field(ge=0)
@@ -171,7 +174,7 @@ class Service(_Model):
     min_release: str | None = None
     not_before: dt.date | None = None
     deadline: dt.date | None = None
-    hosts: HostGroups = Field(default_factory=HostGroups)
+    hosts: HostGroups = Field(default_factory=lambda: NO_HOSTS)  # frozen: one shared default
     data_stores: list[DataStore] = Field(default_factory=list)
     step_policy: dict[StepName, StepPolicy] = Field(default_factory=dict)
     source: Citation | None = None

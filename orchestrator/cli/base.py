@@ -81,6 +81,25 @@ def quiet_stdout() -> None:
         pass
 
 
+class Day(click.ParamType):
+    """A calendar day as YYYY-MM-DD; an impossible date says what is wrong with it."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import datetime as dt
+        import re
+
+        if isinstance(value, dt.date):
+            return value
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            self.fail(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2027-03-01", param, ctx)
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            self.fail(f"{value!r} is not a date: {exc}", param, ctx)
+
+
 def catalog_option(func: Any) -> Any:
     return click.option(
         "--catalog", "catalog_path", type=click.Path(path_type=Path), default=None,

@@ -27,9 +27,11 @@ def validate_cmd(catalog_path: Path | None, fmt: str) -> None:
     """
     from orchestrator.catalog import load_catalog
     from orchestrator.errors import CatalogError
+    from orchestrator.gcpause import gc_paused
 
     try:
-        catalog = load_catalog(catalog_path)
+        with gc_paused():  # see gcpause: a large catalog is millions of acyclic objects
+            catalog = load_catalog(catalog_path)
     except CatalogError as exc:
         if fmt == "json":
             echo_json({"valid": False, "problems": exc.problems})

@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import catalog_option, console, echo_json, format_option
+from orchestrator.cli.base import Day, catalog_option, console, echo_json, format_option
 
 
 def plan_options(func: Any) -> Any:
     """The options that shape waves; `wave run` takes them too, so it runs the wave you planned."""
     for option in reversed([
-        click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+        click.option("--start", type=Day(), default=None,
                      help="First day of wave 1 [default: calendar.planning_start in the catalog]."),
         click.option("--wave-length", type=click.IntRange(min=1), default=28, show_default=True,
                      help="Days per wave."),
@@ -28,34 +28,34 @@ def plan_options(func: Any) -> Any:
     return func
 
 
-def build_plan(catalog: Any, start: dt.datetime | None, wave_length: int, capacity: int,
-               pilot_waves: int, deadline: dt.datetime | None = None) -> Any:
+def build_plan(catalog: Any, start: dt.date | None, wave_length: int, capacity: int,
+               pilot_waves: int, deadline: dt.date | None = None) -> Any:
     """Parse the plan options into PlanOptions and plan (the catalog's start date by default)."""
     from orchestrator.errors import InputError
     from orchestrator.planning import PlanOptions, plan_waves
 
     if start is not None:
-        first_day = start.date()
+        first_day = start
     elif catalog.calendar is not None and catalog.calendar.planning_start is not None:
         first_day = catalog.calendar.planning_start
     else:
         raise InputError("no start date: pass --start YYYY-MM-DD or set calendar.planning_start "
                          "in the catalog")
     options = PlanOptions(start=first_day, wave_length_days=wave_length, capacity=capacity,
-                          pilot_waves=pilot_waves, deadline=deadline.date() if deadline else None)
+                          pilot_waves=pilot_waves, deadline=deadline)
     return plan_waves(catalog, options)
 
 
 @click.command("plan")
 @catalog_option
 @plan_options
-@click.option("--deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--deadline", type=Day(), default=None,
               help="Every service must be done by this day, or the plan is infeasible (exit 3).")
 @click.option("--explain", "explain_id", metavar="SERVICE", default=None,
               help="Say why SERVICE sits in its wave, instead of printing the whole plan.")
 @format_option("table", "json", "md")
-def plan_cmd(catalog_path: Path | None, start: dt.datetime | None, wave_length: int,
-             capacity: int, pilot_waves: int, deadline: dt.datetime | None,
+def plan_cmd(catalog_path: Path | None, start: dt.date | None, wave_length: int,
+             capacity: int, pilot_waves: int, deadline: dt.date | None,
              explain_id: str | None, fmt: str) -> None:
     """Assign every service to a wave, deterministically.
 
@@ -71,6 +71,14 @@ def plan_cmd(catalog_path: Path | None, start: dt.datetime | None, wave_length: 
       logius-migrate plan --capacity 4 --wave-length 14 --format md > plan.md
       logius-migrate plan --explain digipoort
     """
+    from orchestrator.gcpause import gc_paused
+
+    with gc_paused():  # millions of acyclic objects on a large catalog: see gcpause
+        _plan(catalog_path, start, wave_length, capacity, pilot_waves, deadline, explain_id, fmt)
+
+
+def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, capacity: int,
+          pilot_waves: int, deadline: dt.date | None, explain_id: str | None, fmt: str) -> None:
     from orchestrator.catalog import load_catalog
     from orchestrator.reports import plan_report
 
@@ -92,10 +100,11 @@ def plan_cmd(catalog_path: Path | None, start: dt.datetime | None, wave_length: 
             click.echo(f"  - {line}")
         return
 
-    document = plan_report.plan_document(catalog, plan)
     if fmt == "json":
-        echo_json(document)
+        plan_report.write_json(catalog, plan, click.get_text_stream("stdout"))
     elif fmt == "md":
-        click.echo(plan_report.render_markdown(document), nl=False)
+        out = click.get_text_stream("stdout")
+        for piece in plan_report.markdown(catalog, plan):
+            out.write(piece)
     else:
-        plan_report.render_table(document, console())
+        plan_report.render_table(catalog, plan, console())

@@ -10,18 +10,17 @@ the skips. Deadlines that this order misses are searched for in :mod:`.deadlines
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import heapq
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from orchestrator.catalog.loader import Catalog
 from orchestrator.catalog.models import Service
 from orchestrator.errors import PlanInfeasible
+from orchestrator.gcpause import gc_paused
 from orchestrator.planning.cost import DelayCost, delay_cost
 from orchestrator.planning.rules import (
     PlanOptions,
@@ -148,7 +147,7 @@ def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
     conflicts = [c for c in (release_conflict(s, releases) for s in catalog.services) if c]
     if conflicts:
         raise PlanInfeasible(conflicts)
-    with _gc_paused():
+    with gc_paused():
         inst = build_instance(catalog, options)
         wave_of, members = list_schedule(inst, critical_path_ranks(inst))
         priority = CRITICAL_PATH
@@ -162,19 +161,6 @@ def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
         plan = dataclasses.replace(plan, cost=delay_cost(
             plan.end_date, catalog.calendar.legacy_contract_end, catalog.cost_model))
     return plan
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Planning allocates only acyclic data, yet a full collection pass over a large catalog's
-    models costs as much as the planning itself; pause the collector and restore its state."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def list_schedule(inst: Instance, ranks: Sequence[tuple[object, ...]]

@@ -1,20 +1,30 @@
-"""The wave plan as one JSON-ready document, and that document as Markdown or a terminal table."""
+"""The wave plan for readers: streamed JSON, streamed Markdown, or a terminal table.
+
+Reasons (the explanation of each placement) are computed only by the formats that show them,
+service by service as the output is written, so a 100,000-service plan never sits in memory
+as one document and the table costs no explanation at all.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from orchestrator.catalog.loader import Catalog
-from orchestrator.planning.explain import explain_all
-from orchestrator.planning.waves import Plan
+from orchestrator.planning.waves import PRIORITIES, Plan
+
+TABLE_NAMES = 10
 
 
-def plan_document(catalog: Catalog, plan: Plan) -> dict[str, Any]:
-    """Everything a reader needs: options, waves with each placement's reasons, end date, cost."""
-    explanations = explain_all(catalog, plan)
-    names = {s.id: s.name for s in catalog.services}
+def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
+    """Everything about the plan except its waves: options, platforms, priority, end, cost."""
+    organisation = catalog.organisation
     cost = plan.cost
     return {
+        "organisation": organisation.name,
+        "legacy_platform": organisation.legacy_platform,
+        "target_platform": organisation.target_platform,
         "options": {
             "start": plan.options.start.isoformat(),
             "wave_length_days": plan.options.wave_length_days,
@@ -22,21 +32,12 @@ def plan_document(catalog: Catalog, plan: Plan) -> dict[str, Any]:
             "pilot_waves": plan.pilot_waves,
             "deadline": plan.options.deadline.isoformat() if plan.options.deadline else None,
         },
-        "waves": [
-            {
-                "number": wave.number,
-                "start": wave.start.isoformat(),
-                "end": wave.end.isoformat(),
-                "services": [
-                    {"id": p.service_id, "name": names[p.service_id], "action": p.action,
-                     "reasons": explanations[p.service_id].lines()}
-                    for p in wave.placements
-                ],
-            }
-            for wave in plan.waves
-        ],
+        "priority": plan.priority,
+        "services": len(plan.wave_of),
+        "waves_used": sum(1 for w in plan.waves if w.placements),
         "end_date": plan.end_date.isoformat() if plan.end_date else None,
         "cost_of_delay": None if cost is None else {
+            "label": catalog.cost_label,
             "legacy_contract_end": cost.contract_end.isoformat(),
             "months_past_contract_end": cost.months_past_contract_end,
             "monthly_meur": round(cost.monthly_meur, 4),
@@ -46,31 +47,72 @@ def plan_document(catalog: Catalog, plan: Plan) -> dict[str, Any]:
     }
 
 
-def summary_line(document: dict[str, Any]) -> str:
+def wave_rows(catalog: Catalog, plan: Plan) -> list[dict[str, Any]]:
+    """Each wave with its services (id, name, action), without reasons."""
+    services, index = catalog.services, catalog.index
+    return [{"number": wave.number, "start": wave.start.isoformat(), "end": wave.end.isoformat(),
+             "services": [{"id": p.service_id, "name": services[index[p.service_id]].name,
+                           "action": p.action} for p in wave.placements]}
+            for wave in plan.waves]
+
+
+def reasons_for(catalog: Catalog, plan: Plan) -> Callable[[str], list[str]]:
+    from orchestrator.planning.explain import Explainer
+
+    explainer = Explainer(catalog, plan)
+    return lambda service_id: explainer.explain(service_id).lines()
+
+
+def write_json(catalog: Catalog, plan: Plan, out: IO[str]) -> None:
+    """The plan as one JSON document, written as it is made: the header first, then one line
+    per wave and per service (with its reasons)."""
+    header = plan_header(catalog, plan)
+    reasons = reasons_for(catalog, plan)
+    dumps = json.dumps
+    out.write("{\n")
+    for key, value in header.items():
+        out.write(f" {dumps(key)}: {dumps(value, ensure_ascii=False)},\n")
+    out.write(' "waves": [')
+    for position, wave in enumerate(wave_rows(catalog, plan)):
+        services = wave.pop("services")
+        head = dumps(wave, ensure_ascii=False)[:-1]
+        out.write(("," if position else "") + f"\n  {head}, \"services\": [")
+        for k, service in enumerate(services):
+            service["reasons"] = reasons(service["id"])
+            out.write(("," if k else "") + "\n   " + dumps(service, ensure_ascii=False))
+        out.write("]}")
+    out.write("\n ]\n}\n")
+
+
+def summary_line(header: dict[str, Any]) -> str:
     """One sentence: waves used, end date, and what running past the contract end costs."""
-    used = [w for w in document["waves"] if w["services"]]
-    text = (f"{sum(len(w['services']) for w in used)} services in {len(used)} waves "
-            f"(of {len(document['waves'])} on the grid); plan ends {document['end_date']}")
-    cost = document["cost_of_delay"]
+    text = (f"{header['services']} services in {header['waves_used']} waves; plan ends "
+            f"{header['end_date']}")
+    cost = header["cost_of_delay"]
     if cost is None:
         return text + "; no cost model or contract end in the catalog, so no cost of delay."
     if cost["months_past_contract_end"] <= 0:
         return text + (f", within the legacy contract end {cost['legacy_contract_end']}: no extra "
-                       f"exposure (exposure stays {cost['total_exposure_meur']} M EUR).")
+                       f"{cost['label']} (it stays {cost['total_exposure_meur']} M EUR).")
     return text + (f", {cost['months_past_contract_end']} months past the legacy contract end "
-                   f"{cost['legacy_contract_end']}: +{cost['extra_exposure_meur']} M EUR unlawful-extension "
-                   f"exposure at {cost['monthly_meur']:.2f} M EUR/month (total "
+                   f"{cost['legacy_contract_end']}: +{cost['extra_exposure_meur']} M EUR "
+                   f"{cost['label']} at {cost['monthly_meur']:.2f} M EUR/month (total "
                    f"{cost['total_exposure_meur']} M EUR).")
 
 
-def render_markdown(document: dict[str, Any]) -> str:
-    from orchestrator.reports.templates import render
+def markdown(catalog: Catalog, plan: Plan) -> Iterator[str]:
+    """The plan as Markdown, in pieces, reasons computed as each service is written."""
+    from orchestrator.reports.templates import stream
 
-    return render("plan.md.j2", plan=document, summary=summary_line(document))
+    header = plan_header(catalog, plan)
+    return stream("plan.md.j2", plan=header, waves=wave_rows(catalog, plan),
+                  reasons=reasons_for(catalog, plan), summary=summary_line(header),
+                  priority_means=PRIORITIES.get(plan.priority.split(",")[0], plan.priority))
 
 
-def render_table(document: dict[str, Any], console: Any) -> None:
-    """Print the plan on a rich console: one row per wave, empty stretches folded into one row."""
+def render_table(catalog: Catalog, plan: Plan, console: Any) -> None:
+    """Print the plan on a rich console: one row per wave (at most TABLE_NAMES names in a row),
+    empty stretches folded into one row."""
     from rich.table import Table
 
     table = Table(title="Wave plan", title_justify="left")
@@ -78,19 +120,21 @@ def render_table(document: dict[str, Any], console: Any) -> None:
     table.add_column("dates")
     table.add_column("services (action)")
     empty_from = None
-    waves = document["waves"]
+    waves = plan.waves
     for position, wave in enumerate(waves):
-        if not wave["services"]:
+        if not wave.placements:
             empty_from = empty_from or wave
             nxt = waves[position + 1] if position + 1 < len(waves) else None
-            if nxt is None or nxt["services"]:
-                label = (str(wave["number"]) if empty_from is wave
-                         else f"{empty_from['number']}-{wave['number']}")
-                table.add_row(label, f"{empty_from['start']} .. {wave['end']}",
+            if nxt is None or nxt.placements:
+                label = (str(wave.number) if empty_from is wave
+                         else f"{empty_from.number}-{wave.number}")
+                table.add_row(label, f"{empty_from.start} .. {wave.end}",
                               "[dim]nothing ready to move[/dim]")
                 empty_from = None
             continue
-        items = ", ".join(f"{s['id']} ({s['action']})" for s in wave["services"])
-        table.add_row(str(wave["number"]), f"{wave['start']} .. {wave['end']}", items)
+        shown = ", ".join(f"{p.service_id} ({p.action})" for p in wave.placements[:TABLE_NAMES])
+        if len(wave.placements) > TABLE_NAMES:
+            shown += f" [dim]and {len(wave.placements) - TABLE_NAMES:,} more (--format md or json)[/dim]"
+        table.add_row(str(wave.number), f"{wave.start} .. {wave.end}", shown)
     console.print(table)
-    console.print(summary_line(document))
+    console.print(summary_line(plan_header(catalog, plan)))

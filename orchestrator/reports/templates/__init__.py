@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
 def render(name: str, **context: Any) -> str:
     """Render the template ``name`` from this folder with ``context``."""
+    return "".join(stream(name, **context))
+
+
+def stream(name: str, **context: Any) -> Iterator[str]:
+    """Render the template ``name`` piece by piece, for output written as it is made."""
     import jinja2
 
     env = jinja2.Environment(
@@ -17,4 +23,4 @@ def render(name: str, **context: Any) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env.get_template(name).render(**context)
+    return env.get_template(name).generate(**context)
