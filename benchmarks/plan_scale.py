@@ -32,6 +32,7 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[1]
 START = dt.date(2025, 1, 6)
 FLOOR = """
+import gc; gc.disable()  # as the CLI does while it loads and plans
 import json, sys, networkx as nx, yaml
 from pathlib import Path
 services = []

@@ -16,8 +16,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -105,11 +105,13 @@ class Window(_Model):
     end: dt.date
     reason: str | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Window:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        return end
 
 
 class ContractChange(_Model):
@@ -256,13 +258,14 @@ class CostModel(_Model):
     stated_increase_pct: float | None = None
     source: Citation | None = None
 
-    @model_validator(mode="after")
-    def _not_decreasing(self) -> CostModel:
-        if self.exposure_after_pause_meur < self.base_exposure_meur:
-            raise ValueError(f"exposure_after_pause_meur {self.exposure_after_pause_meur} is below "
-                             f"base_exposure_meur {self.base_exposure_meur}: a delay cannot lower "
+    @field_validator("exposure_after_pause_meur")
+    @classmethod
+    def _not_decreasing(cls, value: float, info: ValidationInfo) -> float:
+        base = info.data.get("base_exposure_meur")
+        if base is not None and value < base:
+            raise ValueError(f"{value} is below base_exposure_meur {base}: a delay cannot lower "
                              f"the cost")
-        return self
+        return value
 
     @property
     def monthly_meur(self) -> float:
