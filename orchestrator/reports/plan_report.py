@@ -33,6 +33,7 @@ def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
             "deadline": plan.options.deadline.isoformat() if plan.options.deadline else None,
         },
         "priority": plan.priority,
+        "cost_label": catalog.cost_label,
         "services": len(plan.wave_of),
         "waves_used": sum(1 for w in plan.waves if w.placements),
         "end_date": plan.end_date.isoformat() if plan.end_date else None,
@@ -90,7 +91,8 @@ def summary_line(header: dict[str, Any]) -> str:
             f"{header['end_date']}")
     cost = header["cost_of_delay"]
     if cost is None:
-        return text + "; no cost model or contract end in the catalog, so no cost of delay."
+        return text + (f"; without a legacy contract end (calendar) and a cost model (cost_model) "
+                       f"in the catalog, no {header['cost_label']} is computed.")
     if cost["months_past_contract_end"] <= 0:
         return text + (f", within the legacy contract end {cost['legacy_contract_end']}: no extra "
                        f"{cost['label']} (it stays {cost['total_exposure_meur']} M EUR).")
