@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +102,9 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         return
 
     if fmt == "json":
-        plan_report.write_json(catalog, plan, click.get_text_stream("stdout"))
+        plan_report.write_json(catalog, plan, sys.stdout)
     elif fmt == "md":
-        out = click.get_text_stream("stdout")
         for piece in plan_report.markdown(catalog, plan):
-            out.write(piece)
+            sys.stdout.write(piece)
     else:
         plan_report.render_table(catalog, plan, console())
