@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 #: Bump together with a new alembic revision that brings the previous version up to it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -127,4 +127,61 @@ events = Table(
     Column("at", Float, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("message", Text, nullable=False),
+)
+
+plans = Table(
+    "plans", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("saved_by", String(200), nullable=False),
+    Column("saved_at", Float, nullable=False),
+    Column("options", Text, nullable=False),  # JSON: start, wave length, capacity, pilots, deadline
+    Column("catalog_hash", String(64), nullable=False),
+    Column("catalog_files", Text, nullable=False),  # JSON: {file: sha256}, to name what changed
+    Column("site_name", String(200), nullable=False),
+    Column("site_hash", String(64), nullable=False),
+    Column("waves", Text, nullable=False),  # JSON: [{number, start, end, services: [id]}]
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", Float, nullable=True),
+    Column("approval_reason", Text, nullable=True),
+)
+
+blockers = Table(
+    "blockers", metadata,
+    Column("id", String(16), primary_key=True),  # BLK-0001
+    Column("scope", String(300), nullable=False),  # platform | release:ID | wave:N | service:ID
+    Column("severity", String(16), nullable=False),  # blocking | major | minor
+    Column("title", Text, nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("due", String(10), nullable=True),  # YYYY-MM-DD
+    Column("status", String(16), nullable=False),  # open | mitigated | waived | resolved
+    Column("waiver_owner", String(200), nullable=True),
+    Column("waiver_reason", Text, nullable=True),
+    Column("waiver_expires", String(10), nullable=True),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+blocker_history = Table(
+    "blocker_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("blocker_id", String(16), ForeignKey("blockers.id"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("action", String(16), nullable=False),  # opened | mitigated | waived | resolved | reopened
+    Column("by", String(200), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+check_results = Table(
+    "check_results", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=True),
+    Column("service", String(200), nullable=False),
+    Column("check_id", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),  # PASS | WARN | FAIL | INCONCLUSIVE
+    Column("summary", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON: what was asked, what came back, remedy
+    Column("overridden_by", String(200), nullable=True),
+    Column("override_reason", Text, nullable=True),
+    Column("at", Float, nullable=False),
 )

@@ -172,6 +172,12 @@ class Journal:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # -- runs ---------------------------------------------------------------------------------
 
     def create_run(self, run_id: str, wave: int, kind: str, owner: str, status: str = "running") -> Run:

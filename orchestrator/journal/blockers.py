@@ -1,0 +1,139 @@
+"""The register of blocking issues: each with an id (BLK-0001), a scope, a severity, an owner, a
+due date, a status and its full history.
+
+A scope is ``platform``, ``release:ID``, ``wave:N`` or ``service:ID``. A blocker blocks while it is
+open or mitigated, and while it is waived past its waiver's expiry; a resolved one never does.
+Resolving and waiving need a reason; every change is a history row with who and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from orchestrator.errors import InputError
+from orchestrator.journal import schema
+from orchestrator.journal.store import Journal
+
+SEVERITIES = ("blocking", "major", "minor")
+STATUSES = ("open", "mitigated", "waived", "resolved")
+SCOPE_PATTERN = re.compile(r"^(platform|release:[A-Za-z0-9._-]+|wave:[1-9][0-9]*|service:[A-Za-z0-9._-]+)$")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    id: str
+    scope: str
+    severity: str
+    title: str
+    owner: str
+    due: str | None
+    status: str
+    waiver_owner: str | None
+    waiver_reason: str | None
+    waiver_expires: str | None
+    evidence: str
+    created_at: float
+    updated_at: float
+
+    def in_force(self, today: dt.date) -> bool:
+        """Whether it still holds: open, mitigated, or waived by a waiver that has expired."""
+        if self.status == "resolved":
+            return False
+        if self.status == "waived":
+            return self.waiver_expires is not None and dt.date.fromisoformat(self.waiver_expires) < today
+        return True
+
+    def state_on(self, today: dt.date) -> str:
+        if self.status == "waived" and self.in_force(today):
+            return f"waiver expired {self.waiver_expires}"
+        return self.status
+
+
+def check_scope(scope: str) -> str:
+    if not SCOPE_PATTERN.match(scope):
+        raise InputError(f"--scope {scope!r}: use platform, release:ID, wave:N or service:ID")
+    return scope
+
+
+def add_blocker(journal: Journal, scope: str, severity: str, title: str, owner: str, by: str,
+                due: dt.date | None = None, evidence: str = "") -> Blocker:
+    check_scope(scope)
+    if severity not in SEVERITIES:
+        raise InputError(f"--severity {severity!r}: use one of {', '.join(SEVERITIES)}")
+    if not title.strip() or not owner.strip():
+        raise InputError("a blocker needs a --title and an --owner, neither empty")
+    now = time.time()
+    with journal.engine.begin() as connection:
+        count = connection.execute(select(func.count()).select_from(schema.blockers)).scalar_one()
+        blocker_id = f"BLK-{count + 1:04d}"
+        connection.execute(insert(schema.blockers).values(
+            id=blocker_id, scope=scope, severity=severity, title=journal.redact(title), owner=owner,
+            due=due.isoformat() if due else None, status="open", evidence=journal.redact(evidence),
+            created_at=now, updated_at=now))
+        _history(connection, blocker_id, "opened", by, f"{severity}, {scope}: {title}", journal)
+    journal.log(None, "blocker", f"{blocker_id} opened by {by}: {severity}, {scope}: {title}")
+    return get_blocker(journal, blocker_id)
+
+
+def _history(connection: Any, blocker_id: str, action: str, by: str, detail: str,
+             journal: Journal) -> None:
+    connection.execute(insert(schema.blocker_history).values(
+        blocker_id=blocker_id, at=time.time(), action=action, by=by, detail=journal.redact(detail)))
+
+
+def get_blocker(journal: Journal, blocker_id: str) -> Blocker:
+    with journal.engine.connect() as connection:
+        row = connection.execute(select(schema.blockers).where(
+            schema.blockers.c.id == blocker_id.upper())).first()
+    if row is None:
+        raise InputError(f"{blocker_id}: no such blocker in journal {journal.display_url}")
+    return Blocker(**row._mapping)
+
+
+def list_blockers(journal: Journal, include_resolved: bool = True) -> list[Blocker]:
+    with journal.engine.connect() as connection:
+        rows = connection.execute(select(schema.blockers).order_by(schema.blockers.c.id))
+        found = [Blocker(**row._mapping) for row in rows]
+    return [b for b in found if include_resolved or b.status != "resolved"]
+
+
+def history(journal: Journal, blocker_id: str) -> list[dict[str, Any]]:
+    with journal.engine.connect() as connection:
+        rows = connection.execute(select(schema.blocker_history).where(
+            schema.blocker_history.c.blocker_id == blocker_id.upper()).order_by(
+            schema.blocker_history.c.id))
+        return [dict(row._mapping) for row in rows]
+
+
+def change(journal: Journal, blocker_id: str, action: str, by: str, reason: str,
+           waiver: tuple[str, dt.date] | None = None) -> Blocker:
+    """mitigate, waive (with ``waiver`` = (owner, expires)), resolve or reopen a blocker."""
+    blocker = get_blocker(journal, blocker_id)
+    if not reason.strip():
+        raise InputError(f"{blocker.id}: {action} needs --reason TEXT")
+    if blocker.status == "resolved" and action != "reopen":
+        raise InputError(f"{blocker.id} is resolved; reopen it first")
+    status = {"mitigate": "mitigated", "waive": "waived", "resolve": "resolved", "reopen": "open"}[action]
+    values: dict[str, Any] = {"status": status, "updated_at": time.time()}
+    detail = reason
+    if waiver is not None:
+        owner, expires = waiver
+        values.update(waiver_owner=owner, waiver_reason=journal.redact(reason),
+                      waiver_expires=expires.isoformat())
+        detail = f"{reason} (waiver owned by {owner}, expires {expires})"
+    with journal.engine.begin() as connection:
+        connection.execute(update(schema.blockers).where(schema.blockers.c.id == blocker.id).values(**values))
+        _history(connection, blocker.id, status if action != "reopen" else "reopened", by, detail, journal)
+    journal.log(None, "blocker", f"{blocker.id} {status} by {by}: {detail}")
+    return get_blocker(journal, blocker.id)
+
+
+def in_scope(blockers: list[Blocker], scopes: set[str], today: dt.date) -> list[Blocker]:
+    """The blockers in force today in any of ``scopes``."""
+    return [b for b in blockers if b.scope in scopes and b.in_force(today)]
