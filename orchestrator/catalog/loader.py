@@ -6,6 +6,7 @@ naming the file (with the line, for YAML), the item and the field.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,3 +314,16 @@ def _assumption_warnings(services: list[Service], releases: list[Release],
             warnings.append(f"{origin[('releases', release.id)]}: release '{release.id}': assumed, "
                             f"not from the sources: {', '.join(release.assumptions)}")
     return warnings
+
+
+def catalog_digest(path: Path | str | None = None) -> tuple[str, dict[str, str]]:
+    """The SHA-256 of the catalog's content (every file's name below the catalog and bytes), and
+    each file's own, so a saved plan can name what changed since."""
+    import hashlib
+
+    root = Path(path) if path is not None else default_catalog_path()
+    files = catalog_files(root)
+    base = root if root.is_dir() else root.parent
+    each = {str(f.relative_to(base)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    whole = hashlib.sha256(json.dumps(each, sort_keys=True).encode()).hexdigest()
+    return whole, each

@@ -18,6 +18,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -160,6 +161,14 @@ class StepPolicy(_Model):
     timeout_seconds: int | None = Field(default=None, ge=1)
 
 
+class KubernetesNeeds(_Model):
+    """Where a service lands on the target cluster and what it asks of its namespace's quota."""
+
+    namespace: str = Field(min_length=1, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    requests: dict[Literal["cpu", "memory", "storage", "pods"], str] = Field(default_factory=dict)
+    deployment: str | None = None
+
+
 class Service(_Model):
     """One national service and everything the planner and the runbook need to know about it."""
 
@@ -179,6 +188,12 @@ class Service(_Model):
     hosts: HostGroups = Field(default_factory=lambda: NO_HOSTS)  # frozen: one shared default
     data_stores: list[DataStore] = Field(default_factory=list)
     step_policy: dict[StepName, StepPolicy] = Field(default_factory=dict)
+    #: Downtime the cutover is expected to cost, checked against the month's availability budget
+    #: (by size when not given: S 15, M 30, L 60, XL 120 minutes).
+    expected_downtime_minutes: float | None = Field(default=None, ge=0)
+    #: How old the legacy platform's last backup may be when the migration starts.
+    backup_max_age_hours: float = Field(default=24, gt=0)
+    kubernetes: KubernetesNeeds | None = None
     source: Citation | None = None
     assumptions: list[str] = Field(default_factory=list)
     notes: str | None = None
@@ -276,12 +291,55 @@ class CostModel(_Model):
         return self.base_exposure_meur + self.monthly_meur * max(0.0, months)
 
 
+MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
+
+
+class Freeze(_Model):
+    """A window in which no change is made, in Europe/Amsterdam time. One of three forms:
+    a fixed window (``start``/``end`` as YYYY-MM-DD or YYYY-MM-DDTHH:MM local time; dates are
+    whole days, both included); a yearly one (``every: year`` with MM-DD ends, which may cross the
+    new year); or a country's public holidays (``holidays: NL``). ``level: caution`` only warns.
+    ``services`` limits it to some services (all by default)."""
+
+    name: str = Field(min_length=1)
+    level: Literal["freeze", "caution"] = "freeze"
+    every: Literal["year"] | None = None
+    start: str | None = None
+    end: str | None = None
+    holidays: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    services: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Freeze:
+        if self.holidays is not None:
+            if self.start or self.end or self.every:
+                raise ValueError("a holidays window takes no start, end or every")
+            return self
+        if not self.start or not self.end:
+            raise ValueError("give start and end (or holidays: COUNTRY)")
+        pattern = MONTH_DAY if self.every else LOCAL_MOMENT
+        form = "MM-DD" if self.every else "YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        for name, value in (("start", self.start), ("end", self.end)):
+            if not pattern.match(value):
+                raise ValueError(f"{name} {value!r}: use {form}")
+        if not self.every:
+            from orchestrator.checks.windows import local_bounds
+
+            begin, finish = local_bounds(self.start, self.end)
+            if finish <= begin:
+                raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
 class Calendar(_Model):
-    """The dates the plan and its cost rest on, and the availability norm services default to."""
+    """The dates the plan and its cost rest on, the availability norm services default to, and
+    the change freezes the gates enforce."""
 
     legacy_contract_end: dt.date | None = None
     planning_start: dt.date | None = None
     availability_norm: float | None = Field(default=None, gt=0, le=100)
+    freezes: list[Freeze] = Field(default_factory=list)
     source: Citation | None = None
 
 

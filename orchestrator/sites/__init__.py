@@ -4,6 +4,7 @@ where it runs. `lab up` writes the lab's own site file, and the lab is the defau
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,11 @@ class Site:
     before_phase: Path | None
     after_phase: Path | None
     allow_self_approval: bool
+    release: str | None = None
+    on_inconclusive: str = "fail"
+    backups: Any = None
+    protected: tuple[str, ...] = ()
+    digest: str = ""  # SHA-256 of the site file: a saved plan names the site it was made for
 
     @property
     def directory(self) -> Path:
@@ -112,4 +118,7 @@ def _resolve(model: Any, path: Path) -> Site:
                 cli_config=at(terraform.cli_config), terraform_home=at(terraform.home),
                 variables=dict(terraform.variables), secret_sources=tuple(model.secrets),
                 kubernetes=model.kubernetes, journal=journal, before_phase=at(model.hooks.before_phase),
-                after_phase=at(model.hooks.after_phase), allow_self_approval=model.allow_self_approval)
+                after_phase=at(model.hooks.after_phase), allow_self_approval=model.allow_self_approval,
+                release=model.release, on_inconclusive=model.on_inconclusive, backups=model.backups,
+                protected=tuple(terraform.protected),
+                digest=hashlib.sha256(path.read_bytes()).hexdigest())

@@ -39,6 +39,8 @@ class TerraformSite(_Model):
     home: str | None = None
     #: Extra module variables per service; ``{service}`` and ``{site_dir}`` are filled in.
     variables: dict[str, str] = Field(default_factory=dict)
+    #: Resource addresses (shell-style patterns, e.g. ``module.db.*``) a plan must never destroy.
+    protected: list[str] = Field(default_factory=list)
 
     @field_validator("variables")
     @classmethod
@@ -79,6 +81,22 @@ class KubernetesSite(_Model):
     context: str | None = None
 
 
+class BackupMarker(_Model):
+    """A file the legacy platform's backup job writes after each backup, holding its time (ISO
+    8601) or, when empty, dated by its modification time. ``{site_dir}``, ``{service}`` and
+    ``{host}`` (the service's first legacy host) are filled in."""
+
+    marker: str = Field(min_length=1)
+
+
+class BackupCommand(_Model):
+    """A command that prints the time (ISO 8601) of the service's last good backup; ``{service}``
+    in an argument is filled in."""
+
+    command: list[str] = Field(min_length=1)
+    timeout_seconds: int = Field(default=30, ge=1)
+
+
 class Hooks(_Model):
     """Playbooks run in the same ansible-playbook run as each phase: before it (a host that fails
     there skips the phase) and after it. The lab injects its faults and drills this way."""
@@ -112,6 +130,11 @@ class SiteFile(_Model):
     journal: str | None = Field(default=None, description="a PostgreSQL URL, or a journal file")
     hooks: Hooks = Field(default_factory=Hooks)
     allow_self_approval: bool = False
+    #: The platform release this site runs (an id of the catalog's releases).
+    release: str | None = None
+    #: What an INCONCLUSIVE precondition does: stop the service (fail), or only warn.
+    on_inconclusive: Literal["fail", "warn"] = "fail"
+    backups: BackupMarker | BackupCommand | None = None
 
     @field_validator("journal")
     @classmethod

@@ -307,6 +307,24 @@ class TerraformStack:
             self._fail("plan", rc, err)
         return rc == 2
 
+    def planned_changes(self, variables: dict[str, Any]) -> list[dict[str, Any]]:
+        """What applying ``variables`` would do, resource by resource: ``{address, actions}``
+        from ``terraform show -json`` of a saved plan (actions: create, update, delete, ...)."""
+        plan_file = self.working_dir / ".logius" / "check.tfplan"
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            rc, _, err = self._tf.plan(var=variables, input=False, no_color=IsFlagged, out=str(plan_file))
+            if rc not in (0, 2):
+                self._fail("plan", rc, err)
+            rc, out, err = self._run("show", str(plan_file), json=IsFlagged)
+            if rc != 0:
+                self._fail("show", rc, err)
+        finally:
+            plan_file.unlink(missing_ok=True)
+        changes = json.loads(out).get("resource_changes", [])
+        return [{"address": c["address"], "actions": c["change"]["actions"]} for c in changes
+                if c["change"]["actions"] != ["no-op"]]
+
     def apply(self, variables: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Apply ``variables`` and return the outputs (name -> value). The state is copied aside
         first (see :meth:`repair`); past ``timeout`` seconds terraform is interrupted."""

@@ -1,0 +1,139 @@
+"""Preconditions: small named checks with stable ids that run before a service's first change.
+
+Each check answers PASS, WARN, FAIL or INCONCLUSIVE for one service, with its evidence: what was
+asked, what came back, and what would make it pass. A FAIL stops the service before any change;
+an INCONCLUSIVE stops it too unless the site says ``on_inconclusive: warn``; an operator may
+override one check for one run (``--override ID --reason TEXT``, journalled with their name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    PASS = "PASS"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+@dataclass(frozen=True)
+class Result:
+    check_id: str
+    title: str
+    service: str
+    outcome: Outcome
+    summary: str
+    asked: str = ""
+    answer: str = ""
+    remedy: str = ""
+    overridden_by: str | None = None
+    override_reason: str | None = None
+
+    def evidence(self) -> dict[str, str]:
+        return {"asked": self.asked, "answer": self.answer, "remedy": self.remedy}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.check_id, "title": self.title, "service": self.service,
+                "outcome": self.outcome.value, "summary": self.summary, **self.evidence(),
+                "overridden_by": self.overridden_by, "override_reason": self.override_reason}
+
+
+def maker(check_id: str, title: str, service: Any) -> Callable[..., Result]:
+    """A constructor of one check's results for one service."""
+    def make(outcome: Outcome, summary: str, asked: str = "", answer: str = "",
+             remedy: str = "") -> Result:
+        return Result(check_id, title, service.id, outcome, summary, asked, answer, remedy)
+    return make
+
+
+@dataclass
+class CheckContext:
+    """What the checks may consult. ``now`` is the moment of the change (aware); ``plan`` the
+    saved plan the wave comes from, if any; ``engine`` an EngineContext (for Terraform)."""
+
+    catalog: Any
+    site: Any
+    journal: Any
+    now: dt.datetime
+    plan: Any = None
+    wave: int | None = None
+    members: list[str] = field(default_factory=list)
+    engine: Any = None
+    _kube: Any = None
+
+    def kube(self) -> Any:
+        """The site's Kubernetes client (made once), or None when the site has no cluster."""
+        if self.site.kubernetes is None:
+            return None
+        if self._kube is None:
+            from pathlib import Path
+
+            from orchestrator.steps.kubernetes import KubeClient
+
+            config = self.site.kubernetes
+            path = (self.site.directory / Path(config.kubeconfig).expanduser()).resolve()
+            self._kube = KubeClient(path, config.context, timeout=config_timeout())
+        return self._kube
+
+
+def config_timeout() -> float:
+    import os
+
+    return float(os.environ.get("LOGIUS_MIGRATE_KUBE_TIMEOUT", "10"))
+
+
+@dataclass(frozen=True)
+class Check:
+    check_id: str
+    title: str
+    run: Callable[[CheckContext, Any], Result]
+
+
+def registry() -> list[Check]:
+    """Every precondition, in id order."""
+    from orchestrator.checks import platform, service
+
+    return sorted([*platform.CHECKS, *service.CHECKS], key=lambda c: c.check_id)
+
+
+def run_checks(ctx: CheckContext, service: Any, only: set[str] | None = None) -> list[Result]:
+    """Run every check (or ``only`` those ids) for ``service``; a check that raises is reported
+    as INCONCLUSIVE with its error, never as a traceback."""
+    from orchestrator.errors import LogiusMigrateError
+
+    results = []
+    for check in registry():
+        if only is not None and check.check_id not in only:
+            continue
+        try:
+            results.append(check.run(ctx, service))
+        except (LogiusMigrateError, OSError, ValueError) as exc:
+            results.append(Result(check.check_id, check.title, service.id, Outcome.INCONCLUSIVE,
+                                  f"could not be checked: {exc}", remedy="fix what the error names"))
+    return results
+
+
+def stopping(results: list[Result], on_inconclusive: str) -> list[Result]:
+    """The results that stop the service: FAILs, and INCONCLUSIVEs unless the site warns on
+    them; an overridden result never stops."""
+    stops = {Outcome.FAIL} | ({Outcome.INCONCLUSIVE} if on_inconclusive == "fail" else set())
+    return [r for r in results if r.outcome in stops and r.overridden_by is None]
+
+
+def with_overrides(results: list[Result], overrides: dict[str, str], by: str) -> list[Result]:
+    """Mark the results of the overridden check ids (id -> reason) as overridden by ``by``."""
+    from dataclasses import replace
+
+    return [replace(r, overridden_by=by, override_reason=overrides[r.check_id])
+            if r.check_id in overrides and r.outcome in (Outcome.FAIL, Outcome.INCONCLUSIVE) else r
+            for r in results]
+
+
+def known_ids() -> list[str]:
+    return [c.check_id for c in registry()]

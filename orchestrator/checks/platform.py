@@ -1,0 +1,166 @@
+"""Checks of the platform a service lands on: its release, open blockers, the Kubernetes namespace
+and quota, and what the Terraform plan would destroy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from typing import Any
+
+from orchestrator.checks import Check, CheckContext, Outcome, Result, maker
+
+
+def releases_in_order(catalog: Any) -> list[Any]:
+    """The catalog's releases oldest first: by availability (or delivery) date, then id."""
+    far = dt.date.max
+    return sorted(catalog.releases, key=lambda r: (r.available or r.delivered or far, r.id))
+
+
+def release_status(ctx: CheckContext, release_id: str) -> tuple[str, str]:
+    """A release's acceptance status and where it comes from: the journal's latest decision on
+    it when there is one (`release accept|reject`), else the catalog's status."""
+    decided = getattr(ctx.journal, "release_decision", None)
+    decision = decided(release_id) if decided else None
+    if decision is not None:
+        return decision["status"], f"decision by {decision['by']} in the journal"
+    release = next((r for r in ctx.catalog.releases if r.id == release_id), None)
+    return (release.status.value, "the catalog") if release else ("unknown", "nowhere")
+
+
+def release(ctx: CheckContext, service: Any) -> Result:
+    """PRE-REL-001: the site's release is accepted and at least the service's minimum."""
+    make = maker("PRE-REL-001", "platform release accepted and recent enough", service)
+    site_release = ctx.site.release
+    asked = f"site {ctx.site.name}: release; catalog: its status and order; service: min_release"
+    if site_release is None:
+        return make(Outcome.INCONCLUSIVE, "not checked: the site names no platform release",
+                    asked, "site file has no 'release'", "set release: ID in the site file")
+    order = [r.id for r in releases_in_order(ctx.catalog)]
+    if site_release not in order:
+        return make(Outcome.FAIL, f"the site's release {site_release} is not in the catalog", asked,
+                    f"catalog releases: {', '.join(order) or 'none'}", "name a release of the catalog")
+    status, source = release_status(ctx, site_release)
+    if status != "accepted":
+        return make(Outcome.FAIL, f"release {site_release} is {status}, not accepted ({source})",
+                    asked, f"{site_release}: {status}", f"validate and accept {site_release} first")
+    needed = service.min_release
+    if needed is not None and order.index(site_release) < order.index(needed):
+        return make(Outcome.FAIL, f"the site runs {site_release}; {service.id} needs {needed} or later",
+                    asked, f"order: {' < '.join(order)}", f"move the site to {needed} or later")
+    return make(Outcome.PASS, f"release {site_release} is accepted ({source})"
+                + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {status}")
+
+
+def blockers(ctx: CheckContext, service: Any) -> Result:
+    """PRE-BLK-001: no blocker in force in the service's, wave's, release's or platform's scope."""
+    from orchestrator.journal.blockers import in_scope, list_blockers
+
+    make = maker("PRE-BLK-001", "no open blocking issue", service)
+    scopes = {f"service:{service.id}", "platform"}
+    if ctx.wave is not None:
+        scopes.add(f"wave:{ctx.wave}")
+    if ctx.site.release:
+        scopes.add(f"release:{ctx.site.release}")
+    today = ctx.now.date()
+    found = in_scope(list_blockers(ctx.journal, include_resolved=False), scopes, today)
+    asked = f"blockers in force in {', '.join(sorted(scopes))}"
+    listed = "; ".join(f"{b.id} {b.severity} {b.scope}: {b.title} ({b.state_on(today)})" for b in found)
+    blocking = [b for b in found if b.severity == "blocking"]
+    if blocking:
+        return make(Outcome.FAIL, f"blocked by {', '.join(b.id for b in blocking)}: {blocking[0].title}",
+                    asked, listed, "resolve the blocker, or waive it with an owner, reason and expiry")
+    if any(b.severity == "major" for b in found):
+        return make(Outcome.WARN, f"major issues open: {', '.join(b.id for b in found)}", asked, listed)
+    return make(Outcome.PASS, "no blocking issue in force" + (f" ({listed})" if listed else ""),
+                asked, listed or "none")
+
+
+def kubernetes(ctx: CheckContext, service: Any) -> Result:
+    """PRE-K8S-001: the target namespace exists and its quotas leave room for the requests."""
+    from orchestrator.steps.kubernetes import KubeError
+
+    make = maker("PRE-K8S-001", "namespace exists with room in its quota", service)
+    needs = service.kubernetes
+    if ctx.site.kubernetes is None:
+        return make(Outcome.INCONCLUSIVE, "not checked: the site has no Kubernetes API", "",
+                    "no 'kubernetes' in the site file", "give the site a kubeconfig")
+    if needs is None:
+        return make(Outcome.INCONCLUSIVE, "not checked: the service declares no namespace", "",
+                    "no 'kubernetes' in the catalog entry", "declare kubernetes.namespace and requests")
+    asked = f"GET namespace {needs.namespace} and its resourcequotas"
+    try:
+        client = ctx.kube()
+        if client.namespace(needs.namespace) is None:
+            return make(Outcome.FAIL, f"namespace {needs.namespace} does not exist", asked,
+                        "HTTP 404", f"create namespace {needs.namespace}")
+        quotas = client.resource_quotas(needs.namespace)
+    except KubeError as exc:
+        return make(Outcome.INCONCLUSIVE, f"not checked: {exc}", asked, str(exc),
+                    "make the API answer (credentials, network, server)")
+    short = _quota_shortfalls(quotas, needs.requests)
+    answer = "; ".join(_quota_text(q) for q in quotas) or "no resource quotas"
+    if short:
+        return make(Outcome.FAIL, f"quota too small in {needs.namespace}: {'; '.join(short)}", asked,
+                    answer, "raise the quota or free room in the namespace")
+    return make(Outcome.PASS, f"namespace {needs.namespace} exists; room for "
+                + (", ".join(f"{k} {v}" for k, v in needs.requests.items()) or "no declared requests"),
+                asked, answer)
+
+
+def _quota_shortfalls(quotas: list[dict[str, Any]], requests: dict[str, str]) -> list[str]:
+    from orchestrator.steps.kubernetes import parse_quantity
+
+    short = []
+    for quota in quotas:
+        status = quota.get("status") or {}
+        hard, used = status.get("hard") or {}, status.get("used") or {}
+        name = (quota.get("metadata") or {}).get("name", "?")
+        for resource, wanted in requests.items():
+            for key in (f"requests.{resource}", resource):
+                if key in hard:
+                    free = parse_quantity(hard[key]) - parse_quantity(used.get(key, "0"))
+                    if parse_quantity(wanted) > free:
+                        short.append(f"{name}: {key} needs {wanted}, {hard[key]} hard with "
+                                     f"{used.get(key, '0')} used")
+                    break
+    return short
+
+
+def _quota_text(quota: dict[str, Any]) -> str:
+    status = quota.get("status") or {}
+    name = (quota.get("metadata") or {}).get("name", "?")
+    return f"{name}: hard {status.get('hard', {})}, used {status.get('used', {})}"
+
+
+def terraform(ctx: CheckContext, service: Any) -> Result:
+    """PRE-TF-001: the service's Terraform plan destroys no resource the site marks protected."""
+    make = maker("PRE-TF-001", "Terraform plan destroys nothing protected", service)
+    protected = list(ctx.site.protected)
+    if not protected:
+        return make(Outcome.PASS, "no resource is marked protected (terraform.protected)", "",
+                    "nothing to check")
+    if not service.moves:
+        return make(Outcome.PASS, "a retired service has no landing zone", "", "nothing planned")
+    if ctx.engine is None:
+        return make(Outcome.INCONCLUSIVE, "not checked: no engine session", "", "")
+    from orchestrator.engine.tools import stack_for, tf_variables
+
+    stack = stack_for(ctx.engine, service, run_id="check")
+    changes = stack.planned_changes(tf_variables(ctx.engine, service))
+    doomed = [c["address"] for c in changes if "delete" in c["actions"]
+              and any(fnmatch.fnmatch(c["address"], p) for p in protected)]
+    asked = f"terraform plan of {service.id}; protected: {', '.join(protected)}"
+    answer = "; ".join(f"{c['address']}: {'/'.join(c['actions'])}" for c in changes) or "no changes"
+    if doomed:
+        return make(Outcome.FAIL, f"the plan destroys protected {', '.join(doomed)}", asked, answer,
+                    "change the module or variables so that they are kept")
+    return make(Outcome.PASS, "the plan destroys no protected resource", asked, answer)
+
+
+
+CHECKS = [
+    Check("PRE-REL-001", "platform release accepted and recent enough", release),
+    Check("PRE-BLK-001", "no open blocking issue", blockers),
+    Check("PRE-K8S-001", "namespace exists with room in its quota", kubernetes),
+    Check("PRE-TF-001", "Terraform plan destroys nothing protected", terraform),
+]
