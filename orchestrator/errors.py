@@ -98,6 +98,18 @@ class AwaitingApproval(LogiusMigrateError):
     exit_code = 5
 
 
+class WavePartial(LogiusMigrateError):
+    """The wave ran, but some services were held (a check or a step failed): the others went on.
+    ``wave resume`` retries the held ones once the cause is gone."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, held: dict[str, str]):
+        super().__init__(message)
+        self.held = dict(held)
+        self.problems = [f"{sid}: {why}" for sid, why in sorted(held.items())]
+
+
 class RollbackRefused(LogiusMigrateError):
     """Rolling back would cross a point of no return without --force and a reason."""
 

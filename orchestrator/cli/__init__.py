@@ -5,8 +5,11 @@ from __future__ import annotations
 import click
 
 from orchestrator import __version__
+from orchestrator.cli import plans as _plans  # noqa: F401 - registers plan save|approve|...
 from orchestrator.cli.base import EXIT_CODES, LogiusGroup
+from orchestrator.cli.blockers import blocker_group
 from orchestrator.cli.catalog import catalog_group
+from orchestrator.cli.checks import check_cmd
 from orchestrator.cli.lab import lab_group
 from orchestrator.cli.plan import plan_cmd
 from orchestrator.cli.site import site_group
@@ -59,8 +62,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     configure(verbosity)
 
 
-for command in (catalog_group, plan_cmd, lab_group, site_group, runbook_cmd, wave_group, rollback_cmd,
-                journal_group):
+for command in (catalog_group, plan_cmd, lab_group, site_group, runbook_cmd, check_cmd, wave_group,
+                rollback_cmd, blocker_group, journal_group):
     cli.add_command(command)
 
 

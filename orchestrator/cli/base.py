@@ -24,6 +24,8 @@ Exit codes:
   4  locked: another operator holds the lease (the message names the owner)
   5  stopped at an approval gate (re-run with --approve, or answer the prompt)
   6  rollback refused: it would cross a point of no return (use --force --reason)
+  7  partial: some services of the wave were held (a check or a step failed), the others
+     went on; `wave resume` retries the held ones
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM at a safe point; `wave resume` continues
   141  the output was closed early (e.g. piped into head)"""
 

@@ -47,7 +47,7 @@ def build_plan(catalog: Any, start: dt.date | None, wave_length: int, capacity: 
     return plan_waves(catalog, options)
 
 
-@click.command("plan")
+@click.group("plan", invoke_without_command=True)
 @catalog_option
 @plan_options
 @click.option("--deadline", type=Day(), default=None,
@@ -55,10 +55,12 @@ def build_plan(catalog: Any, start: dt.date | None, wave_length: int, capacity: 
 @click.option("--explain", "explain_id", metavar="SERVICE", default=None,
               help="Say why SERVICE sits in its wave, instead of printing the whole plan.")
 @format_option("table", "json", "md")
-def plan_cmd(catalog_path: Path | None, start: dt.date | None, wave_length: int,
+@click.pass_context
+def plan_cmd(ctx: click.Context, catalog_path: Path | None, start: dt.date | None, wave_length: int,
              capacity: int, pilot_waves: int, deadline: dt.date | None,
              explain_id: str | None, fmt: str) -> None:
-    """Assign every service to a wave, deterministically.
+    """Assign every service to a wave, deterministically; `plan save` and `plan approve` make it
+    the plan that `wave run` takes its waves from.
 
     Hard dependencies move first; pilots (small, low criticality) lead; no wave holds more than
     --capacity services; blackout windows and application-contract changes keep a service out of
@@ -71,7 +73,16 @@ def plan_cmd(catalog_path: Path | None, start: dt.date | None, wave_length: int,
       logius-migrate plan
       logius-migrate plan --capacity 4 --wave-length 14 --format md > plan.md
       logius-migrate plan --explain digipoort
+      logius-migrate plan save --capacity 4 && logius-migrate plan approve 1 --by NAME --reason TEXT
     """
+    if ctx.invoked_subcommand is not None:
+        given = [name for name in ctx.params
+                 if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE]
+        if given:
+            flag = next(p.opts[0] for p in ctx.command.params if p.name == given[0])
+            raise click.UsageError(f"options go after the subcommand: logius-migrate plan "
+                                   f"{ctx.invoked_subcommand} {flag} ...")
+        return
     from orchestrator.gcpause import gc_paused
 
     with gc_paused():  # millions of acyclic objects on a large catalog: see gcpause

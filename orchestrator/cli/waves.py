@@ -15,7 +15,6 @@ import click
 from orchestrator.cli.base import catalog_option, echo_json, format_option
 from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
-from orchestrator.cli.plan import build_plan, plan_options
 
 
 @click.command("runbook")
@@ -118,34 +117,41 @@ def _wave_command(name: str, resume: bool) -> Any:
     @site_option
     @lab_option
     @db_option
-    @plan_options
+    @click.option("--plan", "plan_id", type=int, default=None,
+                  help="The approved plan to take the wave from [default: the newest approved].")
     @click.option("--approve", is_flag=True, help="Approve the cutover gate in advance (otherwise "
                   "you are asked; without a terminal the run stops at the gate, exit 5).")
+    @click.option("--override", "overrides", multiple=True, metavar="CHECK-ID",
+                  help="Let a failing precondition pass for this run only (needs --reason; journalled "
+                       "with your name). Repeat for several.")
+    @click.option("--reason", default=None, metavar="TEXT", help="Why the overridden checks may pass.")
+    @_moved_plan_options
     @format_option("text", "json")
     def command(wave: int, catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None,
-                db: str | None, start: Any, wave_length: int, capacity: int, pilot_waves: int,
-                approve: bool, fmt: str) -> None:
+                db: str | None, plan_id: int | None, approve: bool, overrides: tuple[str, ...],
+                reason: str | None, fmt: str, **moved: Any) -> None:
         from orchestrator.cli.logs import redact_with
         from orchestrator.engine import run_wave
+        from orchestrator.engine.approved import members_of, plan_for_run
         from orchestrator.engine.session import open_session
         from orchestrator.engine.stopping import StopRequest, stop_on_signals
 
+        _refuse_plan_options(moved)
+        granted = _overrides(overrides, reason)
         stop = StopRequest()
         site = site_of(site_path, lab_dir)
         with stop_on_signals(stop, lambda text: click.echo(text, err=True)), _progress() as progress, \
                 open_session(catalog_path, site, db, progress=progress, stop=stop,
                              verbosity=verbosity()) as ctx:
             redact_with(ctx.redactor)
-            members = None
-            if not resume:
-                plan = build_plan(ctx.catalog, start, wave_length, capacity, pilot_waves)
-                if wave > len(plan.waves):
-                    from orchestrator.errors import InputError
+            if resume:
+                from orchestrator.engine.wave import resumable
 
-                    raise InputError(f"wave {wave}: the plan has {len(plan.waves)} waves")
-                members = [p.service_id for p in plan.waves[wave - 1].placements]
+                resumable(ctx, wave)
+            plan = plan_for_run(ctx.journal, plan_id, catalog_path, ctx.site)
+            members = None if resume else members_of(plan, wave)
             result = run_wave(ctx, wave, members, resume=resume, approve=approve,
-                              approver=_approver(approve))
+                              approver=_approver(approve), plan=plan, overrides=granted)
         if fmt == "json":
             echo_json({"run": result.run_id, "wave": result.wave, "status": result.status,
                        "applied": result.applied, "reconciled": result.reconciled,
@@ -155,14 +161,55 @@ def _wave_command(name: str, resume: bool) -> Any:
                    f"{len(result.reconciled)} reconciled after a crash, {len(result.skipped)} "
                    f"already done")
 
-    command.__doc__ = ("Run wave WAVE of the plan: preconditions, Terraform, Ansible phase by "
-                       "phase, a rollback point before every change, the approval gate before "
-                       "cutover. Two operators cannot run the same wave at once."
+    command.__doc__ = ("Run wave WAVE of the approved plan: preconditions before each service's "
+                       "first change, Terraform, Ansible phase by phase, a rollback point before "
+                       "every change, the approval gate before cutover. A service that fails a "
+                       "check or a step is held with its dependants while the others go on (exit "
+                       "7). Refused when the plan is not approved, or the catalog or the site "
+                       "changed since it was saved. Two operators cannot run the same wave at once."
                        if not resume else
-                       "Continue wave WAVE after a crash, a failure or the approval gate: steps a "
-                       "dead process left running are reconciled first (done if their change is "
-                       "in place), and no step is applied twice.")
+                       "Continue wave WAVE after a crash, a failure, the approval gate, or with held "
+                       "services (checked again: resolve their blockers first): steps a dead "
+                       "process left running are reconciled first (done if their change is in "
+                       "place), and no step is applied twice.")
     return wave_group.command(name)(command)
+
+
+PLAN_OPTIONS = ("--start", "--wave-length", "--capacity", "--pilot-waves")
+
+
+def _moved_plan_options(func: Any) -> Any:
+    """The plan options `wave run` once took, kept hidden so that using one says where it went."""
+    for flag in PLAN_OPTIONS:
+        func = click.option(flag, "moved_" + flag[2:].replace("-", "_"), default=None, hidden=True,
+                            expose_value=True)(func)
+    return func
+
+
+def _refuse_plan_options(moved: dict[str, Any]) -> None:
+    from orchestrator.errors import InputError
+
+    given = [name for name, value in moved.items() if value is not None]
+    if given:
+        flag = "--" + given[0].removeprefix("moved_").replace("_", "-")
+        raise InputError(f"{flag} is a plan option: waves come from the approved plan; save one with "
+                         f"`logius-migrate plan save {flag} ...` and have it approved")
+
+
+def _overrides(checks: tuple[str, ...], reason: str | None) -> dict[str, str]:
+    from orchestrator.checks import known_ids
+    from orchestrator.errors import InputError
+
+    if not checks:
+        if reason:
+            raise InputError("--reason goes with --override CHECK-ID")
+        return {}
+    if not reason or not reason.strip():
+        raise InputError("--override needs --reason TEXT (journalled with your name)")
+    unknown = sorted(set(checks) - set(known_ids()))
+    if unknown:
+        raise InputError(f"--override {unknown[0]}: no such check (checks: {', '.join(known_ids())})")
+    return dict.fromkeys(checks, reason)
 
 
 _wave_command("run", resume=False)

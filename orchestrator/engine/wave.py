@@ -29,6 +29,7 @@ from orchestrator.errors import (
     StepFailed,
     StepTimeout,
     TransientStepError,
+    WavePartial,
 )
 from orchestrator.journal import execution_key
 from orchestrator.runbook import PHASES, Step, group_of, hosts_of, runbook_for
@@ -54,30 +55,42 @@ def wave_lock_name(wave: int) -> str:
 
 
 def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: bool,
-             approve: bool = False, approver: Callable[[str], bool] | None = None) -> WaveResult:
+             approve: bool = False, approver: Callable[[str], bool] | None = None,
+             plan: Any = None, overrides: dict[str, str] | None = None) -> WaveResult:
     """Run (or, with ``resume``, continue) wave ``wave``. ``services`` is the wave's membership
-    from the plan; a resumed run uses what its first run recorded."""
+    from the plan; a resumed run uses what its first run recorded. ``plan`` is the saved plan the
+    wave comes from (its window is what the contract-change check reads); ``overrides`` maps a
+    check id to the operator's reason, for this run only."""
     ttl = lease_seconds()
     lease = ctx.journal.acquire_lock(wave_lock_name(wave), ctx.owner, ttl)
     keeper = LeaseKeeper(ctx.journal, lease, ttl)
     try:
-        run_id, members = _open_run(ctx, wave, services, resume)
+        run_id, members = _open_run(ctx, wave, services, resume, getattr(plan, "id", None))
         if lease.taken_over_from:
             ctx.journal.log(run_id, "lease", f"took over the lease of {lease.taken_over_from}")
-        return _Runner(ctx, run_id, wave, members, keeper).run(approve, approver, resume)
+        runner = _Runner(ctx, run_id, wave, members, keeper)
+        return runner.run(approve, approver, resume, plan, overrides or {})
     finally:
         keeper.release()
 
 
+def resumable(ctx: EngineContext, wave: int) -> Any:
+    """The run of ``wave`` that `wave resume` would continue; InputError when there is none."""
+    runs = [r for r in ctx.journal.runs(wave=wave) if r.kind == "wave"]
+    latest = runs[-1] if runs else None
+    if latest is None or latest.status in {"done", "rolled-back"}:
+        state = "has no run" if latest is None else f"run {latest.id} is {latest.status}"
+        raise InputError(f"wave {wave}: nothing to resume ({state}); start it with "
+                         f"`logius-migrate wave run {wave}`")
+    return latest
+
+
 def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
-              resume: bool) -> tuple[str, list[str]]:
+              resume: bool, plan_id: int | None = None) -> tuple[str, list[str]]:
     runs = [r for r in ctx.journal.runs(wave=wave) if r.kind == "wave"]
     latest = runs[-1] if runs else None
     if resume:
-        if latest is None or latest.status in {"done", "rolled-back"}:
-            state = "has no run" if latest is None else f"run {latest.id} is {latest.status}"
-            raise InputError(f"wave {wave}: nothing to resume ({state}); start it with "
-                             f"`logius-migrate wave run {wave}`")
+        latest = resumable(ctx, wave)
         ctx.journal.set_run_status(latest.id, "running", latest.detail)
         ctx.journal.log(latest.id, "resume", f"resumed by {ctx.owner} (was {latest.status})")
         return latest.id, json.loads(latest.detail)["services"]
@@ -90,8 +103,9 @@ def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
     states.refuse_migrated(ctx.journal, wave, services)
     run_id = f"wave-{wave}" if latest is None else f"wave-{wave}.{len(runs) + 1}"
     ctx.journal.create_run(run_id, wave, "wave", ctx.owner)
-    ctx.journal.set_run_status(run_id, "running", json.dumps({"services": services}))
-    ctx.journal.log(run_id, "start", f"wave {wave} started by {ctx.owner}: {', '.join(services)}")
+    ctx.journal.set_run_status(run_id, "running", json.dumps({"services": services, "plan": plan_id}))
+    source = f" from plan {plan_id}" if plan_id is not None else ""
+    ctx.journal.log(run_id, "start", f"wave {wave}{source} started by {ctx.owner}: {', '.join(services)}")
     return run_id, services
 
 
@@ -100,18 +114,28 @@ class _Runner:
                  keeper: LeaseKeeper) -> None:
         self.ctx, self.run_id, self.wave, self.keeper = ctx, run_id, wave, keeper
         self.services = [ctx.service(sid) for sid in members]
+        self.members = list(members)
         self.result = WaveResult(run_id, wave, "running")
-        self.detail = ctx.journal.run(run_id).detail  # type: ignore[union-attr]
+        recorded = json.loads(ctx.journal.run(run_id).detail or "{}")  # type: ignore[union-attr]
+        self.held_before: dict[str, str] = recorded.get("held", {})
+        self.plan_id = recorded.get("plan")
+        self.held: dict[str, str] = {}  # service -> why it waits (a check, a step, a dependency)
         self.applied_hosts: dict[str, set[str]] = {}  # execution key -> hosts already applied
+
+    @property
+    def detail(self) -> str:
+        return json.dumps({"services": self.members, "plan": self.plan_id, "held": self.held})
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def run(self, approve: bool, approver: Callable[[str], bool] | None, resume: bool) -> WaveResult:
+    def run(self, approve: bool, approver: Callable[[str], bool] | None, resume: bool,
+            plan: Any, overrides: dict[str, str]) -> WaveResult:
         try:
             if resume:
                 reconcile.settle_orphans(self.ctx, self.run_id)
                 reconcile.repair_stacks(self.ctx, self.run_id, self.services)
             self._reconcile()
+            self._gates(plan, overrides)
             for phase in PHASES:
                 self._phase(phase, approve, approver)
         except Interrupted as exc:
@@ -125,9 +149,52 @@ class _Runner:
         except LogiusMigrateError as exc:
             self._end("failed", str(exc))
             raise
+        if self.held:
+            count, total = len(self.held), len(self.members)
+            went_on = (f"{count} of {total} service(s) held, the others went on" if count < total
+                       else f"all {total} service(s) held")
+            message = (f"wave {self.wave} partial: {went_on}; `logius-migrate wave resume "
+                       f"{self.wave}` retries the held ones once the cause is gone")
+            self._end("partial", message)
+            raise WavePartial(message, self.held)
         self._end("done", f"wave {self.wave} done: {len(self.result.applied)} step(s) applied, "
                           f"{len(self.result.reconciled)} reconciled")
         return self.result
+
+    # -- gates and held services ---------------------------------------------------------------
+
+    def _gates(self, plan: Any, overrides: dict[str, str]) -> None:
+        """Check every member not begun yet (and every one held before) before its first change."""
+        from orchestrator.engine.gates import run_gates
+
+        done = {e.service for e in self.ctx.journal.executions(run_id=self.run_id) if e.status == "done"}
+        settled = {"cut-over", "decommissioned"}
+        candidates = [sid for sid in self.members
+                      if (sid not in done or sid in self.held_before)
+                      and self.ctx.journal.service_state(sid).state not in settled]
+        for sid, why in run_gates(self.ctx, self.run_id, self.wave, self.members, candidates, plan,
+                                  overrides).items():
+            self._hold(sid, why)
+
+    def _hold(self, service_id: str, why: str) -> None:
+        """Hold a service and the members that hard-depend on it; the rest of the wave goes on."""
+        from orchestrator.engine.gates import dependants
+
+        self.held[service_id] = why
+        for sid, cause in dependants(self.ctx, self.members, {service_id}).items():
+            if sid not in self.held:
+                self.held[sid] = f"waits for {cause}, which is held"
+                self.ctx.journal.log(self.run_id, "held", f"{sid} held: waits for {cause}")
+        self.ctx.journal.set_run_status(self.run_id, "running", self.detail)
+
+    def _step_failed(self, service: Service, step: Step, error: str) -> None:
+        from orchestrator.engine.gates import open_failure_blocker
+
+        blocker = open_failure_blocker(self.ctx, self.run_id, self.wave, service.id, step.name, error)
+        self._hold(service.id, f"{step.name} failed ({blocker}): {error}")
+
+    def _active(self) -> list[Service]:
+        return [s for s in self.services if s.id not in self.held]
 
     def _end(self, status: str, message: str, kind: str | None = None) -> None:
         journal = self.ctx.journal
@@ -140,7 +207,7 @@ class _Runner:
         self.result.status = status
 
     def _phase(self, phase: str, approve: bool, approver: Callable[[str], bool] | None) -> None:
-        todo = [(s, step) for s in self.services for step in runbook_for(s)
+        todo = [(s, step) for s in self._active() for step in runbook_for(s)
                 if step.name == phase and not step.deferred]
         if not todo:
             return
@@ -214,7 +281,7 @@ class _Runner:
         if execution is not None and execution.status == "done":
             return
         question = (f"Wave {self.wave}: approve the cutover of "
-                    f"{', '.join(s.id for s in self.services)}?")
+                    f"{', '.join(s.id for s in self._active())}?")
         if approve:
             how = f"approved with --approve by {self.ctx.owner}"
         elif approver is not None and approver(question):
@@ -232,7 +299,7 @@ class _Runner:
     # -- Terraform -----------------------------------------------------------------------------
 
     def _terraform_phase(self, pending: list[tuple[Service, Step]]) -> None:
-        def one(item: tuple[Service, Step]) -> str | None:
+        def one(item: tuple[Service, Step]) -> tuple[Service, Step, str] | None:
             service, step = item
             if self.ctx.stop.requested:
                 return None  # not begun: nothing starts after a stop request
@@ -242,14 +309,14 @@ class _Runner:
             except (Cancelled, Interrupted):
                 return None
             except LogiusMigrateError as exc:
-                return f"{service.id}: {exc}"
+                return service, step, str(exc)
 
         # Applies wait mostly on process and provider start-up, not on the CPU: eight at a time.
         with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(pending))) as pool:
-            errors = [e for e in pool.map(one, pending) if e]
+            failures = [f for f in pool.map(one, pending) if f]
         self.ctx.stop.check(f"during {pending[0][1].name}")
-        if errors:
-            raise StepFailed(f"{pending[0][1].name} failed: " + "; ".join(errors))
+        for service, step, error in failures:
+            self._step_failed(service, step, error)
 
     def _terraform_step(self, step: Step, service: Service) -> None:
         journal = self.ctx.journal
@@ -307,17 +374,13 @@ class _Runner:
     def _ansible_phase(self, pending: list[tuple[Service, Step]]) -> None:
         """Every batch of the phase runs (services that share a step policy share a playbook
         run); the phase fails after all of them, naming each failure."""
-        failures = []
         for batch in _by_policy(pending):
-            try:
-                self._ansible_batch(batch)
-            except StepFailed as exc:
-                failures.append(str(exc))
-        if failures:
-            raise StepFailed("; ".join(failures))
+            for service, error in self._ansible_batch(batch):
+                self._step_failed(service, batch[0][1], error)
 
-    def _ansible_batch(self, batch: list[tuple[Service, Step]]) -> None:
-        """One playbook run (retried by the batch's shared policy) over the batch's services."""
+    def _ansible_batch(self, batch: list[tuple[Service, Step]]) -> list[tuple[Service, str]]:
+        """One playbook run (retried by the batch's shared policy) over the batch's services;
+        returns the services that still failed after the retries, with why."""
         step = batch[0][1]
         services = [s for s, _ in batch]
         keys = {s.id: self._begin(s, st) for s, st in batch}
@@ -335,10 +398,12 @@ class _Runner:
                         raise
         except TransientStepError as exc:
             self._mark(pending, step, keys, "failed", str(exc))
-            raise StepFailed(f"{step.name} failed after {step.retry.attempts} attempt(s): {exc}") from None
+            why = f"failed after {step.retry.attempts} attempt(s): {exc}"
+            return [(s, why) for s in pending]
         except (Cancelled, Interrupted) as exc:
             self._mark(pending, step, keys, "interrupted", str(exc))
             raise self.ctx.stop.interrupted(f"during {step.name}") from None
+        return []
 
     def _mark(self, services: list[Service], step: Step, keys: dict[str, str], status: str, why: str) -> None:
         for service in services:

@@ -1,0 +1,193 @@
+"""`logius-migrate blocker add|list|show|mitigate|waive|resolve|reopen`: the register of blocking
+issues that the gates read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.base import Day, echo_json, format_option
+from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+
+
+def _journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> Any:
+    from orchestrator.engine.session import open_journal_only
+
+    return open_journal_only(site_of(site_path, lab_dir), db)
+
+
+def _where(func: Any) -> Any:
+    for option in (format_option("text", "json"), db_option, lab_option, site_option):
+        func = option(func)
+    return func
+
+
+def _by(by: str | None) -> str:
+    from orchestrator.cli.plans import operator_name
+
+    return by or operator_name()
+
+
+def _today() -> dt.date:
+    from orchestrator.engine.gates import now
+
+    return now().date()
+
+
+@click.group("blocker")
+def blocker_group() -> None:
+    """The register of blocking issues: each with an id (BLK-0001), a scope (platform,
+    release:ID, wave:N or service:ID), a severity, an owner, a due date and its full history. A
+    blocking one in force stops every service in its scope (check PRE-BLK-001)."""
+
+
+@blocker_group.command("add")
+@click.option("--scope", required=True, help="platform, release:ID, wave:N or service:ID.")
+@click.option("--severity", required=True, type=click.Choice(["blocking", "major", "minor"]))
+@click.option("--title", required=True, help="What is wrong, in one line.")
+@click.option("--owner", required=True, help="Who resolves it.")
+@click.option("--due", type=Day(), default=None, help="When it should be resolved.")
+@click.option("--by", default=None, help="Who records it [default: you].")
+@_where
+def add_cmd(scope: str, severity: str, title: str, owner: str, due: dt.date | None, by: str | None,
+            site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+    """Open a blocker; prints its id."""
+    from orchestrator.journal.blockers import add_blocker
+
+    journal = _journal(site_path, lab_dir, db)
+    try:
+        blocker = add_blocker(journal, scope, severity, title, owner, _by(by), due)
+    finally:
+        journal.close()
+    if fmt == "json":
+        echo_json({"id": blocker.id})
+    else:
+        click.echo(blocker.id)
+
+
+@blocker_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table",
+              show_default=True, help="Output format (md: for the steering meeting).")
+@db_option
+@lab_option
+@site_option
+def list_cmd(show_all: bool, fmt: str, db: str | None, lab_dir: Path | None,
+             site_path: Path | None) -> None:
+    """The blockers: blocking first, then by due date."""
+    from orchestrator.journal.blockers import list_blockers
+
+    journal = _journal(site_path, lab_dir, db)
+    try:
+        blockers = list_blockers(journal, include_resolved=show_all)
+    finally:
+        journal.close()
+    today = _today()
+    rank = {"blocking": 0, "major": 1, "minor": 2}
+    blockers.sort(key=lambda b: (b.status == "resolved", rank[b.severity], b.due or "9999", b.id))
+    rows = [_row(b, today) for b in blockers]
+    if fmt == "json":
+        echo_json(rows)
+    elif fmt == "md":
+        click.echo(_markdown(rows, today), nl=False)
+    else:
+        if not rows:
+            click.echo("no blockers in force" if not show_all else "no blockers")
+        for r in rows:
+            click.echo(f"{r['id']}  {r['severity']:8} {r['state']:22} {r['scope']:22} "
+                       f"due {r['due'] or '-':10} {r['owner']}: {r['title']}")
+
+
+def _row(blocker: Any, today: dt.date) -> dict[str, Any]:
+    overdue = bool(blocker.due and blocker.status != "resolved" and blocker.due < today.isoformat())
+    return {"id": blocker.id, "scope": blocker.scope, "severity": blocker.severity,
+            "title": blocker.title, "owner": blocker.owner, "due": blocker.due,
+            "status": blocker.status, "state": blocker.state_on(today),
+            "in_force": blocker.in_force(today), "overdue": overdue,
+            "waiver": None if blocker.waiver_owner is None else {
+                "owner": blocker.waiver_owner, "reason": blocker.waiver_reason,
+                "expires": blocker.waiver_expires}}
+
+
+def _markdown(rows: list[dict[str, Any]], today: dt.date) -> str:
+    in_force = [r for r in rows if r["in_force"]]
+    lines = [f"# Blocking issues, {today}", "",
+             f"{len(in_force)} in force ({sum(r['severity'] == 'blocking' for r in in_force)} blocking), "
+             f"{sum(r['overdue'] for r in rows)} overdue.", "",
+             "| id | severity | scope | title | owner | due | state |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        due = f"**{r['due']} (overdue)**" if r["overdue"] else (r["due"] or "-")
+        waived = r["status"] == "waived" and not r["in_force"]
+        state = r["state"] + (f" until {r['waiver']['expires']} ({r['waiver']['owner']}: "
+                              f"{r['waiver']['reason']})" if waived else "")
+        lines.append(f"| {r['id']} | {r['severity']} | {r['scope']} | {r['title'].replace('|', '/')} | "
+                     f"{r['owner']} | {due} | {state} |")
+    return "\n".join(lines) + "\n"
+
+
+@blocker_group.command("show")
+@click.argument("blocker_id")
+@_where
+def show_cmd(blocker_id: str, site_path: Path | None, lab_dir: Path | None, db: str | None,
+             fmt: str) -> None:
+    """One blocker with its full history."""
+    from orchestrator.journal.blockers import get_blocker, history
+
+    journal = _journal(site_path, lab_dir, db)
+    try:
+        blocker = get_blocker(journal, blocker_id)
+        events = history(journal, blocker.id)
+    finally:
+        journal.close()
+    row = _row(blocker, _today())
+    row["evidence"] = blocker.evidence
+    row["history"] = [{"at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds"),
+                       "action": e["action"], "by": e["by"], "detail": e["detail"]} for e in events]
+    if fmt == "json":
+        echo_json(row)
+        return
+    click.echo(f"{row['id']}: {row['title']}")
+    for key in ("scope", "severity", "owner", "due", "state"):
+        click.echo(f"  {key}: {row[key] or '-'}")
+    if blocker.evidence:
+        click.echo("  evidence:\n" + "\n".join(f"    {line}" for line in blocker.evidence.splitlines()))
+    for e in row["history"]:
+        click.echo(f"  {e['at']} {e['action']} by {e['by']}: {e['detail']}")
+
+
+def _change_command(action: str, doc: str) -> None:
+    @click.argument("blocker_id")
+    @click.option("--reason", required=True, help="Why; journalled in its history.")
+    @click.option("--by", default=None, help="Who [default: you].")
+    @_where
+    def command(blocker_id: str, reason: str, by: str | None, site_path: Path | None,
+                lab_dir: Path | None, db: str | None, fmt: str, **waiver: Any) -> None:
+        from orchestrator.journal.blockers import change
+
+        journal = _journal(site_path, lab_dir, db)
+        try:
+            terms = (waiver["owner"], waiver["expires"]) if action == "waive" else None
+            blocker = change(journal, blocker_id, action, _by(by), reason, terms)
+        finally:
+            journal.close()
+        if fmt == "json":
+            echo_json({"id": blocker.id, "status": blocker.status})
+        else:
+            click.echo(f"{blocker.id}: {blocker.status}")
+
+    command.__doc__ = doc
+    if action == "waive":
+        command = click.option("--expires", type=Day(), required=True,
+                               help="The day after which it blocks again.")(command)
+        command = click.option("--owner", required=True, help="Who owns the waiver.")(command)
+    blocker_group.command(action)(command)
+
+
+_change_command("mitigate", "Record a mitigation: it still blocks until resolved or waived.")
+_change_command("waive", "Waive it until --expires, with an --owner and a reason; expired, it blocks again.")
+_change_command("resolve", "Resolve it (a reason is required); it no longer blocks.")
+_change_command("reopen", "Open a resolved or waived blocker again.")

@@ -1,0 +1,67 @@
+"""Which saved plan a wave runs from, and whether it still stands: approved, made from this very
+catalog (content hash) and for this site. Anything else is refused, naming what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import InputError, Refused
+
+
+def plan_for_run(journal: Any, plan_id: int | None, catalog_path: Path | None, site: Any) -> Any:
+    """The approved plan to run (``plan_id``, else the newest approved); Refused when there is
+    none, when it is not approved, or when the catalog or the site changed since it was saved."""
+    from orchestrator.catalog.loader import catalog_digest
+    from orchestrator.journal.plans import get_plan, list_plans
+
+    plans = list_plans(journal)
+    if plan_id is not None:
+        plan = get_plan(journal, plan_id)
+    else:
+        approved = [p for p in plans if p.approved]
+        if not approved:
+            newest = plans[-1] if plans else None
+            hint = (f"plan {newest.id} is saved but not approved: logius-migrate plan approve "
+                    f"{newest.id} --by NAME --reason TEXT" if newest else
+                    "save one with `logius-migrate plan save`, then have it approved")
+            raise Refused([f"no approved plan in journal {journal.display_url}; {hint}"],
+                          "nothing was run")
+        plan = approved[-1]
+    if not plan.approved:
+        raise Refused([f"plan {plan.id} is not approved: logius-migrate plan approve {plan.id} --by NAME "
+                       f"--reason TEXT (someone other than {plan.saved_by})"], "nothing was run")
+    whole, files = catalog_digest(catalog_path)
+    changes = _changes(plan, whole, files, site)
+    if changes:
+        raise Refused([f"plan {plan.id} no longer stands: {change}" for change in changes],
+                      "nothing was run; save the plan again and have it approved "
+                      "(logius-migrate plan save, plan approve)")
+    return plan
+
+
+def _changes(plan: Any, whole: str, files: dict[str, str], site: Any) -> list[str]:
+    changes = []
+    if whole != plan.catalog_hash:
+        before = plan.catalog_files
+        for name in sorted(set(before) | set(files)):
+            if name not in files:
+                changes.append(f"catalog file {name} was removed")
+            elif name not in before:
+                changes.append(f"catalog file {name} was added")
+            elif before[name] != files[name]:
+                changes.append(f"catalog file {name} changed")
+        if not changes:
+            changes.append("the catalog changed")
+    if site.name != plan.site_name:
+        changes.append(f"it was saved for site {plan.site_name}, not {site.name}")
+    elif site.digest != plan.site_hash:
+        changes.append(f"site file {site.path} changed")
+    return changes
+
+
+def members_of(plan: Any, wave: int) -> list[str]:
+    members = plan.wave(wave)["services"]
+    if not members:
+        raise InputError(f"wave {wave} of plan {plan.id} has no services")
+    return list(members)

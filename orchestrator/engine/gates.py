@@ -1,0 +1,97 @@
+"""The gates of a run: preconditions before each service's first change, and holding a service
+(with the members of the wave that hard-depend on it) when a check or a step fails, so the rest
+of the wave goes on. A step that fails after its retries opens a blocker with its evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from orchestrator.engine.context import EngineContext
+
+
+def now() -> dt.datetime:
+    """The moment of the change: the clock, or ``LOGIUS_MIGRATE_NOW`` (ISO 8601) for rehearsals
+    and tests that must stand on a given day."""
+    import os
+
+    fixed = os.environ.get("LOGIUS_MIGRATE_NOW")
+    if fixed:
+        moment = dt.datetime.fromisoformat(fixed)
+        if moment.tzinfo is None:
+            from orchestrator.checks.windows import AMSTERDAM
+
+            moment = moment.replace(tzinfo=AMSTERDAM)
+        return moment
+    return dt.datetime.now(dt.UTC)
+
+
+def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan: Any) -> Any:
+    from orchestrator.checks import CheckContext
+
+    return CheckContext(catalog=ctx.catalog, site=ctx.site, journal=ctx.journal, now=now(),
+                        plan=plan, wave=wave, members=list(members), engine=ctx)
+
+
+def run_gates(ctx: EngineContext, run_id: str, wave: int, members: list[str], candidates: list[str],
+              plan: Any, overrides: dict[str, str]) -> dict[str, str]:
+    """Check each of ``candidates`` (members not begun, or held before); journal every result;
+    return the services the checks hold, with why, in one line each."""
+    from orchestrator.checks import run_checks, stopping, with_overrides
+    from orchestrator.journal.evidence import record_results
+
+    for check_id, reason in sorted(overrides.items()):
+        ctx.journal.log(run_id, "override", f"{check_id} overridden for this run by {ctx.owner}: {reason}")
+    checks = check_context(ctx, wave, members, plan)
+    held: dict[str, str] = {}
+    try:
+        for sid in candidates:
+            results = with_overrides(run_checks(checks, ctx.service(sid)), overrides, ctx.owner)
+            record_results(ctx.journal, run_id, results)
+            stops = stopping(results, ctx.site.on_inconclusive)
+            if stops:
+                held[sid] = "; ".join(f"{r.check_id} {r.outcome.value}: {r.summary}" for r in stops)
+                ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
+    finally:
+        if checks._kube is not None:
+            checks._kube.close()
+    return held
+
+
+def dependants(ctx: EngineContext, members: list[str], held: set[str]) -> dict[str, str]:
+    """Members that must wait for a held service: its hard dependants (and a retired service
+    whose dependant is held), transitively. Returns member -> the held service it waits on."""
+    from orchestrator.planning.rules import constraint_edges
+
+    services = ctx.catalog.services
+    index = ctx.catalog.index
+    inside = {index[sid] for sid in members}
+    after: dict[int, list[int]] = {}
+    for first, then in constraint_edges(services, ctx.catalog.hard_pairs):
+        if first in inside and then in inside:
+            after.setdefault(first, []).append(then)
+    waiting: dict[str, str] = {}
+    stack = [(index[sid], sid) for sid in held]
+    while stack:
+        position, cause = stack.pop()
+        for nxt in after.get(position, []):
+            sid = services[nxt].id
+            if sid not in held and sid not in waiting:
+                waiting[sid] = cause
+                stack.append((nxt, cause))
+    return waiting
+
+
+def open_failure_blocker(ctx: EngineContext, run_id: str, wave: int, service_id: str, step: str,
+                         error: str) -> str:
+    """A blocker for a step that failed after its retries, with its attempts as evidence."""
+    from orchestrator.journal import execution_key
+    from orchestrator.journal.blockers import add_blocker
+
+    attempts = ctx.journal.attempts(execution_key(run_id, service_id, step))
+    evidence = "\n".join(f"attempt {a['number']}: {a['outcome']} {a['error']}".strip() for a in attempts)
+    blocker = add_blocker(ctx.journal, f"service:{service_id}", "blocking",
+                          f"{step} failed in {run_id} (wave {wave}): {error[:300]}", ctx.owner, ctx.owner,
+                          evidence=evidence or error)
+    ctx.journal.log(run_id, "blocker", f"{blocker.id} opened for {service_id}: {step} failed")
+    return blocker.id
