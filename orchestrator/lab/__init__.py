@@ -179,7 +179,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make("terraform/mirror", terraform.build_mirror)
     make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
     make("terraform/home", lambda path: path.mkdir(parents=True))
-    make("site.yml", lambda path: _write(path, site_text(layout)))
+    make("site.yml", lambda path: _write(path, site_text(layout, newest_accepted(catalog))))
     fresh_stacks = []
     for service in services:
         if not service.moves:
@@ -200,9 +200,36 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make("faults", lambda path: path.mkdir(parents=True))
     make("journal.db", lambda path: Journal(resolve_url(path, path), create=True).close())
     _write_manifest(layout, manifest)
+    fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
+                    and f"hosts/{h}" in report.created]
+    if fresh_legacy:
+        lab_backup(layout, fresh_legacy)
     report.hosts = len(hosts)
     report.services = len(services)
     return report
+
+
+def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
+    """Run the lab's backup job (playbooks/backup.yml) on its legacy hosts: each service's backup
+    marker is touched now. Returns the hosts it ran on."""
+    from orchestrator.steps import ansible
+
+    inventory = ansible.load_inventory(layout.inventory)
+    targets = hosts if hosts is not None else sorted(
+        h for h, v in inventory.items() if v["group"] == "legacy")
+    if targets:
+        result = ansible.run_playbook("backup.yml", layout.inventory, targets, {})
+        if result.failed_hosts:
+            raise InputError(f"lab backup failed on {', '.join(sorted(result.failed_hosts))}")
+    return targets
+
+
+def newest_accepted(catalog: Catalog) -> str | None:
+    """The release the lab's platform runs: the newest accepted release of the catalog."""
+    from orchestrator.catalog.models import ReleaseStatus
+
+    accepted = [r for r in catalog.releases if r.status is ReleaseStatus.ACCEPTED]
+    return accepted[-1].id if accepted else None
 
 
 def lab_module() -> Path:
@@ -212,7 +239,7 @@ def lab_module() -> Path:
     return resource("terraform") / "lab" / "landing-zone"
 
 
-def site_text(layout: LabLayout) -> str:
+def site_text(layout: LabLayout, release: str | None = None) -> str:
     """The lab's site file: its inventory, stacks, secrets and journal, and its own faults and
     drills (a Terraform variable of the lab module, and hook playbooks around every phase)."""
     import yaml
@@ -229,7 +256,12 @@ def site_text(layout: LabLayout) -> str:
         "secrets": [{"file": "secrets.json"}],
         "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
                   "after_phase": str(HOOKS / "after-phase.yml")},
+        # The lab has no Kubernetes API: checks that need one are INCONCLUSIVE, and only warn.
+        "on_inconclusive": "warn",
+        "backups": {"marker": "{site_dir}/hosts/{host}/var/backups/logius-migrate/{service}.stamp"},
     }
+    if release is not None:
+        site["release"] = release
     return "# The lab's site, written by `logius-migrate lab up`.\n" + yaml.safe_dump(site, sort_keys=False)
 
 
