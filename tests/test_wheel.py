@@ -46,6 +46,11 @@ def test_the_wheel_installs_and_runs_a_wave_outside_the_clone(tmp_path):
 
     up = run("lab", "up")
     assert up.returncode == 0, up.stderr
+    saved = run("plan", "save", "--by", "planner")
+    assert saved.returncode == 0, saved.stderr
+    approved = run("plan", "approve", "1", "--by", "reviewer", "--reason", "wheel test")
+    assert approved.returncode == 0, approved.stderr
+    assert run("check", "--wave", "1").returncode == 0
     wave = run("wave", "run", "1", "--approve")
     assert wave.returncode == 0, wave.stderr
     assert wave.stdout.startswith("wave-1: done")

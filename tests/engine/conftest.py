@@ -12,6 +12,7 @@ from typing import Any
 
 from orchestrator.catalog import load_catalog
 from orchestrator.engine.session import open_session
+from orchestrator.journal import Journal, resolve_url
 from orchestrator.lab import LabLayout, lab_up
 from tests.conftest import PROJECT, service, write_catalog
 
@@ -42,12 +43,39 @@ def one_service_catalog(folder: Path) -> Path:
 
 
 def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
-             transport: str = "local") -> LabLayout:
+             transport: str = "local", approve: bool = True) -> LabLayout:
+    """A lab for ``catalog``, with the default plan saved and approved (by two people) unless
+    ``approve`` is False, so `wave run` has waves to take."""
     layout = LabLayout(root)
     lab_up(load_catalog(catalog), layout, transport)
     if secrets_from is not None:  # same passwords, so configuration files compare equal
         layout.secrets.write_text((secrets_from / "secrets.json").read_text())
+    if approve:
+        approve_plan(catalog, layout)
     return layout
+
+
+def approve_plan(catalog: Path, layout: LabLayout, *options: str, db: str | None = None) -> int:
+    """What `plan save OPTIONS` by tester and `plan approve` by reviewer do, through the same
+    functions (not the CLI, whose logging set-up would stay behind in the test process); returns
+    the plan's id. ``options`` are plan options as on the command line (--capacity N)."""
+    from orchestrator.catalog.loader import catalog_digest
+    from orchestrator.cli.plan import build_plan
+    from orchestrator.cli.plans import plan_waves_document
+    from orchestrator.journal.plans import approve_plan as approve
+    from orchestrator.journal.plans import save_plan
+    from orchestrator.sites import load_site
+
+    given = dict(zip(options[::2], options[1::2], strict=True))
+    capacity = int(given.get("--capacity", 3))
+    plan = build_plan(load_catalog(catalog), None, 28, capacity, 1)
+    whole, files = catalog_digest(catalog)
+    site = load_site(layout.site_file)
+    with Journal(resolve_url(db or layout.journal, None)) as journal:
+        saved = save_plan(journal, "tester", {"start": plan.options.start.isoformat(), "capacity": capacity},
+                          whole, files, site.name, site.digest, plan_waves_document(plan))
+        approve(journal, saved.id, "reviewer", "tested", allow_self_approval=False)
+    return saved.id
 
 
 def session(catalog: Path, layout: LabLayout, db: str | None = None, **kwargs: Any):

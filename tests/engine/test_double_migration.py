@@ -11,7 +11,7 @@ import yaml
 
 from orchestrator.journal import Journal, resolve_url
 from tests.conftest import service
-from tests.engine.conftest import host_files, make_lab, small_catalog, state_files
+from tests.engine.conftest import approve_plan, host_files, make_lab, small_catalog, state_files
 
 TWO = [service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]}),
        service("beta", hosts={"legacy": ["legacy-beta"], "target": ["lpc-beta"]},
@@ -50,7 +50,8 @@ def unchanged(layout, run):
 
 def test_a_cut_over_service_in_a_later_wave_is_refused(migrated, run_cli):
     catalog, layout = migrated
-    result = unchanged(layout, lambda: run_cli("wave", "run", "2", "--capacity", "1", "--approve",
+    approve_plan(catalog, layout, "--capacity", "1")  # other options: beta sits in wave 2
+    result = unchanged(layout, lambda: run_cli("wave", "run", "2", "--approve",
                                                "--catalog", str(catalog), "--lab", str(layout.root)))
     assert result.exit_code == 2
     assert "error: wave 2: beta is cut-over in run wave-1 (done)" in result.stderr
@@ -66,6 +67,10 @@ def test_an_edited_catalog_cannot_migrate_a_service_again(migrated, run_cli, tmp
     plan = json.loads(run_cli("plan", "--catalog", str(tmp_path / "edited"), "--format", "json").stdout)
     wave = next(w["number"] for w in plan["waves"] if "alpha" in [p["id"] for p in w["services"]])
     assert wave > 1
+    stale = unchanged(layout, lambda: run_cli("wave", "run", str(wave), "--approve", "--catalog",
+                                              str(tmp_path / "edited"), "--lab", str(layout.root)))
+    assert stale.exit_code == 2 and "no longer stands: catalog file catalog.yaml changed" in stale.stderr
+    approve_plan(tmp_path / "edited", layout)
     result = unchanged(layout, lambda: run_cli("wave", "run", str(wave), "--approve", "--catalog",
                                                str(tmp_path / "edited"), "--lab", str(layout.root)))
     assert result.exit_code == 2 and f"wave {wave}: alpha is cut-over in run wave-1" in result.stderr
@@ -76,7 +81,7 @@ def test_a_deleted_journal_is_not_silently_recreated(migrated, run_cli):
     aside = layout.journal.with_name("journal.moved")
     layout.journal.rename(aside)
     try:
-        for args in (["wave", "run", "2", "--capacity", "1", "--approve", "--catalog", str(catalog)],
+        for args in (["wave", "run", "2", "--approve", "--catalog", str(catalog)],
                      ["wave", "status", "1"], ["journal", "show"],
                      ["rollback", "beta", "--catalog", str(catalog)]):
             result = unchanged(layout, lambda args=args: run_cli(*args, "--lab", str(layout.root)))
@@ -94,7 +99,7 @@ def test_a_mistyped_db_is_refused_and_creates_nothing(typo, migrated, run_cli):
     catalog, layout = migrated
     db = str(layout.root / typo) if "://" not in typo else typo
     before = sorted(p.name for p in layout.root.iterdir())
-    result = unchanged(layout, lambda: run_cli("wave", "run", "2", "--capacity", "1", "--approve",
+    result = unchanged(layout, lambda: run_cli("wave", "run", "2", "--approve",
                                                "--catalog", str(catalog), "--lab", str(layout.root),
                                                "--db", db))
     assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
@@ -124,6 +129,8 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
     old = tmp_path / "v1.db"
     shutil.copyfile(layout.journal, old)
     with sqlite3.connect(old) as connection:  # back to version 1, as the previous tool left it
+        for table in ("check_results", "blocker_history", "blockers", "plans"):  # version 3's
+            connection.execute(f"DROP TABLE {table}")
         connection.execute("DROP TABLE service_states")
         connection.execute("DROP TABLE processes")
         connection.execute("DROP TABLE alembic_version")
@@ -131,7 +138,7 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
         connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     journal = Journal(resolve_url(old, None))
     try:
-        assert journal.schema_version() == 2
+        assert journal.schema_version() == 3
         assert {s: st.state for s, st in journal.service_states().items()} == {
             "alpha": "cut-over", "beta": "cut-over"}
     finally:

@@ -12,6 +12,7 @@ from orchestrator.engine.session import pg_backend
 from orchestrator.journal import Journal, resolve_url
 from orchestrator.steps.terraform import TerraformStack
 from tests.engine.conftest import (
+    approve_plan,
     cli_process,
     host_files,
     ledger_counts,
@@ -63,7 +64,8 @@ def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isol
 def test_a_killed_run_resumes_on_postgresql(tmp_path, isolated_env, pg_journal):
     pg_url = pg_journal
     catalog = one_service_catalog(tmp_path / "catalog")
-    layout = make_lab(tmp_path / "lab", catalog)
+    layout = make_lab(tmp_path / "lab", catalog, approve=False)
+    approve_plan(catalog, layout, db=pg_url)
     args = ["--catalog", str(catalog), "--lab", str(layout.root), "--db", pg_url]
 
     def replicate_status() -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.engine import rollback_service, run_wave
-from orchestrator.errors import InputError, RollbackRefused, StepFailed
+from orchestrator.errors import InputError, RollbackRefused, WavePartial
 from tests.engine.conftest import host_files, make_lab, one_service_catalog, session, state_files
 
 #: step -> the host whose lab fault file breaks it (None: the Terraform stack's fault file)
@@ -25,8 +25,9 @@ def test_a_failure_at_any_step_rolls_back_to_exactly_before_the_wave(step, tmp_p
     fault.write_text("always")
 
     with session(catalog, layout) as ctx:
-        with pytest.raises(StepFailed, match=step):
+        with pytest.raises(WavePartial) as caught:
             run_wave(ctx, 1, ["alpha"], resume=False, approve=True)
+        assert caught.value.held["alpha"].startswith(f"{step} failed (BLK-0001)")
         execution = ctx.journal.execution(f"wave-1/alpha/{step}")
         assert execution.status == "failed"
         policy = next(s for s in __import__("orchestrator.runbook", fromlist=["x"]).runbook_for(

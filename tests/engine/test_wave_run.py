@@ -156,7 +156,7 @@ def test_steps_a_crash_left_running_are_reconciled_not_reapplied(lab):
 
 
 def test_each_service_runs_under_its_own_step_policy(tmp_path, isolated_env):
-    from orchestrator.errors import StepFailed
+    from orchestrator.errors import WavePartial
     from tests.conftest import service
 
     catalog = small_catalog(tmp_path / "catalog", [
@@ -169,8 +169,9 @@ def test_each_service_runs_under_its_own_step_policy(tmp_path, isolated_env):
         faults = layout.host_root(f"lpc-{sid}") / "etc/logius-lab/faults"
         (faults / f"{sid}.prepare-target.always").write_text("x")
     with session(catalog, layout) as ctx:
-        with pytest.raises(StepFailed, match="prepare-target failed"):
+        with pytest.raises(WavePartial) as caught:
             run_wave(ctx, 1, ["alpha", "beta"], resume=False, approve=True)
+        assert all(why.startswith("prepare-target failed") for why in caught.value.held.values())
         attempts = {sid: len(ctx.journal.attempts(f"wave-1/{sid}/prepare-target"))
                     for sid in ("alpha", "beta")}
     assert attempts == {"alpha": 1, "beta": 3}
