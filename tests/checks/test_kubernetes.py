@@ -5,6 +5,7 @@ API server can run here; the official client does the talking, over real HTTP.""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -152,6 +153,11 @@ def test_the_adapter_asks_for_nodes_storage_version_and_deployments(cluster_site
         assert headers["Authorization"] == "Bearer not-a-secret-here"
     finally:
         client.close()
+    closed = cluster_site.parent / "closed.yaml"  # a port nothing listens on (the shared server runs on)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed.write_text((cluster_site.parent / "kube.yaml").read_text().replace(
+        httpserver.url_for("/").rstrip("/"), f"http://127.0.0.1:{port}"))
     with pytest.raises(KubeError, match="connection refused"):
-        httpserver.stop()
-        KubeClient(cluster_site.parent / "kube.yaml", timeout=1, attempts=1).nodes()
+        KubeClient(closed, timeout=1, attempts=1).nodes()
