@@ -188,10 +188,6 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
         if not (layout.root / relative).exists():
             fresh_stacks.append(service.id)
         make(relative, lambda path: terraform.write_root_module(path, lab_module(), ["fault_file"]))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:  # init ahead: waves start faster
-        env = layout.terraform_env()
-        list(pool.map(lambda sid: terraform.TerraformStack(layout.stack_dir(sid), env).init(), fresh_stacks))
-
     connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
     inventory = render_inventory(hosts, layout, connection)
     make("inventories/lab.yml", lambda path: _write(path, inventory))
@@ -202,8 +198,16 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     _write_manifest(layout, manifest)
     fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
                     and f"hosts/{h}" in report.created]
-    if fresh_legacy:
-        lab_backup(layout, fresh_legacy)
+    # Stacks are initialised ahead (waves start faster) while the backup job runs: both wait on
+    # process start-up more than on the CPU.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+        env = layout.terraform_env()
+        jobs = [pool.submit(terraform.TerraformStack(layout.stack_dir(sid), env).init)
+                for sid in fresh_stacks]
+        if fresh_legacy:
+            jobs.append(pool.submit(lab_backup, layout, fresh_legacy))
+        for job in jobs:
+            job.result()
     report.hosts = len(hosts)
     report.services = len(services)
     return report
