@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 #: Bump together with a new alembic revision that brings the previous version up to it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -183,5 +183,30 @@ check_results = Table(
     Column("evidence", Text, nullable=False),  # JSON: what was asked, what came back, remedy
     Column("overridden_by", String(200), nullable=True),
     Column("override_reason", Text, nullable=True),
+    Column("at", Float, nullable=False),
+)
+
+release_validations = Table(
+    "release_validations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release_id", String(128), nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # PASS | FAIL | INCONCLUSIVE
+    Column("results", Text, nullable=False),  # JSON: the results document
+    Column("reports", Text, nullable=False),  # JSON: {file name: sha256}
+    Column("site", String(200), nullable=True),
+    Column("by", String(200), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+release_decisions = Table(
+    "release_decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release_id", String(128), nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),  # accepted | rejected
+    Column("validation_id", Integer, nullable=True),
+    Column("by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
     Column("at", Float, nullable=False),
 )

@@ -129,7 +129,8 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
     old = tmp_path / "v1.db"
     shutil.copyfile(layout.journal, old)
     with sqlite3.connect(old) as connection:  # back to version 1, as the previous tool left it
-        for table in ("check_results", "blocker_history", "blockers", "plans"):  # version 3's
+        for table in ("release_decisions", "release_validations",  # version 4's, then 3's
+                      "check_results", "blocker_history", "blockers", "plans"):
             connection.execute(f"DROP TABLE {table}")
         connection.execute("DROP TABLE service_states")
         connection.execute("DROP TABLE processes")
@@ -138,7 +139,7 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
         connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     journal = Journal(resolve_url(old, None))
     try:
-        assert journal.schema_version() == 3
+        assert journal.schema_version() == 4
         assert {s: st.state for s, st in journal.service_states().items()} == {
             "alpha": "cut-over", "beta": "cut-over"}
     finally:

@@ -109,9 +109,9 @@ def test_an_unreachable_postgresql_server_is_exit_1(tmp_path, run_cli):
 def test_journal_init_creates_explicitly_and_only_once(tmp_path, run_cli):
     path = tmp_path / "new" / "journal.db"
     first = run_cli("journal", "init", "--db", str(path))
-    assert first.exit_code == 0 and first.stdout == f"journal sqlite:///{path}: created, schema version 3\n"
+    assert first.exit_code == 0 and first.stdout == f"journal sqlite:///{path}: created, schema version 4\n"
     again = run_cli("journal", "init", "--db", str(path))
-    assert again.stdout == f"journal sqlite:///{path}: already there, schema version 3\n"
+    assert again.stdout == f"journal sqlite:///{path}: already there, schema version 4\n"
     assert json.loads(run_cli("journal", "show", "--db", str(path), "--format", "json").stdout)["runs"] == []
 
 
