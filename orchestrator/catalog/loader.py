@@ -98,7 +98,9 @@ def catalog_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        # releases/ holds the supplier's release manifests (see `release validate`), not catalog items
+        files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()
+                       and p.relative_to(path).parts[0] != "releases")
         if not files:
             raise InputError(f"{path}: no .yaml, .yml or .json files in this catalog folder")
         return files

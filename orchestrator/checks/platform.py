@@ -19,8 +19,9 @@ def releases_in_order(catalog: Any) -> list[Any]:
 def release_status(ctx: CheckContext, release_id: str) -> tuple[str, str]:
     """A release's acceptance status and where it comes from: the journal's latest decision on
     it when there is one (`release accept|reject`), else the catalog's status."""
-    decided = getattr(ctx.journal, "release_decision", None)
-    decision = decided(release_id) if decided else None
+    from orchestrator.journal.releases import latest_decision
+
+    decision = latest_decision(ctx.journal, release_id)
     if decision is not None:
         return decision["status"], f"decision by {decision['by']} in the journal"
     release = next((r for r in ctx.catalog.releases if r.id == release_id), None)

@@ -26,6 +26,7 @@ Exit codes:
   6  rollback refused: it would cross a point of no return (use --force --reason)
   7  partial: some services of the wave were held (a check or a step failed), the others
      went on; `wave resume` retries the held ones
+  8  release validate: no check failed, but some could not be made (INCONCLUSIVE)
   130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM at a safe point; `wave resume` continues
   141  the output was closed early (e.g. piped into head)"""
 

@@ -17,7 +17,7 @@ def stream(name: str, **context: Any) -> Iterator[str]:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("orchestrator.reports", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

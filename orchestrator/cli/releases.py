@@ -1,0 +1,178 @@
+"""`logius-migrate release validate|list|diff|accept|reject`: the supplier's releases, validated
+against the acceptance suite, and the agency's decision on each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orchestrator.cli.base import echo_json, format_option
+from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+
+
+def _site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> tuple[Any, Any]:
+    from orchestrator.engine.session import journal_url
+    from orchestrator.journal import Journal
+    from orchestrator.sites import default_site_path, load_site
+
+    site = load_site(site_of(site_path, lab_dir) or default_site_path())
+    return site, Journal(journal_url(site, db))
+
+
+def _by(by: str | None) -> str:
+    from orchestrator.cli.plans import operator_name
+
+    return by or operator_name()
+
+
+@click.group("release")
+def release_group() -> None:
+    """Validate the supplier's infrastructure releases and decide on them. A wave runs only on a
+    release the agency accepted (precondition PRE-REL-001 reads these decisions)."""
+
+
+@release_group.command("validate")
+@click.argument("manifest", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Folder for report.md, junit.xml and results.json [default: ./release-RELEASE].")
+@click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
+              help="A YAML file of waivers: {waivers: [{id or pattern, reason, owner, expires}]}.")
+@click.option("--policy", "policy", type=click.Path(path_type=Path), default=None,
+              help="The agency's requirements [default: the catalog's releases/policy.yaml].")
+@click.option("--by", default=None, help="Who validates [default: you].")
+@site_option
+@lab_option
+@db_option
+@format_option("text", "json")
+def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy: Path | None,
+                 by: str | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
+                 fmt: str) -> None:
+    """Run the acceptance suite on MANIFEST: static checks of the manifest (REL-MAN-*) and, through
+    the site's Kubernetes API, of the platform (REL-K8S-*). Writes the reports, records the
+    validation (with each report's SHA-256) in the journal, and resolves or reopens the blockers
+    the release claims to fix.
+
+    \b
+    Exit codes: 0 every check passed (a waived one counts as passed), 1 a check failed,
+    2 bad input, 8 no failure but some checks could not be made (INCONCLUSIVE).
+    """
+    from orchestrator.releases import EXIT_INCONCLUSIVE, validate
+    from orchestrator.releases.manifest import load_manifest
+
+    release_id = load_manifest(manifest)[0].id
+    site, journal = _site_and_journal(site_path, lab_dir, db)
+    try:
+        result = validate(manifest, site, journal, out or Path(f"release-{release_id}"), _by(by),
+                          waivers, policy)
+    finally:
+        journal.close()
+    doc = result.document
+    if fmt == "json":
+        echo_json({"validation": result.id, "release": doc["release"], "outcome": doc["outcome"],
+                   "counts": doc["counts"], "reports": result.reports})
+    else:
+        click.echo(f"validation {result.id} of {doc['release']}: {doc['outcome']} ("
+                   + ", ".join(f"{n} {k}" for k, n in sorted(doc["counts"].items())) + ")")
+        for r in doc["results"]:
+            click.echo(f"  {r['check']:12} {r['shown']:12} {r['summary']}")
+        click.echo(f"reports in {(out or Path(f'release-{release_id}'))}: {', '.join(result.reports)}")
+    if doc["outcome"] == "FAIL":
+        raise SystemExit(1)
+    if doc["outcome"] == "INCONCLUSIVE":
+        raise SystemExit(EXIT_INCONCLUSIVE)
+
+
+@release_group.command("list")
+@site_option
+@lab_option
+@db_option
+@format_option("text", "json")
+def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+    """Every validation in the journal, with its manifest hash and outcome."""
+    from orchestrator.journal.releases import validations
+
+    _, journal = _site_and_journal(site_path, lab_dir, db)
+    try:
+        found = validations(journal)
+    finally:
+        journal.close()
+    rows = [{"validation": v["id"], "release": v["release_id"], "manifest_sha256": v["manifest_sha256"],
+             "outcome": v["outcome"], "by": v["by"], "reports": v["reports"]} for v in found]
+    if fmt == "json":
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['validation']:>4} {r['release']:12} {r['outcome']:12} {r['manifest_sha256'][:12]} "
+                   f"by {r['by']}")
+
+
+@release_group.command("diff")
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+@site_option
+@lab_option
+@db_option
+@format_option("text", "json")
+def diff_cmd(first: int, second: int, site_path: Path | None, lab_dir: Path | None, db: str | None,
+             fmt: str) -> None:
+    """Which checks changed between validations FIRST and SECOND (ids from `release list`)."""
+    from orchestrator.errors import InputError
+    from orchestrator.journal.releases import validations
+    from orchestrator.releases import diff
+
+    _, journal = _site_and_journal(site_path, lab_dir, db)
+    try:
+        by_id = {v["id"]: v for v in validations(journal)}
+    finally:
+        journal.close()
+    for number in (first, second):
+        if number not in by_id:
+            raise InputError(f"validation {number}: no such validation (see `logius-migrate release list`)")
+    changes = diff(by_id[first], by_id[second])
+    if fmt == "json":
+        echo_json({"from": first, "to": second, "changes": changes})
+        return
+    if not changes:
+        click.echo(f"validations {first} and {second} agree on every check")
+    for change in changes:
+        click.echo(f"  {change['check']:12} {change['from'] or 'absent'} -> {change['to'] or 'absent'}")
+
+
+def _decision_command(name: str) -> None:
+    @click.argument("release_id")
+    @click.option("--by", required=True, help="Who decides.")
+    @click.option("--reason", required=True, help="Why; journalled.")
+    @site_option
+    @lab_option
+    @db_option
+    def command(release_id: str, by: str, reason: str, site_path: Path | None, lab_dir: Path | None,
+                db: str | None, **extra: Any) -> None:
+        from orchestrator.releases import accept, reject
+
+        _, journal = _site_and_journal(site_path, lab_dir, db)
+        try:
+            if name == "accept":
+                latest = accept(journal, release_id, by, reason, extra.get("manifest"))
+                click.echo(f"{release_id} accepted by {by} (validation {latest['id']}, manifest "
+                           f"{latest['manifest_sha256'][:12]})")
+            else:
+                reject(journal, release_id, by, reason)
+                click.echo(f"{release_id} rejected by {by}")
+        finally:
+            journal.close()
+
+    if name == "accept":
+        command.__doc__ = ("Accept RELEASE_ID: allowed only when the latest validation of that exact "
+                           "manifest (--manifest FILE, default the one last validated) passed; "
+                           "otherwise refused, naming the failing checks.")
+        command = click.option("--manifest", type=click.Path(path_type=Path), default=None,
+                               help="The manifest file whose validation must have passed.")(command)
+    else:
+        command.__doc__ = "Reject RELEASE_ID: no wave runs on it (PRE-REL-001 fails)."
+    release_group.command(name)(command)
+
+
+_decision_command("accept")
+_decision_command("reject")
