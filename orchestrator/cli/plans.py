@@ -28,7 +28,8 @@ def by_option() -> Any:
                         help="Who does this [default: $LOGIUS_MIGRATE_OPERATOR, else your login name].")
 
 
-def _site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> tuple[Any, Any]:
+def site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> tuple[Any, Any]:
+    """The site (default: the lab's) and its journal (or --db's), which must exist."""
     from orchestrator.engine.session import journal_url
     from orchestrator.journal import Journal
     from orchestrator.sites import default_site_path, load_site
@@ -63,7 +64,7 @@ def save_cmd(catalog_path: Path | None, start: dt.date | None, wave_length: int,
     catalog = load_catalog(catalog_path)
     plan = build_plan(catalog, start, wave_length, capacity, pilot_waves, deadline)
     whole, files = catalog_digest(catalog_path)
-    site, journal = _site_and_journal(site_path, lab_dir, db)
+    site, journal = site_and_journal(site_path, lab_dir, db)
     try:
         options = {"start": plan.options.start.isoformat(), "wave_length_days": wave_length,
                    "capacity": capacity, "pilot_waves": pilot_waves,
@@ -96,7 +97,7 @@ def approve_cmd(plan_id: int, by: str, reason: str, site_path: Path | None, lab_
     allow_self_approval: true."""
     from orchestrator.journal.plans import approve_plan
 
-    site, journal = _site_and_journal(site_path, lab_dir, db)
+    site, journal = site_and_journal(site_path, lab_dir, db)
     try:
         plan = approve_plan(journal, plan_id, by, reason, site.allow_self_approval)
     finally:
@@ -116,7 +117,7 @@ def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: 
     """The saved plans: who saved and approved each, its options and waves."""
     from orchestrator.journal.plans import list_plans
 
-    _, journal = _site_and_journal(site_path, lab_dir, db)
+    _, journal = site_and_journal(site_path, lab_dir, db)
     try:
         plans = list_plans(journal)
     finally:
@@ -156,7 +157,7 @@ def show_cmd(plan_id: int | None, site_path: Path | None, lab_dir: Path | None, 
     from orchestrator.errors import InputError
     from orchestrator.journal.plans import get_plan, list_plans
 
-    _, journal = _site_and_journal(site_path, lab_dir, db)
+    _, journal = site_and_journal(site_path, lab_dir, db)
     try:
         if plan_id is None:
             plans = list_plans(journal)
@@ -192,7 +193,7 @@ def diff_cmd(first: int, second: int, site_path: Path | None, lab_dir: Path | No
     """Which services sit in another wave in plan SECOND than in plan FIRST."""
     from orchestrator.journal.plans import diff_plans, get_plan
 
-    _, journal = _site_and_journal(site_path, lab_dir, db)
+    _, journal = site_and_journal(site_path, lab_dir, db)
     try:
         changes = diff_plans(get_plan(journal, first), get_plan(journal, second))
     finally:

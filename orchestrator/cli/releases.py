@@ -9,16 +9,8 @@ from typing import Any
 import click
 
 from orchestrator.cli.base import echo_json, format_option
-from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
-
-
-def _site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> tuple[Any, Any]:
-    from orchestrator.engine.session import journal_url
-    from orchestrator.journal import Journal
-    from orchestrator.sites import default_site_path, load_site
-
-    site = load_site(site_of(site_path, lab_dir) or default_site_path())
-    return site, Journal(journal_url(site, db))
+from orchestrator.cli.lab import db_option, lab_option, site_option
+from orchestrator.cli.plans import site_and_journal as _site_and_journal
 
 
 def _by(by: str | None) -> str:
