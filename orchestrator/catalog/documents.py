@@ -154,16 +154,21 @@ def _read_json(text: str) -> Any:
         raise DocumentError(f"malformed JSON: {exc.msg}", exc.lineno) from None
 
 
-def locate(file: Path, path: Sequence[str | int]) -> int | None:
-    """The 1-based line of the node at ``path`` (keys and list positions) in a YAML file, or of
-    its deepest existing ancestor; None for JSON files or when the file cannot be composed."""
+def compose(file: Path) -> Any:
+    """The YAML file's node tree (with line marks), or None for JSON files or when the file
+    cannot be composed. Read only for files that have problems."""
     if file.suffix == ".json":
         return None
     try:
-        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=StrictLoader)  # noqa: S506
+        return yaml.compose(file.read_text(encoding="utf-8"), Loader=StrictLoader)  # noqa: S506
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    line = None
+
+
+def locate(root: Any, path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the node at ``path`` (keys and list positions) below ``root`` (from
+    :func:`compose`), or of its deepest existing ancestor; None without a tree."""
+    node, line = root, None
     for step in path:
         if node is None:
             break

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from orchestrator.catalog.documents import SUFFIXES, DocumentError, locate, read_document
+from orchestrator.catalog.documents import SUFFIXES, DocumentError, compose, locate, read_document
 from orchestrator.catalog.models import (
     Calendar,
     CostModel,
@@ -288,10 +288,13 @@ class Problems:
     def lines(self) -> list[str]:
         """One line per problem, grouped by file (each file's problems keep their order)."""
         out = []
+        trees: dict[str, Any] = {}  # each file with problems is composed once
         for file, text, where, line in sorted(self._entries, key=lambda e: e[0]):
             path = self.paths.get(file)
             if line is None and where and path is not None:
-                line = locate(path, where)
+                if file not in trees:
+                    trees[file] = compose(path)
+                line = locate(trees[file], where)
             out.append(f"{file}:{line}: {text}" if line is not None else f"{file}: {text}")
         return out
 
