@@ -323,13 +323,15 @@ class Freeze(_Model):
         for name, value in (("start", self.start), ("end", self.end)):
             if not pattern.match(value):
                 raise ValueError(f"{name} {value!r}: use {form}")
-        if not self.every:
-            from orchestrator.checks.windows import local_bounds
-
-            begin, finish = local_bounds(self.start, self.end)
-            if finish <= begin:
-                raise ValueError(f"end {self.end} is not after start {self.start}")
+        if not self.every and _wall_end(self.end) <= dt.datetime.fromisoformat(self.start):
+            raise ValueError(f"end {self.end} is not after start {self.start}")
         return self
+
+
+def _wall_end(end: str) -> dt.datetime:
+    """The exclusive end of a fixed window in wall time: a date includes that whole day."""
+    moment = dt.datetime.fromisoformat(end)
+    return moment if "T" in end else moment + dt.timedelta(days=1)
 
 
 class Calendar(_Model):

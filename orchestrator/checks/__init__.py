@@ -69,23 +69,31 @@ class CheckContext:
 
     def kube(self) -> Any:
         """The site's Kubernetes client (made once), or None when the site has no cluster."""
-        if self.site.kubernetes is None:
-            return None
         if self._kube is None:
-            from pathlib import Path
-
-            from orchestrator.steps.kubernetes import KubeClient
-
-            config = self.site.kubernetes
-            path = (self.site.directory / Path(config.kubeconfig).expanduser()).resolve()
-            self._kube = KubeClient(path, config.context, timeout=config_timeout())
+            self._kube = site_kube_client(self.site)
         return self._kube
 
+    def close(self) -> None:
+        """Close the Kubernetes client, if one was made."""
+        if self._kube is not None:
+            self._kube.close()
+            self._kube = None
 
-def config_timeout() -> float:
+
+def site_kube_client(site: Any) -> Any:
+    """A client for the site's Kubernetes API (its kubeconfig and context), or None when the
+    site has none. ``LOGIUS_MIGRATE_KUBE_TIMEOUT`` sets the per-call timeout (default 10 s)."""
     import os
+    from pathlib import Path
 
-    return float(os.environ.get("LOGIUS_MIGRATE_KUBE_TIMEOUT", "10"))
+    if site.kubernetes is None:
+        return None
+    from orchestrator.steps.kubernetes import KubeClient
+
+    config = site.kubernetes
+    path = (site.directory / Path(config.kubeconfig).expanduser()).resolve()
+    return KubeClient(path, config.context,
+                      timeout=float(os.environ.get("LOGIUS_MIGRATE_KUBE_TIMEOUT", "10")))
 
 
 @dataclass(frozen=True)

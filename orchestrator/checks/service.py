@@ -109,8 +109,11 @@ def _last_backup(ctx: CheckContext, service: Any, source: Any) -> tuple[dt.datet
             return _aware(dt.datetime.fromisoformat(text)), f"marker {path}"
         return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC), f"marker {path} (modified)"
     command = [arg.format(service=service.id) for arg in source.command]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=source.timeout_seconds,
-                          check=False)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=source.timeout_seconds,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise ValueError(f"{command[0]} gave no answer within {source.timeout_seconds} s") from None
     if done.returncode != 0:
         raise ValueError(f"{command[0]} exited {done.returncode}: {done.stderr.strip()[-200:]}")
     out = done.stdout.strip()

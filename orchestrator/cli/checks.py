@@ -82,8 +82,7 @@ def _run(ctx: Any, wave: int | None, members: list[str], plan: Any) -> list[Any]
             record_results(ctx.journal, None, found)
             results += found
     finally:
-        if checks._kube is not None:
-            checks._kube.close()
+        checks.close()
     return results
 
 

@@ -53,8 +53,7 @@ def run_gates(ctx: EngineContext, run_id: str, wave: int, members: list[str], ca
                 held[sid] = "; ".join(f"{r.check_id} {r.outcome.value}: {r.summary}" for r in stops)
                 ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
     finally:
-        if checks._kube is not None:
-            checks._kube.close()
+        checks.close()
     return held
 
 

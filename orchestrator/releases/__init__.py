@@ -38,12 +38,12 @@ def validate(manifest_path: Path, site: Any, journal: Any, out: Path, by: str,
     policy = load_policy(policy_path or default_policy_path())
     waivers = load_waivers(waivers_path) if waivers_path else []
     ctx = SuiteContext(manifest, policy)
-    if site is not None and site.kubernetes is not None:
-        from orchestrator.checks import CheckContext
+    if site is not None:
+        from orchestrator.checks import site_kube_client
 
-        ctx.kube = CheckContext(catalog=None, site=site, journal=journal, now=dt.datetime.now(dt.UTC)).kube()
-    elif site is not None:
-        ctx.kube_reason = f"site {site.name} has no Kubernetes API"
+        ctx.kube = site_kube_client(site)
+        if ctx.kube is None:
+            ctx.kube_reason = f"site {site.name} has no Kubernetes API"
     try:
         results = run_suite(ctx)
     finally:

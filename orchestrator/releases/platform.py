@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from orchestrator.checks import Outcome, Result
@@ -125,5 +124,3 @@ def _readiness(kind: str, status: dict[str, Any], spec: dict[str, Any]) -> tuple
         return int(status.get("numberReady", 0)), int(status.get("desiredNumberScheduled", 0))
     return int(status.get("readyReplicas", 0)), int(spec.get("replicas", 1))
 
-
-Check = Callable[[Any], Answer]

@@ -6,11 +6,10 @@ INCONCLUSIVE with the reason, never a PASS.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.checks import Outcome, Result
+from orchestrator.checks import Outcome, Result, maker
 from orchestrator.releases.manifest import Manifest, Policy, version_tuple
 
 
@@ -22,14 +21,8 @@ class SuiteContext:
     kube_reason: str = "no --site with a Kubernetes API was given"
 
 
-def _result(check_id: str, title: str, release: str) -> Callable[..., Result]:
-    def make(outcome: Outcome, summary: str, asked: str = "", answer: str = "", remedy: str = "") -> Result:
-        return Result(check_id, title, release, outcome, summary, asked, answer, remedy)
-    return make
-
-
 def components(ctx: SuiteContext) -> Result:
-    make = _result("REL-MAN-001", "required components present, versions supported", ctx.manifest.id)
+    make = maker("REL-MAN-001", "required components present, versions supported", ctx.manifest)
     have = {c.name: c for c in ctx.manifest.components}
     problems = []
     for need in ctx.policy.required_components:
@@ -52,7 +45,7 @@ def components(ctx: SuiteContext) -> Result:
 
 
 def digests(ctx: SuiteContext) -> Result:
-    make = _result("REL-MAN-002", "images pinned by digest", ctx.manifest.id)
+    make = maker("REL-MAN-002", "images pinned by digest", ctx.manifest)
     moving = set(ctx.policy.moving_tags)
     unpinned = [c.name for c in ctx.manifest.components if c.digest is None]
     floating = [f"{c.name}:{c.tag}" for c in ctx.manifest.components if c.tag in moving]
@@ -66,7 +59,7 @@ def digests(ctx: SuiteContext) -> Result:
 
 
 def known_issues(ctx: SuiteContext) -> Result:
-    make = _result("REL-MAN-003", "known issues declared, none blocking", ctx.manifest.id)
+    make = maker("REL-MAN-003", "known issues declared, none blocking", ctx.manifest)
     issues = ctx.manifest.known_issues
     if issues is None:
         return make(Outcome.FAIL, "the manifest does not declare its known issues", "known_issues",
@@ -81,7 +74,7 @@ def known_issues(ctx: SuiteContext) -> Result:
 
 
 def kubernetes_skew(ctx: SuiteContext) -> Result:
-    make = _result("REL-MAN-004", "Kubernetes version within the supported window", ctx.manifest.id)
+    make = maker("REL-MAN-004", "Kubernetes version within the supported window", ctx.manifest)
     low, high = ctx.policy.kubernetes_min, ctx.policy.kubernetes_max
     version = version_tuple(ctx.manifest.kubernetes_version)
     inside = version_tuple(low)[:2] <= version[:2] <= version_tuple(high)[:2]
@@ -94,7 +87,7 @@ def kubernetes_skew(ctx: SuiteContext) -> Result:
 
 
 def claims(ctx: SuiteContext) -> Result:
-    make = _result("REL-MAN-005", "storage, ingress and network policy claimed", ctx.manifest.id)
+    make = maker("REL-MAN-005", "storage, ingress and network policy claimed", ctx.manifest)
     names = {s.name for s in ctx.manifest.storage_classes}
     missing = [n for n in ctx.policy.required_storage_classes if n not in names]
     defaults = [s.name for s in ctx.manifest.storage_classes if s.default]

@@ -63,8 +63,7 @@ def check(site, journal, svc=DIGID):
     try:
         return kubernetes(ctx, ctx.catalog.service(svc["id"]))
     finally:
-        if ctx._kube is not None:
-            ctx._kube.close()
+        ctx.close()
 
 
 def test_the_namespace_exists_with_room_in_its_quota(cluster_site, bare_site, httpserver):

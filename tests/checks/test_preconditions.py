@@ -150,6 +150,10 @@ def test_backups_by_command_and_without_a_source(bare_site, tmp_path):
     ctx = context(broken, journal, [service("app", hosts={"legacy": ["legacy-app"]})])
     [result] = run_checks(ctx, ctx.catalog.service("app"), only={"PRE-BAK-001"})
     assert outcome(result) == "INCONCLUSIVE" and "false exited 1" in result.summary
+    hung = write_site(tmp_path / "hung", backups={"command": ["sleep", "5"], "timeout_seconds": 1})
+    ctx = context(hung, journal, [service("app", hosts={"legacy": ["legacy-app"]})])
+    [result] = run_checks(ctx, ctx.catalog.service("app"), only={"PRE-BAK-001"})
+    assert outcome(result) == "INCONCLUSIVE" and "sleep gave no answer within 1 s" in result.summary
 
 
 # -- PRE-AVL-001 -------------------------------------------------------------------------------
