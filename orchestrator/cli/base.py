@@ -132,3 +132,10 @@ def console() -> Any:
             raise SystemExit(141)
 
     return _Console(highlight=False, soft_wrap=False)
+
+
+def verbosity() -> int:
+    """-1 with --quiet, 0 by default, 1 or 2 with -v or -vv (the root command's options)."""
+    context = click.get_current_context(silent=True)
+    root = context.find_root() if context else None
+    return (root.obj or {}).get("verbosity", 0) if root else 0

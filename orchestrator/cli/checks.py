@@ -34,7 +34,7 @@ def check_cmd(service_id: str | None, wave: int | None, plan_id: int | None, cat
       logius-migrate check --wave 1
       logius-migrate check digid --format json
     """
-    from orchestrator.cli.waves import verbosity
+    from orchestrator.cli.base import verbosity
     from orchestrator.engine.session import open_session
     from orchestrator.errors import InputError
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import catalog_option, echo_json, format_option
+from orchestrator.cli.base import catalog_option, echo_json, format_option, verbosity
 from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 
@@ -97,12 +97,6 @@ def _progress() -> Iterator[Any]:
 
     with bars:
         yield Progress(on_phase=on_bar_phase, on_step=on_bar_step)
-
-
-def verbosity() -> int:
-    context = click.get_current_context(silent=True)
-    root = context.find_root() if context else None
-    return (root.obj or {}).get("verbosity", 0) if root else 0
 
 
 def _approver(approve: bool) -> Any:
