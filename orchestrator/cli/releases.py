@@ -25,6 +25,16 @@ def release_group() -> None:
     release the agency accepted (precondition PRE-REL-001 reads these decisions)."""
 
 
+def _progress_line(line: str) -> None:
+    """One timestamped line on stderr per group of checks (none with --quiet)."""
+    import datetime as dt
+
+    from orchestrator.cli.base import verbosity
+
+    if verbosity() >= 0:
+        click.echo(f"[{dt.datetime.now():%H:%M:%S}] {line}", err=True)
+
+
 @release_group.command("validate")
 @click.argument("manifest", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
@@ -41,10 +51,12 @@ def release_group() -> None:
 def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy: Path | None,
                  by: str | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
                  fmt: str) -> None:
-    """Run the acceptance suite on MANIFEST: static checks of the manifest (REL-MAN-*) and, through
-    the site's Kubernetes API, of the platform (REL-K8S-*). Writes the reports, records the
-    validation (with each report's SHA-256) in the journal, and resolves or reopens the blockers
-    the release claims to fix.
+    """Run the acceptance suite on MANIFEST: static checks of the manifest (REL-MAN-*) and, on the
+    site, checks of the platform through its Kubernetes API (REL-K8S-*), a Terraform plan of its
+    landing zone with the manifest's values (REL-TF-*: drift is a FAIL with the diff) and a smoke
+    playbook on its LPC hosts (REL-ANS-*). Writes the reports, records the validation (with each
+    report's SHA-256) in the journal, and resolves or reopens the blockers the release claims to
+    fix. Progress goes to stderr.
 
     \b
     Exit codes: 0 every check passed (a waived one counts as passed), 1 a check failed,
@@ -57,7 +69,7 @@ def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy:
     site, journal = _site_and_journal(site_path, lab_dir, db)
     try:
         result = validate(manifest, site, journal, out or Path(f"release-{release_id}"), _by(by),
-                          waivers, policy)
+                          waivers, policy, progress=_progress_line)
     finally:
         journal.close()
     doc = result.document

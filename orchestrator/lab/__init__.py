@@ -108,10 +108,12 @@ def data_host(hosts: list[str]) -> str | None:
     return hosts[0] if hosts else None
 
 
-def seed_files(service: Service) -> dict[str, dict[str, str]]:
+def seed_files(service: Service, release: str | None = None) -> dict[str, dict[str, str]]:
     """What a legacy service has on its hosts before migration: config everywhere, data on the
-    data host. Contents are derived from the service id, so every lab is identical."""
-    files: dict[str, dict[str, str]] = {}
+    data host. Contents are derived from the service id, so every lab is identical. Each LPC host
+    names the platform ``release`` it was built with (``etc/lpc-release``, the smoke test reads it)."""
+    files: dict[str, dict[str, str]] = {
+        host: {"etc/lpc-release": f"{release}\n"} for host in service.hosts.target if release}
     for host in service.hosts.legacy:
         files[host] = {
             f"etc/{service.id}/app.conf": (f"service = {service.id}\nplatform = legacy\n"
@@ -158,9 +160,10 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
                 manifest.append(relative)
 
     layout.root.mkdir(parents=True, exist_ok=True)
+    release = newest_accepted(catalog)
     hosts: dict[str, dict[str, Any]] = {}
     for service in services:
-        seeded = seed_files(service)
+        seeded = seed_files(service, release)
         for group, names in (("legacy", service.hosts.legacy), ("lpc", service.hosts.target)):
             holder = data_host(names)
             for host in names:
@@ -179,7 +182,8 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make("terraform/mirror", terraform.build_mirror)
     make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
     make("terraform/home", lambda path: path.mkdir(parents=True))
-    make("site.yml", lambda path: _write(path, site_text(layout, newest_accepted(catalog))))
+    make("site.yml", lambda path: _write(path, site_text(layout, release)))
+    platform = _platform_job(catalog, layout, release, make)
     fresh_stacks = []
     for service in services:
         if not service.moves:
@@ -206,11 +210,36 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
                 for sid in fresh_stacks]
         if fresh_legacy:
             jobs.append(pool.submit(lab_backup, layout, fresh_legacy))
+        if platform is not None:
+            jobs.append(pool.submit(platform))
         for job in jobs:
             job.result()
     report.hosts = len(hosts)
     report.services = len(services)
     return report
+
+
+def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make: Any) -> Any:
+    """The lab's platform landing zone: its root module made now, and (when just made) the job
+    that applies it with the values of ``release``'s manifest; None when there is nothing to do
+    (no release, no manifest of it, or already there)."""
+    from orchestrator.releases.manifest import find_manifest, load_manifest, platform_variables
+    from orchestrator.resources import resource
+    from orchestrator.steps import terraform
+
+    origin = catalog.origin.get(("releases", release or ""))
+    folders = ([Path(origin).parent / "releases"] if origin else []) + [resource("seeds") / "releases"]
+    manifest = find_manifest(folders, release) if release else None
+    if manifest is None or (layout.root / PLATFORM_DIR).exists():
+        return None
+    make(PLATFORM_DIR, lambda path: terraform.write_platform_module(path, lab_platform_module()))
+    variables = platform_variables(load_manifest(manifest)[0])
+
+    def apply() -> None:
+        stack = terraform.TerraformStack(layout.root / PLATFORM_DIR, layout.terraform_env())
+        stack.init()
+        stack.apply(variables)
+    return apply
 
 
 def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
@@ -236,6 +265,16 @@ def newest_accepted(catalog: Catalog) -> str | None:
     return accepted[-1].id if accepted else None
 
 
+PLATFORM_DIR = "terraform/platform"
+
+
+def lab_platform_module() -> Path:
+    """The lab's platform landing zone (the LPC platform a release builds, null provider only)."""
+    from orchestrator.resources import resource
+
+    return resource("terraform") / "lab" / "platform"
+
+
 def lab_module() -> Path:
     """The lab's landing-zone module (null provider only, with a fault hook of its own)."""
     from orchestrator.resources import resource
@@ -256,7 +295,8 @@ def site_text(layout: LabLayout, release: str | None = None) -> str:
         "terraform": {"work_dir": "terraform/work", "cli_config": "terraform/terraformrc",
                       "home": "terraform/home", "backend": "journal",
                       "modules": {"rehost": module, "rebuild": module, "new-build": module},
-                      "variables": {"fault_file": "{site_dir}/faults/{service}.provision"}},
+                      "variables": {"fault_file": "{site_dir}/faults/{service}.provision"},
+                      "platform": {"module": str(lab_platform_module()), "work_dir": PLATFORM_DIR}},
         "secrets": [{"file": "secrets.json"}],
         "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
                   "after_phase": str(HOOKS / "after-phase.yml")},

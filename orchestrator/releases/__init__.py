@@ -1,6 +1,7 @@
 """Validating the supplier's infrastructure releases, and the decision to accept them.
 
-`validate` runs the acceptance suite on a manifest (and the site's Kubernetes API), applies
+`validate` runs the acceptance suite on a manifest (and the site's Kubernetes API, platform landing
+zone and LPC hosts), applies
 waivers, writes the reports, records the validation with each report's SHA-256 in the journal,
 and settles the blockers the release claims to fix: resolved when the validation passed, opened
 again when a later one fails. `accept` is allowed only when the latest validation of that exact
@@ -27,7 +28,7 @@ class Validation:
 
 def validate(manifest_path: Path, site: Any, journal: Any, out: Path, by: str,
              waivers_path: Path | None = None, policy_path: Path | None = None,
-             today: dt.date | None = None) -> Validation:
+             today: dt.date | None = None, progress: Any = None) -> Validation:
     from orchestrator.journal.releases import record_validation
     from orchestrator.releases import reports
     from orchestrator.releases.manifest import default_policy_path, load_manifest, load_policy
@@ -37,10 +38,14 @@ def validate(manifest_path: Path, site: Any, journal: Any, out: Path, by: str,
     manifest, sha256 = load_manifest(manifest_path)
     policy = load_policy(policy_path or default_policy_path())
     waivers = load_waivers(waivers_path) if waivers_path else []
-    ctx = SuiteContext(manifest, policy)
+    ctx = SuiteContext(manifest, policy, site=site)
+    if progress is not None:
+        ctx.progress = progress
     if site is not None:
         from orchestrator.checks import site_kube_client
+        from orchestrator.engine.session import terraform_backend
 
+        ctx.backend = terraform_backend(site, journal.url)
         ctx.kube = site_kube_client(site)
         if ctx.kube is None:
             ctx.kube_reason = f"site {site.name} has no Kubernetes API"

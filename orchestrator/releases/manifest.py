@@ -127,6 +127,8 @@ class Policy(_Model):
     required_storage_classes: list[str] = Field(default_factory=list)
     #: Forbidden image tags (a moving tag is not a release).
     moving_tags: list[str] = Field(default_factory=lambda: ["latest", "stable", "main", "master"])
+    #: Free disk space every LPC host must have (REL-ANS-003), in MB.
+    min_free_disk_mb: int = Field(default=1024, ge=0)
 
 
 def _read(path: Path, model: type[BaseModel], section: str) -> tuple[Any, str]:
@@ -164,3 +166,25 @@ def default_policy_path() -> Path:
     from orchestrator.resources import resource
 
     return resource("seeds") / "releases" / "policy.yaml"
+
+
+def platform_variables(manifest: Manifest) -> dict[str, Any]:
+    """The platform landing zone's inputs as the release states them (the contract of
+    ``terraform/modules/lpc-platform``): what REL-TF-001 plans against, and what the lab applies."""
+    return {"release": manifest.id, "kubernetes_version": manifest.kubernetes_version,
+            "components": {c.name: c.image for c in manifest.components},
+            "storage_classes": {s.name: s.default for s in manifest.storage_classes},
+            "ingress": manifest.ingress, "network_policy": manifest.network_policy}
+
+
+def find_manifest(folders: list[Path], release_id: str) -> Path | None:
+    """The first manifest of ``release_id`` in ``folders`` (each a catalog's ``releases/``), by the
+    id it declares; files that are not valid manifests are passed over."""
+    for folder in folders:
+        for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+            try:
+                if load_manifest(path)[0].id == release_id:
+                    return path
+            except CatalogError:
+                continue
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -72,7 +73,7 @@ def markdown(doc: dict[str, Any]) -> str:
         lines += ["", "## Evidence", ""]
         for r in trouble:
             lines += [f"### {r['check']} {r['title']}: {r['shown']}", "", f"- summary: {r['summary']}",
-                      f"- asked: {r['asked'] or '-'}", f"- answer: {r['answer'] or '-'}",
+                      f"- asked: {r['asked'] or '-'}", *_answer_lines(r["answer"]),
                       f"- to pass: {r['remedy'] or '-'}"]
             if r["waiver"]:
                 lines.append(f"- waiver: {r['waiver']['owner']}, {r['waiver']['note']}")
@@ -89,6 +90,17 @@ def markdown(doc: dict[str, Any]) -> str:
     if doc["claims_to_fix"]:
         lines += ["", f"Claims to fix: {', '.join(doc['claims_to_fix'])}."]
     return "\n".join(lines) + "\n"
+
+
+def _answer_lines(answer: str) -> list[str]:
+    """The answer as a list item; a multi-line one (a Terraform diff) as a fenced block in it, the
+    fence longer than any run of backticks inside."""
+    if "\n" not in answer:
+        return [f"- answer: {answer or '-'}"]
+    longest = max((len(run) for run in re.findall(r"`+", answer)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return ["- answer:", "", f"  {fence}text", *(f"  {line}".rstrip() for line in answer.splitlines()),
+            f"  {fence}", ""]
 
 
 def _cell(text: str) -> str:

@@ -1,12 +1,14 @@
-"""The acceptance suite of a supplier release: static checks of the manifest (REL-MAN-*) and checks
-of the platform through its Kubernetes API (REL-K8S-*). Every check has a stable id and answers
+"""The acceptance suite of a supplier release: static checks of the manifest (REL-MAN-*), checks of
+the platform through its Kubernetes API (REL-K8S-*), a Terraform plan of its landing zone
+(REL-TF-*) and a smoke playbook on its hosts (REL-ANS-*). Every check has a stable id and answers
 PASS, FAIL or INCONCLUSIVE with evidence; results come sorted by id. What could not be asked is
 INCONCLUSIVE with the reason, never a PASS.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.checks import Outcome, Result, maker
@@ -19,6 +21,9 @@ class SuiteContext:
     policy: Policy
     kube: Any = None  # a KubeClient, or None without a cluster
     kube_reason: str = "no --site with a Kubernetes API was given"
+    site: Any = None  # the Site whose landing zone and hosts are checked, or None
+    backend: Any = None  # Terraform's backend for the site (None: local state)
+    progress: Callable[[str], None] = field(default=lambda line: None)
 
 
 def components(ctx: SuiteContext) -> Result:
@@ -109,7 +114,13 @@ STATIC = [components, digests, known_issues, kubernetes_skew, claims]
 
 def run_suite(ctx: SuiteContext) -> list[Result]:
     """Every check of the suite, sorted by id."""
-    from orchestrator.releases import platform
+    from orchestrator.releases import landing_zone, platform, smoke
 
-    results = [check(ctx) for check in STATIC] + platform.run(ctx)
+    results = [check(ctx) for check in STATIC]
+    site = f"site {ctx.site.name}" if ctx.site else "no site"
+    for group, what, checks in (("REL-K8S", "the Kubernetes API", platform.run),
+                                ("REL-TF", "terraform plan of the platform landing zone", landing_zone.run),
+                                ("REL-ANS", "the smoke playbook on the LPC hosts", smoke.run)):
+        ctx.progress(f"{group}: {what} ({site})")
+        results += checks(ctx)
     return sorted(results, key=lambda r: r.check_id)

@@ -39,6 +39,8 @@ class Site:
     on_inconclusive: str = "fail"
     backups: Any = None
     protected: tuple[str, ...] = ()
+    #: The platform landing zone: (module, working directory), or None when the site has none.
+    platform: tuple[Path, Path] | None = None
     digest: str = ""  # SHA-256 of the site file: a saved plan names the site it was made for
 
     @property
@@ -121,4 +123,6 @@ def _resolve(model: Any, path: Path) -> Site:
                 after_phase=at(model.hooks.after_phase), allow_self_approval=model.allow_self_approval,
                 release=model.release, on_inconclusive=model.on_inconclusive, backups=model.backups,
                 protected=tuple(terraform.protected),
+                platform=(at(terraform.platform.module), at(terraform.platform.work_dir))
+                if terraform.platform else None,
                 digest=hashlib.sha256(path.read_bytes()).hexdigest())

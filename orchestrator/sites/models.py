@@ -25,6 +25,15 @@ class BackendBlock(_Model):
     config: dict[str, str] = Field(default_factory=dict)
 
 
+class PlatformZone(_Model):
+    """The LPC platform landing zone a supplier release builds (see ``terraform/modules/lpc-platform``):
+    ``release validate`` writes a root module for ``module`` in ``work_dir`` and plans it, on the
+    site's backend, with the manifest's values (REL-TF-001: no drift)."""
+
+    module: str = Field(min_length=1)
+    work_dir: str = Field(min_length=1)
+
+
 class TerraformSite(_Model):
     work_dir: str = Field(min_length=1, description="one working directory per service below it")
     modules: dict[Literal["rehost", "rebuild", "new-build"], str] = Field(min_length=1)
@@ -41,6 +50,7 @@ class TerraformSite(_Model):
     variables: dict[str, str] = Field(default_factory=dict)
     #: Resource addresses (shell-style patterns, e.g. ``module.db.*``) a plan must never destroy.
     protected: list[str] = Field(default_factory=list)
+    platform: PlatformZone | None = None
 
     @field_validator("variables")
     @classmethod

@@ -20,6 +20,7 @@ back if a crash left the state empty or unreadable, and clears a lock no live pr
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import logging
@@ -106,14 +107,19 @@ class TerraformEnv:
 
 @dataclass(frozen=True)
 class PgBackend:
-    """Terraform's ``pg`` backend: a conn_str without a password, which goes in PGPASSWORD."""
+    """Terraform's ``pg`` backend: a conn_str without a password, which goes in PGPASSWORD. Each
+    service's state has the schema ``tf_<id>``; the platform landing zone's has ``schema``."""
 
     conn_str: str
     password: str | None = None
+    schema: str | None = None
 
     def block(self, stack: Path) -> tuple[str, list[str]]:
-        schema = "tf_" + stack.name.replace("-", "_").replace(".", "_")
+        schema = self.schema or "tf_" + stack.name.replace("-", "_").replace(".", "_")
         return "pg", [f"conn_str={self.conn_str}", f"schema_name={schema}"]
+
+    def for_platform(self) -> PgBackend:
+        return dataclasses.replace(self, schema="logius_platform")
 
 
 @dataclass(frozen=True)
@@ -124,23 +130,44 @@ class GenericBackend:
     type: str
     config: dict[str, str] = field(default_factory=dict)
     password: str | None = None
+    name: str | None = None  # what ``{service}`` stands for, when not the stack folder's name
 
     def block(self, stack: Path) -> tuple[str, list[str]]:
-        return self.type, [f"{k}={v.format(service=stack.name)}" for k, v in sorted(self.config.items())]
+        name = self.name or stack.name
+        return self.type, [f"{k}={v.format(service=name)}" for k, v in sorted(self.config.items())]
+
+    def for_platform(self) -> GenericBackend:
+        """The platform landing zone's ``{service}`` is ``.platform``: no service id starts with a dot."""
+        return dataclasses.replace(self, name=".platform")
 
 
 def write_root_module(stack: Path, module: Path, extra_variables: list[str]) -> bool:
     """The root module of one service's stack: the engine's variables (service, hosts, release)
     and the site's extra ones passed to the site's module. Returns True if it was (re)written."""
+    names = ["service", "hosts", "release", *sorted(extra_variables)]
+    types = {"hosts": "list(string)"}
+    return write_module_call(stack, module, "landing_zone", {n: types.get(n, "string") for n in names})
+
+
+PLATFORM_VARIABLES = {"release": "string", "kubernetes_version": "string", "components": "map(string)",
+                      "storage_classes": "map(bool)", "ingress": "bool", "network_policy": "bool"}
+
+
+def write_platform_module(stack: Path, module: Path) -> bool:
+    """The root module of the platform landing zone (``terraform/modules/lpc-platform``'s inputs)."""
+    return write_module_call(stack, module, "platform", PLATFORM_VARIABLES)
+
+
+def write_module_call(stack: Path, module: Path, name: str, variables: dict[str, str]) -> bool:
+    """A root module in ``stack`` that passes its ``variables`` (name -> type) to ``module`` as
+    ``module.NAME`` and outputs its output NAME. Returns True if main.tf was (re)written."""
     source = os.path.relpath(module, stack)
     if not source.startswith("."):
         source = "./" + source
-    names = ["service", "hosts", "release", *sorted(extra_variables)]
-    types = {"hosts": "list(string)"}
-    text = "".join(f'variable "{n}" {{\n  type = {types.get(n, "string")}\n}}\n' for n in names)
-    text += '\nmodule "landing_zone" {\n' + f'  source = "{source}"\n'
-    text += "".join(f"  {n} = var.{n}\n" for n in names)
-    text += '}\n\noutput "landing_zone" {\n  value = module.landing_zone.landing_zone\n}\n'
+    text = "".join(f'variable "{n}" {{\n  type = {t}\n}}\n' for n, t in variables.items())
+    text += f'\nmodule "{name}" {{\n' + f'  source = "{source}"\n'
+    text += "".join(f"  {n} = var.{n}\n" for n in variables)
+    text += f'}}\n\noutput "{name}" {{\n  value = module.{name}.{name}\n}}\n'
     main = stack / "main.tf"
     if main.exists() and main.read_text() == text:
         return False
@@ -225,6 +252,23 @@ def _interrupt(process: subprocess.Popen) -> None:
             continue
 
 
+def plan_diff(text: str) -> str:
+    """The part of ``terraform plan``'s output a reader needs: from the changes made outside
+    Terraform or the actions it would perform, through "Plan: ..." and the outputs' changes, up to
+    the closing rule; the "Refreshing state..." lines and the closing notes left out."""
+    lines = text.splitlines()
+    starts = ("Note: Objects have changed outside of Terraform",
+              "Terraform will perform the following actions", "Terraform used the selected providers")
+    first = next((i for i, line in enumerate(lines) if line.startswith(starts)), 0)
+    kept = []
+    for line in lines[first:]:
+        if line.startswith("\u2500"):  # the rule before "Note: You didn't use the -out option"
+            break
+        if not line.endswith("Refreshing state...") and "Refreshing state... [id=" not in line:
+            kept.append(line.rstrip())
+    return "\n".join(kept).strip()
+
+
 @dataclass(frozen=True)
 class StateSnapshot:
     """What a rollback point keeps of a stack: its state as text (None if there was none), the
@@ -306,6 +350,14 @@ class TerraformStack:
         if rc not in (0, 2):
             self._fail("plan", rc, err)
         return rc == 2
+
+    def drift(self, variables: dict[str, Any]) -> str | None:
+        """None when the plan of ``variables`` changes nothing (rc 0 of -detailed-exitcode); else
+        the plan's diff as terraform prints it (rc 2), without the refresh chatter around it."""
+        rc, out, err = self._tf.plan(var=variables, input=False, no_color=IsFlagged)
+        if rc not in (0, 2):
+            self._fail("plan", rc, err)
+        return None if rc == 0 else plan_diff(out or "")
 
     def planned_changes(self, variables: dict[str, Any]) -> list[dict[str, Any]]:
         """What applying ``variables`` would do, resource by resource: ``{address, actions}``

@@ -1,11 +1,14 @@
-"""`release validate` on the two example releases, against a local HTTP server answering with the
-Kubernetes API's JSON for a good platform and a broken one; the JUnit report against an XSD of
-JUnit as Jenkins reads it; waivers; the decision and the blockers a release claims to fix."""
+"""`release validate` on the two example releases, on a site made of a small lab (its platform
+landing zone applied by real Terraform, its LPC host smoke-tested by real Ansible) and a local HTTP
+server answering with the Kubernetes API's JSON for a good platform and a broken one; the JUnit
+report against an XSD of JUnit as Jenkins reads it; waivers; the decision and the blockers a
+release claims to fix."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import time
 
@@ -15,7 +18,7 @@ import yaml
 from werkzeug import Response
 
 from tests.checks.conftest import bare_site, write_site  # noqa: F401 - bare_site is a fixture
-from tests.conftest import PROJECT, SEEDS
+from tests.conftest import PROJECT, SEEDS, service, write_catalog
 
 FIRST = SEEDS / "releases" / "lpc-1.0.yaml"
 FIXED = SEEDS / "releases" / "lpc-1.1.yaml"
@@ -54,11 +57,9 @@ def serve_platform(server, broken: bool = False) -> None:
                 {"name": name, "image": image}]}}}, "status": status})
 
 
-@pytest.fixture
-def site(tmp_path, httpserver):
-    folder = tmp_path / "site"
-    folder.mkdir()
-    (folder / "kube.yaml").write_text(f"""\
+def kubeconfig(folder, httpserver):
+    path = folder / "kube.yaml"
+    path.write_text(f"""\
 apiVersion: v1
 kind: Config
 clusters: [{{name: lpc, cluster: {{server: "{httpserver.url_for('/').rstrip('/')}"}}}}]
@@ -66,6 +67,51 @@ users: [{{name: auditor, user: {{token: read-only}}}}]
 contexts: [{{name: lpc, context: {{cluster: lpc, user: auditor}}}}]
 current-context: lpc
 """)
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A lab of one service on one LPC host, its platform built with lpc-1.1 (the catalog's
+    accepted release): landing zone applied, the host's etc/lpc-release written."""
+    from orchestrator.catalog import load_catalog
+    from orchestrator.lab import LabLayout, lab_up
+
+    root = tmp_path_factory.mktemp("release-lab")
+    catalog = write_catalog(root / "catalog", {"catalog.yaml": {
+        "releases": [{"id": "lpc-1.1", "name": "fixed", "status": "accepted", "available": "2022-10-03"}],
+        "services": [service("app", hosts={"legacy": ["legacy-app"], "target": ["lpc-app"]})]}})
+    layout = LabLayout(root / "lab")
+    lab_up(load_catalog(catalog), layout)
+    return layout
+
+
+def lab_site(lab, tmp_path, httpserver, **changes):
+    """A site of its own for one test, in the lab's folder (its paths are the lab's): the lab's
+    site with a journal of the test's and the Kubernetes API of the local server."""
+    from orchestrator.journal import Journal, resolve_url
+
+    site = yaml.safe_load(lab.site_file.read_text())
+    site.update(journal=str(tmp_path / "journal.db"),
+                kubernetes={"kubeconfig": str(kubeconfig(tmp_path, httpserver))}, **changes)
+    Journal(resolve_url(tmp_path / "journal.db", None), create=True).close()
+    path = lab.root / f"site-{tmp_path.name}.yml"
+    path.write_text(yaml.safe_dump(site))
+    return path
+
+
+@pytest.fixture
+def site(lab, tmp_path, httpserver):
+    return lab_site(lab, tmp_path, httpserver)
+
+
+@pytest.fixture
+def api_site(tmp_path, httpserver):
+    """A site with the Kubernetes API only: no landing zone, no LPC hosts (REL-TF and REL-ANS are
+    INCONCLUSIVE at once), for the tests of the other checks and of the reports."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    kubeconfig(folder, httpserver)
     return write_site(folder, release="lpc-1.1", kubernetes={"kubeconfig": "kube.yaml"})
 
 
@@ -80,17 +126,25 @@ def test_the_first_delivery_fails_and_the_fixed_release_passes(run_cli, site, ht
     assert first.exit_code == 1
     results = json.loads((tmp_path / "first" / "results.json").read_text())
     failed = [r["check"] for r in results["results"] if r["shown"] == "FAIL"]
-    assert failed == ["REL-K8S-001", "REL-K8S-006", "REL-MAN-001", "REL-MAN-002", "REL-MAN-003",
-                      "REL-MAN-004", "REL-MAN-005"]
+    assert failed == ["REL-ANS-002", "REL-K8S-001", "REL-K8S-006", "REL-MAN-001", "REL-MAN-002",
+                      "REL-MAN-003", "REL-MAN-004", "REL-MAN-005", "REL-TF-001"]
     assert [r["check"] for r in results["results"]] == sorted(r["check"] for r in results["results"])
+    shown = {r["check"]: r for r in results["results"]}
+    drift = shown["REL-TF-001"]
+    assert drift["summary"].startswith("drift: the landing zone differs from lpc-1.0: Plan: ")
+    assert drift["answer"].startswith("exit 2:\n")
+    assert '"kubernetes_version" = "1.24.7" -> "1.20.7"' in drift["answer"]  # terraform's own diff
+    assert "Refreshing state" not in drift["answer"]
+    assert '  ~ "kubernetes_version" = "1.24.7" -> "1.20.7"' in (tmp_path / "first" / "report.md").read_text()
+    assert shown["REL-ANS-002"]["summary"] == "runs lpc-1.1, not lpc-1.0: lpc-app"
     fixed = validate(run_cli, FIXED, site, tmp_path / "fixed")
     assert fixed.exit_code == 0, fixed.stdout
-    assert json.loads(fixed.stdout)["counts"] == {"PASS": 11}
+    assert json.loads(fixed.stdout)["counts"] == {"PASS": 15}
 
 
-def test_a_broken_platform_fails_its_platform_checks(run_cli, site, httpserver, tmp_path):
+def test_a_broken_platform_fails_its_platform_checks(run_cli, api_site, httpserver, tmp_path):
     serve_platform(httpserver, broken=True)
-    result = validate(run_cli, FIXED, site, tmp_path / "out")
+    result = validate(run_cli, FIXED, api_site, tmp_path / "out")
     assert result.exit_code == 1
     shown = {r["check"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["results"]}
     assert {c for c, r in shown.items() if r["shown"] == "FAIL"} == {
@@ -104,7 +158,7 @@ def test_a_broken_platform_fails_its_platform_checks(run_cli, site, httpserver, 
     (Response("<html>gateway</html>", status=200, content_type="text/html"), "the answer is not JSON"),
     ("slow", "no answer within the timeout"),  # last: it keeps the shared server busy a moment
 ])
-def test_what_the_api_cannot_answer_is_inconclusive(answer, words, run_cli, site, httpserver, tmp_path,
+def test_what_the_api_cannot_answer_is_inconclusive(answer, words, run_cli, api_site, httpserver, tmp_path,
                                                      monkeypatch):
     monkeypatch.setenv("LOGIUS_MIGRATE_KUBE_TIMEOUT", "0.5")
 
@@ -115,16 +169,16 @@ def test_what_the_api_cannot_answer_is_inconclusive(answer, words, run_cli, site
     handler = slow if answer == "slow" else (lambda request: answer)
     httpserver.expect_request("/version").respond_with_handler(handler)
     serve_platform(httpserver)  # every other question answered (the first handler of /version wins)
-    result = validate(run_cli, FIXED, site, tmp_path / "out")
+    result = validate(run_cli, FIXED, api_site, tmp_path / "out")
     shown = {r["check"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["results"]}
     assert shown["REL-K8S-001"]["shown"] == "INCONCLUSIVE"
     assert shown["REL-K8S-001"]["summary"].startswith("not checked: GET /version: ")
     assert words in shown["REL-K8S-001"]["summary"] and "Traceback" not in result.output
 
 
-def test_the_junit_report_validates_against_the_jenkins_schema(run_cli, site, httpserver, tmp_path):
+def test_the_junit_report_validates_against_the_jenkins_schema(run_cli, api_site, httpserver, tmp_path):
     serve_platform(httpserver, broken=True)
-    validate(run_cli, FIRST, site, tmp_path / "out", "--waivers", str(waivers(tmp_path, [
+    validate(run_cli, FIRST, api_site, tmp_path / "out", "--waivers", str(waivers(tmp_path, [
         {"id": "REL-K8S-002", "reason": "node 2 in maintenance", "owner": "ops", "expires": "2099-01-01"}])))
     schema = xmlschema.XMLSchema(XSD)
     junit = tmp_path / "out" / "junit.xml"
@@ -133,10 +187,70 @@ def test_the_junit_report_validates_against_the_jenkins_schema(run_cli, site, ht
     suite = tree["testsuite"][0]
     assert {p["@name"]: p["@value"] for p in suite["properties"]["property"]}["release.id"] == "lpc-1.0"
     names = [case["@name"] for case in suite["testcase"]]
-    assert names[0] == "REL-K8S-001 server version matches the manifest"
-    assert {case["@classname"] for case in suite["testcase"]} == {"release.lpc-1.0.k8s",
-                                                                 "release.lpc-1.0.man"}
+    assert names[0] == "REL-ANS-001 every LPC host answers Ansible"
+    assert {case["@classname"] for case in suite["testcase"]} == {
+        "release.lpc-1.0.ans", "release.lpc-1.0.k8s", "release.lpc-1.0.man", "release.lpc-1.0.tf"}
+    skipped = [case["@name"].split()[0] for case in suite["testcase"] if "skipped" in case]
+    assert skipped == ["REL-ANS-001", "REL-ANS-002", "REL-ANS-003", "REL-TF-001"]  # INCONCLUSIVE
     assert "@skipped" not in tree
+
+
+@pytest.mark.parametrize("platform, words", [
+    ("fresh", "not checked: the landing zone in {zone} has no state (nothing applied to compare with)"),
+    ("no module", "not checked: terraform init in zone: rc 1: "),
+    (None, "not checked: site lab declares no platform landing zone"),
+])
+def test_a_landing_zone_that_cannot_be_planned_is_inconclusive(platform, words, lab, run_cli, httpserver,
+                                                               tmp_path):
+    zone = tmp_path / "zone"
+    terraform = yaml.safe_load(lab.site_file.read_text())["terraform"]
+    terraform["platform"] = None if platform is None else {
+        "work_dir": str(zone), "module": str(tmp_path / "missing") if platform == "no module"
+        else terraform["platform"]["module"]}
+    (tmp_path / "empty.yml").write_text("all: {}\n")  # no LPC hosts: the smoke test is not run
+    site = lab_site(lab, tmp_path, httpserver, terraform=terraform, inventory=str(tmp_path / "empty.yml"))
+    serve_platform(httpserver)
+    result = validate(run_cli, FIXED, site, tmp_path / "out")
+    assert result.exit_code == 8, result.output
+    shown = {r["check"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["results"]}
+    assert shown["REL-TF-001"]["shown"] == "INCONCLUSIVE"
+    assert shown["REL-TF-001"]["summary"].startswith(words.format(zone=zone)), shown["REL-TF-001"]["summary"]
+    assert shown["REL-ANS-001"]["summary"] == f"not checked: no host in group lpc of {tmp_path / 'empty.yml'}"
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_smoke_playbook_fails_a_host_and_says_which_it_could_not_ask(lab, run_cli, httpserver, tmp_path):
+    """One LPC host of the lab with too little disk for the policy, one that does not answer."""
+    inventory = yaml.safe_load(lab.inventory.read_text())
+    inventory["all"]["children"]["lpc"]["hosts"]["lpc-ghost"] = {
+        "host_root": "/", "ansible_connection": "ssh", "ansible_host": "127.0.0.1",
+        "ansible_port": closed_port(), "ansible_ssh_common_args": "-o ConnectTimeout=5 "
+        "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"}
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    policy = yaml.safe_load((SEEDS / "releases" / "policy.yaml").read_text())
+    policy["policy"]["min_free_disk_mb"] = 10**9
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
+    site = lab_site(lab, tmp_path, httpserver, inventory=str(tmp_path / "inventory.yml"))
+    serve_platform(httpserver)
+    result = validate(run_cli, FIXED, site, tmp_path / "out", "--policy", str(tmp_path / "policy.yaml"))
+    assert result.exit_code == 1
+    shown = {r["check"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["results"]}
+    assert shown["REL-ANS-001"]["shown"] == "FAIL" and shown["REL-ANS-001"]["summary"].endswith(": lpc-ghost")
+    assert shown["REL-ANS-002"]["shown"] == "INCONCLUSIVE"
+    assert shown["REL-ANS-002"]["summary"].startswith("not asked on every host: ")
+    assert shown["REL-ANS-002"]["summary"].endswith(": lpc-ghost")
+    assert shown["REL-ANS-002"]["answer"].startswith("lpc-app: runs lpc-1.1; lpc-ghost: ")
+    assert shown["REL-ANS-003"]["shown"] == "FAIL"
+    assert re.fullmatch(r"\d+ MB free on \S+, the release needs 1000000000 MB: lpc-app",
+                        shown["REL-ANS-003"]["summary"]), shown["REL-ANS-003"]["summary"]
+    assert shown["REL-TF-001"]["shown"] == "PASS"
 
 
 def waivers(tmp_path, entries):
@@ -145,7 +259,7 @@ def waivers(tmp_path, entries):
     return path
 
 
-def test_an_expired_waiver_no_longer_hides_a_failure(run_cli, site, httpserver, tmp_path):
+def test_an_expired_waiver_no_longer_hides_a_failure(run_cli, api_site, httpserver, tmp_path):
     serve_platform(httpserver, broken=True)
     today = dt.date.today()
     entries = [
@@ -154,7 +268,8 @@ def test_an_expired_waiver_no_longer_hides_a_failure(run_cli, site, httpserver, 
         {"id": "REL-K8S-006", "reason": "calico hotfix", "owner": "supplier",
          "expires": (today - dt.timedelta(days=1)).isoformat()},
         {"id": "REL-MAN-999", "reason": "nothing", "owner": "nobody", "expires": "2099-01-01"}]
-    result = validate(run_cli, FIXED, site, tmp_path / "out", "--waivers", str(waivers(tmp_path, entries)))
+    given = waivers(tmp_path, entries)
+    result = validate(run_cli, FIXED, api_site, tmp_path / "out", "--waivers", str(given))
     assert result.exit_code == 1
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
     shown = {r["check"]: r["shown"] for r in doc["results"]}
@@ -174,12 +289,12 @@ def test_an_expired_waiver_no_longer_hides_a_failure(run_cli, site, httpserver, 
      "field 'components[0].version': 'one' is not a version"),
     (lambda m: m.update(fixes=["ticket 7"]), "field 'fixes': 'ticket 7' is not a blocker id"),
 ])
-def test_a_bad_manifest_names_the_file_and_the_field(change, words, run_cli, site, tmp_path):
+def test_a_bad_manifest_names_the_file_and_the_field(change, words, run_cli, api_site, tmp_path):
     data = yaml.safe_load(FIXED.read_text())
     change(data["release"])
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(data))
-    result = validate(run_cli, bad, site, tmp_path / "out")
+    result = validate(run_cli, bad, api_site, tmp_path / "out")
     assert result.exit_code == 2 and result.stdout == ""
     assert f"error: {bad}: {words}" in result.stderr or (f"error: {bad}: " in result.stderr
                                                           and words in result.stderr)
@@ -204,7 +319,7 @@ def test_acceptance_needs_a_passing_validation_and_settles_the_claimed_blockers(
     httpserver.clear()
     serve_platform(httpserver)
     assert validate(run_cli, FIXED, site, tmp_path / "b").exit_code == 0
-    with Journal(resolve_url(site.parent / "journal.db", None)) as journal:
+    with Journal(resolve_url(tmp_path / "journal.db", None)) as journal:
         assert [get_blocker(journal, b).status for b in ("BLK-0001", "BLK-0002")] == ["resolved", "resolved"]
     accepted = run_cli("release", "accept", "lpc-1.1", "--by", "cio", "--reason", "validation 2 passed",
                        *where)
@@ -214,7 +329,7 @@ def test_acceptance_needs_a_passing_validation_and_settles_the_claimed_blockers(
     httpserver.clear()
     serve_platform(httpserver, broken=True)
     validate(run_cli, FIXED, site, tmp_path / "c")
-    with Journal(resolve_url(site.parent / "journal.db", None)) as journal:
+    with Journal(resolve_url(tmp_path / "journal.db", None)) as journal:
         assert [get_blocker(journal, b).status for b in ("BLK-0001", "BLK-0002")] == ["open", "open"]
 
 
