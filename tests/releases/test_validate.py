@@ -93,7 +93,8 @@ def lab_site(lab, tmp_path, httpserver, **changes):
 
     site = yaml.safe_load(lab.site_file.read_text())
     site.update(journal=str(tmp_path / "journal.db"),
-                kubernetes={"kubeconfig": str(kubeconfig(tmp_path, httpserver))}, **changes)
+                kubernetes={"kubeconfig": str(kubeconfig(tmp_path, httpserver))})
+    site.update(changes)
     Journal(resolve_url(tmp_path / "journal.db", None), create=True).close()
     path = lab.root / f"site-{tmp_path.name}.yml"
     path.write_text(yaml.safe_dump(site))
@@ -216,6 +217,41 @@ def test_a_landing_zone_that_cannot_be_planned_is_inconclusive(platform, words, 
     assert shown["REL-TF-001"]["shown"] == "INCONCLUSIVE"
     assert shown["REL-TF-001"]["summary"].startswith(words.format(zone=zone)), shown["REL-TF-001"]["summary"]
     assert shown["REL-ANS-001"]["summary"] == f"not checked: no host in group lpc of {tmp_path / 'empty.yml'}"
+
+
+def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cli, httpserver, tmp_path,
+                                                                     pg_url):
+    """backend: journal with a PostgreSQL journal: the landing zone's state is in its own schema,
+    logius_platform, apart from the service stacks' tf_<id>; planned from there."""
+    import psycopg
+
+    from orchestrator.engine.session import pg_backend
+    from orchestrator.lab import lab_platform_module
+    from orchestrator.releases.manifest import load_manifest, platform_variables
+    from orchestrator.steps.terraform import TerraformStack, write_platform_module
+
+    assert run_cli("journal", "init", "--db", pg_url).exit_code == 0
+    terraform = yaml.safe_load(lab.site_file.read_text())["terraform"]
+    zone = tmp_path / "zone"
+    terraform["platform"]["work_dir"] = str(zone)
+    (tmp_path / "empty.yml").write_text("all: {}\n")
+    site = lab_site(lab, tmp_path, httpserver, journal=pg_url, terraform=terraform,
+                    inventory=str(tmp_path / "empty.yml"))
+    write_platform_module(zone, lab_platform_module())
+    stack = TerraformStack(zone, lab.terraform_env(), pg_backend(pg_url).for_platform())
+    stack.init()
+    stack.apply(platform_variables(load_manifest(FIXED)[0]))
+    with psycopg.connect(pg_url) as connection:
+        rows = connection.execute("SELECT schema_name FROM information_schema.schemata").fetchall()
+    schemas = {row[0] for row in rows}
+    assert "logius_platform" in schemas and not any(s.startswith("tf_") for s in schemas)
+    assert not (zone / "terraform.tfstate").exists()
+    serve_platform(httpserver)
+    for manifest, outcome in ((FIXED, "PASS"), (FIRST, "FAIL")):
+        validate(run_cli, manifest, site, tmp_path / manifest.stem)
+        results = json.loads((tmp_path / manifest.stem / "results.json").read_text())["results"]
+        shown = {r["check"]: r for r in results}
+        assert shown["REL-TF-001"]["shown"] == outcome, shown["REL-TF-001"]
 
 
 def closed_port() -> int:
