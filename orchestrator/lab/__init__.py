@@ -7,6 +7,7 @@ twice is harmless and `lab down` removes exactly what it made and nothing else.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import os
@@ -161,6 +162,38 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
 
     layout.root.mkdir(parents=True, exist_ok=True)
     release = newest_accepted(catalog)
+    hosts = _make_hosts(services, release, make)
+    make("terraform/mirror", terraform.build_mirror)
+    make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
+    make("terraform/home", lambda path: path.mkdir(parents=True))
+    make("site.yml", lambda path: _write(path, site_text(layout, release)))
+    platform = _platform_job(catalog, layout, release, make)
+    fresh_stacks = _make_stacks(services, layout, make)
+    connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
+    inventory = render_inventory(hosts, layout, connection)
+    make("inventories/lab.yml", lambda path: _write(path, inventory))
+    make("secrets.json", lambda path: _write_secrets(path, services))
+    make("staging", lambda path: path.mkdir(parents=True))
+    make("faults", lambda path: path.mkdir(parents=True))
+    make("journal.db", lambda path: Journal(resolve_url(path, path), create=True).close())
+    _write_manifest(layout, manifest)
+    fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
+                    and f"hosts/{h}" in report.created]
+    env = layout.terraform_env()
+    jobs = [terraform.TerraformStack(layout.stack_dir(sid), env).init for sid in fresh_stacks]
+    if fresh_legacy:
+        jobs.append(functools.partial(lab_backup, layout, fresh_legacy))
+    if platform is not None:
+        jobs.append(platform)
+    _run_together(jobs)
+    report.hosts = len(hosts)
+    report.services = len(services)
+    return report
+
+
+def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict[str, dict[str, Any]]:
+    """Every host of the lab as a folder (legacy hosts seeded, LPC hosts naming ``release``, the
+    gateway with a route per service), and each host's inventory variables."""
     hosts: dict[str, dict[str, Any]] = {}
     for service in services:
         seeded = seed_files(service, release)
@@ -178,45 +211,30 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make(f"hosts/{GATEWAY}", lambda path: (_write_tree(path, routes),
                                            (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)))
     hosts[GATEWAY] = {"group": "gateway"}
+    return hosts
 
-    make("terraform/mirror", terraform.build_mirror)
-    make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
-    make("terraform/home", lambda path: path.mkdir(parents=True))
-    make("site.yml", lambda path: _write(path, site_text(layout, release)))
-    platform = _platform_job(catalog, layout, release, make)
-    fresh_stacks = []
+
+def _make_stacks(services: list[Service], layout: LabLayout, make: Any) -> list[str]:
+    """A Terraform stack (root module) per moving service; the ids of those made now."""
+    from orchestrator.steps import terraform
+
+    fresh = []
     for service in services:
         if not service.moves:
             continue
         relative = f"terraform/work/{service.id}"
         if not (layout.root / relative).exists():
-            fresh_stacks.append(service.id)
+            fresh.append(service.id)
         make(relative, lambda path: terraform.write_root_module(path, lab_module(), ["fault_file"]))
-    connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
-    inventory = render_inventory(hosts, layout, connection)
-    make("inventories/lab.yml", lambda path: _write(path, inventory))
-    make("secrets.json", lambda path: _write_secrets(path, services))
-    make("staging", lambda path: path.mkdir(parents=True))
-    make("faults", lambda path: path.mkdir(parents=True))
-    make("journal.db", lambda path: Journal(resolve_url(path, path), create=True).close())
-    _write_manifest(layout, manifest)
-    fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
-                    and f"hosts/{h}" in report.created]
-    # Stacks are initialised ahead (waves start faster) while the backup job runs: both wait on
-    # process start-up more than on the CPU.
+    return fresh
+
+
+def _run_together(jobs: list[Any]) -> None:
+    """Run the jobs side by side (stack inits, the backup playbook, the platform's apply): they wait
+    on process start-up more than on the CPU. The first failure is raised."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
-        env = layout.terraform_env()
-        jobs = [pool.submit(terraform.TerraformStack(layout.stack_dir(sid), env).init)
-                for sid in fresh_stacks]
-        if fresh_legacy:
-            jobs.append(pool.submit(lab_backup, layout, fresh_legacy))
-        if platform is not None:
-            jobs.append(pool.submit(platform))
-        for job in jobs:
-            job.result()
-    report.hosts = len(hosts)
-    report.services = len(services)
-    return report
+        for future in [pool.submit(job) for job in jobs]:
+            future.result()
 
 
 def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make: Any) -> Any:
@@ -230,9 +248,12 @@ def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make
     origin = catalog.origin.get(("releases", release or ""))
     folders = ([Path(origin).parent / "releases"] if origin else []) + [resource("seeds") / "releases"]
     manifest = find_manifest(folders, release) if release else None
-    if manifest is None or (layout.root / PLATFORM_DIR).exists():
+    if manifest is None:
         return None
+    fresh = not (layout.root / PLATFORM_DIR).exists()
     make(PLATFORM_DIR, lambda path: terraform.write_platform_module(path, lab_platform_module()))
+    if not fresh:
+        return None
     variables = platform_variables(load_manifest(manifest)[0])
 
     def apply() -> None:
