@@ -38,11 +38,12 @@ def _progress_line(line: str) -> None:
 @release_group.command("validate")
 @click.argument("manifest", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-              help="Folder for report.md, junit.xml and results.json [default: ./release-RELEASE].")
+              help="Folder for report.md, report.html, junit.xml and results.json "
+                   "[default: ./release-RELEASE].")
 @click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
               help="A YAML file of waivers: {waivers: [{id or pattern, reason, owner, expires}]}.")
 @click.option("--policy", "policy", type=click.Path(path_type=Path), default=None,
-              help="The agency's requirements [default: the catalog's releases/policy.yaml].")
+              help="The agency's requirements [default: the shipped seeds/releases/policy.yaml].")
 @click.option("--by", default=None, help="Who validates [default: you].")
 @site_option
 @lab_option
