@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from orchestrator.errors import InputError
 from orchestrator.steps.processes import ChildWatch
 
 _LOG = logging.getLogger("logius_migrate.ansible")
@@ -77,16 +79,45 @@ class PlaybookResult:
         return f"{self.playbook}: failed on " + "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
 
 
+#: The first line of every inventory `lab up` renders: its shape is known, so it is read directly.
+LAB_INVENTORY_HEADER = "# Rendered by `logius-migrate lab up`"
+GROUPS = ("legacy", "lpc", "gateway")
+
+
 def load_inventory(path: Path) -> dict[str, dict[str, Any]]:
-    """Host name -> variables (group ``all`` vars, then group vars, then host vars) of a YAML
-    inventory of the shape `lab up` renders (parsed once per version of the file)."""
-    stat_ = path.stat()
-    return _parsed_inventory(str(path), stat_.st_mtime_ns, stat_.st_size)
+    """Host name -> variables, with the host's group (legacy, lpc or gateway) as ``group``.
+
+    An inventory `lab up` rendered is read directly (group ``all`` vars, then group vars, then host
+    vars). Any other (a folder, INI, YAML with ``group_vars/`` beside it, a plugin) is read as
+    Ansible itself reads it, through ``ansible-inventory --list``. Parsed once per version of its
+    files; InputError naming the path when Ansible cannot read it."""
+    if not path.exists():
+        raise InputError(f"{path}: no inventory here")
+    return _parsed_inventory(str(path), _signature(path))
+
+
+def _signature(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, mtime and size of every file the inventory at ``path`` is made of."""
+    if path.is_dir():
+        files = [p for p in path.rglob("*") if p.is_file()]
+    else:
+        files = [path] + [p for folder in ("group_vars", "host_vars")
+                          for p in (path.parent / folder).rglob("*") if p.is_file()]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(files))
 
 
 @functools.lru_cache(maxsize=8)
-def _parsed_inventory(path: str, _mtime_ns: int, _size: int) -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load(Path(path).read_text()) or {}
+def _parsed_inventory(path: str, _signature: tuple[tuple[str, int, int], ...]) -> dict[str, dict[str, Any]]:
+    source = Path(path)
+    if source.is_file():
+        with source.open(errors="replace") as handle:
+            if handle.readline().startswith(LAB_INVENTORY_HEADER):
+                return _lab_inventory(source)
+    return _ansible_inventory(source)
+
+
+def _lab_inventory(path: Path) -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(path.read_text()) or {}
     top = data.get("all", {})
     base = dict(top.get("vars") or {})
     hosts: dict[str, dict[str, Any]] = {}
@@ -94,6 +125,36 @@ def _parsed_inventory(path: str, _mtime_ns: int, _size: int) -> dict[str, dict[s
         body = body or {}
         for name, host_vars in (body.get("hosts") or {}).items():
             hosts[name] = {**base, **(body.get("vars") or {}), **(host_vars or {}), "group": group}
+    return hosts
+
+
+def _ansible_inventory(path: Path) -> dict[str, dict[str, Any]]:
+    """The inventory as ``ansible-inventory --list`` gives it: each host's merged variables, and
+    its group (the first of legacy, lpc, gateway it belongs to, through child groups too)."""
+    import subprocess
+
+    program = shutil.which("ansible-inventory", path=str(Path(sys.executable).parent)) or \
+        shutil.which("ansible-inventory")
+    if program is None:
+        raise InputError("ansible-inventory is not installed (it comes with ansible-core)")
+    env = {**os.environ, **ansible_env(), "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"}
+    done = subprocess.run([program, "-i", str(path), "--list"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise InputError(f"{path}: Ansible cannot read this inventory: {last}")
+    data = json.loads(done.stdout)
+    hostvars = (data.get("_meta") or {}).get("hostvars") or {}
+
+    def members(group: str) -> list[str]:
+        body = data.get(group) or {}
+        children = body.get("children") or []
+        return list(body.get("hosts") or []) + [h for child in children for h in members(child)]
+
+    hosts: dict[str, dict[str, Any]] = {}
+    for group in [*GROUPS, *(g for g in data if g not in (*GROUPS, "_meta", "all"))]:
+        for host in members(group):
+            hosts.setdefault(host, {**hostvars.get(host, {}), "group": group})
     return hosts
 
 
