@@ -118,6 +118,13 @@ def script(groups: list[list[str]], parallel: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: One wave of every moving service is not a plan the gates would pass: some need a later release
+#: than the lab's, or a longer availability budget, or have no legacy backup. The checks still run
+#: and are journalled for every service (their cost is measured); these are overridden.
+OVERRIDES = {check: "benchmark: every moving service in one wave on the lab"
+             for check in ("PRE-REL-001", "PRE-BAK-001", "PRE-AVL-001")}
+
+
 def fresh_lab(catalog_path: Path, root: Path) -> LabLayout:
     """A fresh lab whose site runs no hooks: the lab's fault checks and drills are extra plays the
     scripts do not run, so the engine issues exactly the scripts' commands."""
@@ -149,7 +156,7 @@ def main() -> None:
         layout = fresh_lab(args.catalog, base / "engine")
         with open_session(args.catalog, layout.site_file, None) as ctx:
             began = time.perf_counter()
-            run_wave(ctx, 1, [s.id for s in members], resume=False, approve=True)
+            run_wave(ctx, 1, [s.id for s in members], resume=False, approve=True, overrides=OVERRIDES)
             timings["engine"] = time.perf_counter() - began
 
         for name, parallel in (("sequential", False), ("parallel", True)):
