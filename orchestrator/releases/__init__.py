@@ -108,10 +108,13 @@ def accept(journal: Any, release_id: str, by: str, reason: str,
                       f"{release_id} not accepted")
     latest = mine[-1]
     if latest["outcome"] != "PASS":
-        failing = [f"{r['check']} {r['shown']}: {r['summary']}" for r in latest["results"]["results"]
-                   if r["shown"] in ("FAIL", "INCONCLUSIVE")]
-        raise Refused([f"validation {latest['id']} of {release_id} is {latest['outcome']}: {line}"
-                       for line in failing], f"{release_id} not accepted")
+        alike: dict[tuple[str, str], list[str]] = {}  # checks with the same outcome and summary
+        for r in latest["results"]["results"]:
+            if r["shown"] in ("FAIL", "INCONCLUSIVE"):
+                alike.setdefault((r["shown"], r["summary"]), []).append(r["check"])
+        raise Refused([f"validation {latest['id']} of {release_id} is {latest['outcome']}: "
+                       f"{', '.join(checks)} {shown}: {summary}"
+                       for (shown, summary), checks in alike.items()], f"{release_id} not accepted")
     decide(journal, release_id, sha, "accepted", latest["id"], by, reason)
     return latest
 

@@ -369,6 +369,19 @@ def test_acceptance_needs_a_passing_validation_and_settles_the_claimed_blockers(
         assert [get_blocker(journal, b).status for b in ("BLK-0001", "BLK-0002")] == ["open", "open"]
 
 
+def test_a_refused_acceptance_names_alike_checks_once(run_cli, api_site, httpserver, tmp_path):
+    serve_platform(httpserver)
+    assert validate(run_cli, FIXED, api_site, tmp_path / "out").exit_code == 8
+    refused = run_cli("release", "accept", "lpc-1.1", "--by", "cio", "--reason", "x", "--site", str(api_site))
+    assert refused.exit_code == 2
+    head = "error: validation 1 of lpc-1.1 is INCONCLUSIVE: "
+    assert refused.stderr.splitlines() == [
+        head + "REL-ANS-001, REL-ANS-002, REL-ANS-003 INCONCLUSIVE: "
+        f"not checked: no host in group lpc of {api_site.parent / 'inventory.yml'}",
+        head + "REL-TF-001 INCONCLUSIVE: not checked: site test-site declares no platform landing zone",
+        "error: lpc-1.1 not accepted"]
+
+
 def test_the_gate_reads_the_decision(run_cli, tmp_path, bare_site):  # noqa: F811 - the fixture
     from orchestrator.checks.platform import release
     from orchestrator.journal.releases import decide
