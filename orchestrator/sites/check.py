@@ -17,10 +17,13 @@ class SiteCheck:
 
 
 def check_site(site: Site, journal_url: str | None) -> list[SiteCheck]:
-    """Each thing the site names, checked: inventory, modules, Terraform CLI config, secrets (counted,
-    never shown), the journal, the kubeconfig and its context."""
-    checks = [_path("inventory", site.inventory)]
+    """Each thing the site names, checked: the inventory (read as Ansible reads it, hosts counted
+    per group), modules, Terraform CLI config, secrets (counted, never shown), the journal, the
+    kubeconfig and its context."""
+    checks = [_run("inventory", lambda: _inventory(site))]
     checks += [_path(f"terraform.modules.{d}", m, folder=True) for d, m in sorted(site.modules.items())]
+    if site.platform is not None:
+        checks.append(_path("terraform.platform.module", site.platform[0], folder=True))
     if site.cli_config is not None:
         checks.append(_path("terraform.cli_config", site.cli_config))
     checks.append(_run("secrets", lambda: _count_secrets(site)))
@@ -46,6 +49,15 @@ def _run(item: str, probe) -> SiteCheck:
         return SiteCheck(item, True, probe())
     except LogiusMigrateError as exc:
         return SiteCheck(item, False, str(exc))
+
+
+def _inventory(site: Site) -> str:
+    from collections import Counter
+
+    from orchestrator.steps.ansible import GROUPS, load_inventory
+
+    groups = Counter(v["group"] for v in load_inventory(site.inventory).values())
+    return f"{site.inventory}: " + ", ".join(f"{groups.get(g, 0)} {g}" for g in GROUPS) + " host(s)"
 
 
 def _count_secrets(site: Site) -> str:

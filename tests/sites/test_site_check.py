@@ -34,6 +34,7 @@ def test_a_complete_site_checks_out(tmp_path, run_cli):
     assert result.exit_code == 0 and document["ok"], document
     details = {c["item"]: c["detail"] for c in document["checks"]}
     assert details["secrets"] == "1 secret(s) for 1 service(s)"
+    assert details["inventory"] == f"{tmp_path / 'inventory.yml'}: 0 legacy, 0 lpc, 0 gateway host(s)"
     assert details["kubernetes"] == "context lpc-prod"
     assert "pw-1" not in result.stdout
 
@@ -41,10 +42,13 @@ def test_a_complete_site_checks_out(tmp_path, run_cli):
 def test_a_missing_context_and_module_fail_in_one_line_each(tmp_path, run_cli):
     path = real_site(tmp_path, run_cli, context="lpc-acc")
     (tmp_path / "modules" / "lpc").rmdir()
+    (tmp_path / "inventory.yml").write_text("[lpc\nlpc-1\n")
     result = run_cli("site", "check", "--site", str(path))
     assert result.exit_code == 2
     lines = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert lines == [
+        f"FAIL inventory                    {tmp_path / 'inventory.yml'}: Ansible cannot read this "
+        "inventory: [ERROR]: No inventory was parsed, please check your configuration and options.",
         f"FAIL terraform.modules.rehost     {tmp_path / 'modules' / 'lpc'}: not found",
         f"FAIL kubernetes                   kubeconfig {tmp_path / 'kube'}: no context 'lpc-acc' "
         "(it has: lpc-prod)"]
@@ -57,3 +61,5 @@ def test_the_labs_own_site_checks_out(tmp_path, isolated_env, run_cli):
     result = run_cli("site", "check", "--lab", str(layout.root))
     assert result.exit_code == 0, result.stdout
     assert "ok   secrets                      3 secret(s) for 3 service(s)" in result.stdout
+    assert f"ok   inventory                    {layout.inventory}: 3 legacy, 2 lpc, 1 gateway host(s)" \
+        in result.stdout
