@@ -52,11 +52,12 @@ class Refused(InputError):
 
 
 class CatalogError(InputError):
-    """The catalog is invalid. ``problems`` holds one line per problem, all of them at once."""
+    """An input file is invalid (the catalog, or ``what`` else: a site file, a release manifest...).
+    ``problems`` holds one line per problem, all of them at once."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], what: str = "the catalog"):
         self.problems = list(problems)
-        super().__init__(f"the catalog has {len(self.problems)} problem(s)")
+        super().__init__(f"{what} has {len(self.problems)} problem(s)")
 
 
 class PlanInfeasible(LogiusMigrateError):

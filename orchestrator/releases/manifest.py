@@ -14,9 +14,9 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from orchestrator.errors import CatalogError
 
@@ -36,19 +36,22 @@ def version_tuple(text: str) -> tuple[int, int, int]:
     return int(match[1]), int(match[2]), int(match[3] or 0)
 
 
+def _checked_version(text: str) -> str:
+    version_tuple(text)
+    return text
+
+
+#: A version string, checked when the manifest or policy is read (the file and field named then).
+Version = Annotated[str, AfterValidator(_checked_version)]
+
+
 class Component(_Model):
     name: str = Field(min_length=1)
-    version: str
+    version: Version
     image: str = Field(min_length=1)
     namespace: str | None = None
     #: The workload that runs it: ``deployment/NAME`` or ``daemonset/NAME``.
     workload: str | None = Field(default=None, pattern=r"^(deployment|daemonset|statefulset)/[a-z0-9-]+$")
-
-    @field_validator("version")
-    @classmethod
-    def _version(cls, value: str) -> str:
-        version_tuple(value)
-        return value
 
     @field_validator("image")
     @classmethod
@@ -85,7 +88,7 @@ class Manifest(_Model):
     name: str | None = None
     date: dt.date
     supplier: str = Field(min_length=1)
-    kubernetes_version: str
+    kubernetes_version: Version
     components: list[Component] = Field(min_length=1)
     storage_classes: list[StorageClass] = Field(default_factory=list)
     ingress: bool = False
@@ -96,12 +99,6 @@ class Manifest(_Model):
     fixes: list[str] = Field(default_factory=list)
     notes: str | None = None
     assumptions: list[str] = Field(default_factory=list)
-
-    @field_validator("kubernetes_version")
-    @classmethod
-    def _k8s(cls, value: str) -> str:
-        version_tuple(value)
-        return value
 
     @field_validator("fixes")
     @classmethod
@@ -114,15 +111,15 @@ class Manifest(_Model):
 
 class RequiredComponent(_Model):
     name: str
-    min_version: str
-    max_version: str | None = None
+    min_version: Version
+    max_version: Version | None = None
 
 
 class Policy(_Model):
     """What the agency requires of every release."""
 
-    kubernetes_min: str
-    kubernetes_max: str
+    kubernetes_min: Version
+    kubernetes_max: Version
     required_components: list[RequiredComponent] = Field(min_length=1)
     required_storage_classes: list[str] = Field(default_factory=list)
     #: Forbidden image tags (a moving tag is not a release).
@@ -136,20 +133,21 @@ def _read(path: Path, model: type[BaseModel], section: str) -> tuple[Any, str]:
     from orchestrator.catalog.documents import DocumentError, read_document
     from orchestrator.catalog.loader import field_path, pydantic_message
 
+    what = {"release": "the release manifest", "policy": "the policy"}[section]
     if not path.is_file():
-        raise CatalogError([f"{path}: no such file"])
+        raise CatalogError([f"{path}: no such file"], what)
     try:
         data = read_document(path)
     except DocumentError as exc:
         where = f":{exc.line}" if exc.line else ""
-        raise CatalogError([f"{path}{where}: {exc}"]) from None
+        raise CatalogError([f"{path}{where}: {exc}"], what) from None
     if not isinstance(data, dict) or section not in data:
-        raise CatalogError([f"{path}: expected a mapping with a '{section}' section"])
+        raise CatalogError([f"{path}: expected a mapping with a '{section}' section"], what)
     try:
         model_ = model.model_validate(data[section])
     except ValidationError as exc:
         raise CatalogError([f"{path}: {section}: field '{field_path(e['loc'])}': {pydantic_message(e)}"
-                            for e in exc.errors()]) from None
+                            for e in exc.errors()], what) from None
     return model_, hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -66,14 +66,14 @@ def load_waivers(path: Path) -> list[Waiver]:
     try:
         data = read_document(path) if path.is_file() else None
     except DocumentError as exc:
-        raise CatalogError([f"{path}: {exc}"]) from None
+        raise CatalogError([f"{path}: {exc}"], "the waivers file") from None
     if data is None:
-        raise CatalogError([f"{path}: no waivers file here"])
+        raise CatalogError([f"{path}: no waivers file here"], "the waivers file")
     try:
         return list(WaiverFile.model_validate(data).waivers)
     except ValidationError as exc:
         raise CatalogError([f"{path}: field '{field_path(e['loc'])}': {pydantic_message(e)}"
-                            for e in exc.errors()]) from None
+                            for e in exc.errors()], "the waivers file") from None
 
 
 def apply_waivers(results: list[Result], waivers: list[Waiver], today: dt.date

@@ -98,12 +98,12 @@ def load_site(path: Path) -> Site:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
-        raise CatalogError([f"{path}{line}: not valid YAML"]) from None
+        raise CatalogError([f"{path}{line}: not valid YAML"], "the site file") from None
     try:
         model = SiteFile.model_validate(raw)
     except ValidationError as exc:
         raise CatalogError([f"{path}: site: field '{field_path(e['loc'])}': {pydantic_message(e)}"
-                            for e in exc.errors()]) from None
+                            for e in exc.errors()], "the site file") from None
     return _resolve(model, path.resolve())
 
 

@@ -337,6 +337,19 @@ def test_a_bad_manifest_names_the_file_and_the_field(change, words, run_cli, api
     assert not (tmp_path / "out").exists()
 
 
+def test_a_bad_policy_names_the_file_and_the_field(run_cli, api_site, tmp_path):
+    policy = yaml.safe_load((SEEDS / "releases" / "policy.yaml").read_text())
+    policy["policy"]["required_components"][0]["min_version"] = "one"
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(yaml.safe_dump(policy))
+    result = validate(run_cli, FIXED, api_site, tmp_path / "out", "--policy", str(bad))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: {bad}: policy: field 'required_components[0].min_version': 'one' is not a version "
+        "(MAJOR.MINOR[.PATCH])", "error: the policy has 1 problem(s)"]
+    assert not (tmp_path / "out").exists()
+
+
 def test_acceptance_needs_a_passing_validation_and_settles_the_claimed_blockers(run_cli, site, httpserver,
                                                                                tmp_path):
     from orchestrator.journal import Journal, resolve_url
