@@ -98,9 +98,22 @@ def site_kube_client(site: Any) -> Any:
 
 @dataclass(frozen=True)
 class Check:
+    """A precondition: its id and title, and its body, which gets the context, the service and a
+    ``make`` for its results (see :func:`maker`). Called as ``check(ctx, service)``."""
+
     check_id: str
     title: str
-    run: Callable[[CheckContext, Any], Result]
+    body: Callable[[CheckContext, Any, Callable[..., Result]], Result]
+
+    def run(self, ctx: CheckContext, service: Any) -> Result:
+        return self.body(ctx, service, maker(self.check_id, self.title, service))
+
+    __call__ = run
+
+
+def precondition(check_id: str, title: str) -> Callable[[Callable[..., Result]], Check]:
+    """Declare a precondition's id and title once, on its body."""
+    return lambda body: Check(check_id, title, body)
 
 
 def registry() -> list[Check]:

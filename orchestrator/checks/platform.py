@@ -7,7 +7,7 @@ import datetime as dt
 import fnmatch
 from typing import Any
 
-from orchestrator.checks import Check, CheckContext, Outcome, Result, maker
+from orchestrator.checks import CheckContext, Outcome, Result, precondition
 
 
 def releases_in_order(catalog: Any) -> list[Any]:
@@ -28,9 +28,9 @@ def release_status(ctx: CheckContext, release_id: str) -> tuple[str, str]:
     return (release.status.value, "the catalog") if release else ("unknown", "nowhere")
 
 
-def release(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-REL-001", "platform release accepted and recent enough")
+def release(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-REL-001: the site's release is accepted and at least the service's minimum."""
-    make = maker("PRE-REL-001", "platform release accepted and recent enough", service)
     site_release = ctx.site.release
     asked = f"site {ctx.site.name}: release; catalog: its status and order; service: min_release"
     if site_release is None:
@@ -52,11 +52,11 @@ def release(ctx: CheckContext, service: Any) -> Result:
                 + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {status}")
 
 
-def blockers(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-BLK-001", "no open blocking issue")
+def blockers(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-BLK-001: no blocker in force in the service's, wave's, release's or platform's scope."""
     from orchestrator.journal.blockers import in_scope, list_blockers
 
-    make = maker("PRE-BLK-001", "no open blocking issue", service)
     scopes = {f"service:{service.id}", "platform"}
     if ctx.wave is not None:
         scopes.add(f"wave:{ctx.wave}")
@@ -76,11 +76,11 @@ def blockers(ctx: CheckContext, service: Any) -> Result:
                 asked, listed or "none")
 
 
-def kubernetes(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-K8S-001", "namespace exists with room in its quota")
+def kubernetes(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-K8S-001: the target namespace exists and its quotas leave room for the requests."""
     from orchestrator.steps.kubernetes import KubeError
 
-    make = maker("PRE-K8S-001", "namespace exists with room in its quota", service)
     needs = service.kubernetes
     if ctx.site.kubernetes is None:
         return make(Outcome.INCONCLUSIVE, "not checked: the site has no Kubernetes API", "",
@@ -133,9 +133,9 @@ def _quota_text(quota: dict[str, Any]) -> str:
     return f"{name}: hard {status.get('hard', {})}, used {status.get('used', {})}"
 
 
-def terraform(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-TF-001", "Terraform plan destroys nothing protected")
+def terraform(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-TF-001: the service's Terraform plan destroys no resource the site marks protected."""
-    make = maker("PRE-TF-001", "Terraform plan destroys nothing protected", service)
     protected = list(ctx.site.protected)
     if not protected:
         return make(Outcome.PASS, "no resource is marked protected (terraform.protected)", "",
@@ -159,9 +159,4 @@ def terraform(ctx: CheckContext, service: Any) -> Result:
 
 
 
-CHECKS = [
-    Check("PRE-REL-001", "platform release accepted and recent enough", release),
-    Check("PRE-BLK-001", "no open blocking issue", blockers),
-    Check("PRE-K8S-001", "namespace exists with room in its quota", kubernetes),
-    Check("PRE-TF-001", "Terraform plan destroys nothing protected", terraform),
-]
+CHECKS = [release, blockers, kubernetes, terraform]

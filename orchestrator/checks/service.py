@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from orchestrator.checks import Check, CheckContext, Outcome, Result, maker
+from orchestrator.checks import CheckContext, Outcome, Result, precondition
 from orchestrator.checks.windows import AMSTERDAM, active
 
 #: Minutes in an average month (365/12 days): a 99.8% norm allows 0.2% of it, about 87.6.
@@ -16,9 +16,9 @@ MONTH_MINUTES = 365 / 12 * 24 * 60
 DEFAULT_DOWNTIME = {"S": 15, "M": 30, "L": 60, "XL": 120}
 
 
-def dependencies(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-DEP-001", "hard dependencies moved first")
+def dependencies(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-DEP-001: every hard dependency has cut over, or moves earlier in this same wave."""
-    make = maker("PRE-DEP-001", "hard dependencies moved first", service)
     if not service.moves:
         return make(Outcome.PASS, "a retired service waits for its dependants, not for dependencies")
     hard = [d.service for d in service.dependencies if d.kind.value == "hard"]
@@ -40,9 +40,9 @@ def dependencies(ctx: CheckContext, service: Any) -> Result:
     return make(Outcome.PASS, "every hard dependency has cut over or moves in this wave", asked, answer)
 
 
-def freezes(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-WIN-001", "no blackout window or change freeze")
+def freezes(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-WIN-001: no change freeze or blackout window holds the service now (Amsterdam time)."""
-    make = maker("PRE-WIN-001", "no blackout window or change freeze", service)
     calendar = ctx.catalog.calendar
     windows = active(list(calendar.freezes) if calendar else [], service, ctx.now)
     moment = ctx.now.astimezone(AMSTERDAM)
@@ -57,9 +57,9 @@ def freezes(ctx: CheckContext, service: Any) -> Result:
                 if outcome is Outcome.FAIL else "")
 
 
-def contract_change(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-CON-001", "no contract change in the wave's window")
+def contract_change(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-CON-001: no application-contract change falls in the wave's window."""
-    make = maker("PRE-CON-001", "no contract change in the wave's window", service)
     change = service.contract_change
     if change is None:
         return make(Outcome.PASS, "no application-contract change planned", "", "none")
@@ -77,9 +77,9 @@ def contract_change(ctx: CheckContext, service: Any) -> Result:
                 str(change.date))
 
 
-def backups(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-BAK-001", "legacy backup fresh enough")
+def backups(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-BAK-001: the legacy platform's last backup is fresher than the service's limit."""
-    make = maker("PRE-BAK-001", "legacy backup fresh enough", service)
     source = ctx.site.backups
     if not service.hosts.legacy and not service.data_stores:
         return make(Outcome.PASS, "no legacy data to back up")
@@ -129,10 +129,10 @@ def _hours(delta: dt.timedelta) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-def budget(ctx: CheckContext, service: Any) -> Result:
+@precondition("PRE-AVL-001", "downtime fits the month's availability budget")
+def budget(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-AVL-001: the expected downtime fits what remains of this month's availability budget
     (downtime already journalled this month counts against it)."""
-    make = maker("PRE-AVL-001", "downtime fits the month's availability budget", service)
     norm = ctx.catalog.availability_norm(service)
     if norm is None:
         return make(Outcome.INCONCLUSIVE, "not checked: no availability norm (service or calendar)",
@@ -171,10 +171,4 @@ def journalled_downtime(journal: Any, service_id: str, now: dt.datetime) -> floa
     return minutes
 
 
-CHECKS = [
-    Check("PRE-DEP-001", "hard dependencies moved first", dependencies),
-    Check("PRE-WIN-001", "no blackout window or change freeze", freezes),
-    Check("PRE-CON-001", "no contract change in the wave's window", contract_change),
-    Check("PRE-BAK-001", "legacy backup fresh enough", backups),
-    Check("PRE-AVL-001", "downtime fits the month's availability budget", budget),
-]
+CHECKS = [dependencies, freezes, contract_change, backups, budget]

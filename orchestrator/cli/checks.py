@@ -34,7 +34,9 @@ def check_cmd(service_id: str | None, wave: int | None, plan_id: int | None, cat
       logius-migrate check --wave 1
       logius-migrate check digid --format json
     """
+    from orchestrator.checks import stopping
     from orchestrator.cli.base import verbosity
+    from orchestrator.engine.gates import check_services
     from orchestrator.engine.session import open_session
     from orchestrator.errors import InputError
 
@@ -50,8 +52,9 @@ def check_cmd(service_id: str | None, wave: int | None, plan_id: int | None, cat
             ctx.service(service_id)
             members = [service_id]
             wave = plan.wave_of(service_id) if plan else None
-        results = _run(ctx, wave, members, plan)
-        stops = _stops(results, ctx.site.on_inconclusive)
+        found = check_services(ctx, None, wave, members, members, plan, {})
+        results = [r for sid in members for r in found[sid]]
+        stops = stopping(results, ctx.site.on_inconclusive)
     document = {"wave": wave, "plan": plan.id if plan else None, "on_inconclusive": ctx.site.on_inconclusive,
                 "results": [r.as_dict() for r in results],
                 "stopped": sorted({r.service for r in stops})}
@@ -67,29 +70,6 @@ def _plan(journal: Any, plan_id: int | None) -> Any:
         return get_plan(journal, plan_id)
     plans = list_plans(journal)
     return latest_approved(journal) or (plans[-1] if plans else None)
-
-
-def _run(ctx: Any, wave: int | None, members: list[str], plan: Any) -> list[Any]:
-    from orchestrator.checks import run_checks
-    from orchestrator.engine.gates import check_context
-    from orchestrator.journal.evidence import record_results
-
-    checks = check_context(ctx, wave, members, plan)
-    results = []
-    try:
-        for sid in members:
-            found = run_checks(checks, ctx.service(sid))
-            record_results(ctx.journal, None, found)
-            results += found
-    finally:
-        checks.close()
-    return results
-
-
-def _stops(results: list[Any], on_inconclusive: str) -> list[Any]:
-    from orchestrator.checks import stopping
-
-    return stopping(results, on_inconclusive)
 
 
 COLOURS = {"PASS": "green", "WARN": "yellow", "FAIL": "red", "INCONCLUSIVE": "magenta"}

@@ -33,27 +33,38 @@ def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan
                         plan=plan, wave=wave, members=list(members), engine=ctx)
 
 
+def check_services(ctx: EngineContext, run_id: str | None, wave: int | None, members: list[str],
+                   candidates: list[str], plan: Any, overrides: dict[str, str]) -> dict[str, list[Any]]:
+    """The preconditions of each of ``candidates`` (with the run's ``overrides``), every result
+    journalled (with ``run_id``, or none for `logius-migrate check`); service -> its results."""
+    from orchestrator.checks import run_checks, with_overrides
+    from orchestrator.journal.evidence import record_results
+
+    checks = check_context(ctx, wave, members, plan)
+    found: dict[str, list[Any]] = {}
+    try:
+        for sid in candidates:
+            found[sid] = with_overrides(run_checks(checks, ctx.service(sid)), overrides, ctx.owner)
+            record_results(ctx.journal, run_id, found[sid])
+    finally:
+        checks.close()
+    return found
+
+
 def run_gates(ctx: EngineContext, run_id: str, wave: int, members: list[str], candidates: list[str],
               plan: Any, overrides: dict[str, str]) -> dict[str, str]:
     """Check each of ``candidates`` (members not begun, or held before); journal every result;
     return the services the checks hold, with why, in one line each."""
-    from orchestrator.checks import run_checks, stopping, with_overrides
-    from orchestrator.journal.evidence import record_results
+    from orchestrator.checks import stopping
 
     for check_id, reason in sorted(overrides.items()):
         ctx.journal.log(run_id, "override", f"{check_id} overridden for this run by {ctx.owner}: {reason}")
-    checks = check_context(ctx, wave, members, plan)
     held: dict[str, str] = {}
-    try:
-        for sid in candidates:
-            results = with_overrides(run_checks(checks, ctx.service(sid)), overrides, ctx.owner)
-            record_results(ctx.journal, run_id, results)
-            stops = stopping(results, ctx.site.on_inconclusive)
-            if stops:
-                held[sid] = "; ".join(f"{r.check_id} {r.outcome.value}: {r.summary}" for r in stops)
-                ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
-    finally:
-        checks.close()
+    for sid, results in check_services(ctx, run_id, wave, members, candidates, plan, overrides).items():
+        stops = stopping(results, ctx.site.on_inconclusive)
+        if stops:
+            held[sid] = "; ".join(f"{r.check_id} {r.outcome.value}: {r.summary}" for r in stops)
+            ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
     return held
 
 
