@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -144,13 +145,14 @@ def html(doc: dict[str, Any]) -> str:
 
 
 def write_reports(doc: dict[str, Any], out: Path) -> dict[str, str]:
-    """Write results.json, report.md and junit.xml into ``out``; their SHA-256 by name."""
+    """Write results.json, report.md, report.html and junit.xml into ``out``; their SHA-256 by name.
+    Each file is written aside and renamed into place: a report is never left half-written."""
     out.mkdir(parents=True, exist_ok=True)
     files = {"results.json": (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode(),
              "report.md": markdown(doc).encode(), "report.html": html(doc).encode(),
              "junit.xml": junit(doc)}
-    digests = {}
     for name, content in files.items():
-        (out / name).write_bytes(content)
-        digests[name] = hashlib.sha256(content).hexdigest()
-    return digests
+        (out / f".{name}.tmp").write_bytes(content)
+    for name in files:
+        os.replace(out / f".{name}.tmp", out / name)
+    return {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
