@@ -68,15 +68,23 @@ def add_blocker(journal: Journal, scope: str, severity: str, title: str, owner: 
         raise InputError(f"--severity {severity!r}: use one of {', '.join(SEVERITIES)}")
     if not title.strip() or not owner.strip():
         raise InputError("a blocker needs a --title and an --owner, neither empty")
-    now = time.time()
-    with journal.engine.begin() as connection:
-        count = connection.execute(select(func.count()).select_from(schema.blockers)).scalar_one()
-        blocker_id = f"BLK-{count + 1:04d}"
-        connection.execute(insert(schema.blockers).values(
-            id=blocker_id, scope=scope, severity=severity, title=journal.redact(title), owner=owner,
-            due=due.isoformat() if due else None, status="open", evidence=journal.redact(evidence),
-            created_at=now, updated_at=now))
-        _history(connection, blocker_id, "opened", by, f"{severity}, {scope}: {title}", journal)
+    from sqlalchemy.exc import IntegrityError
+
+    values = dict(scope=scope, severity=severity, title=journal.redact(title), owner=owner,
+                  due=due.isoformat() if due else None, status="open", evidence=journal.redact(evidence))
+    for attempt in range(20):  # two writers may take the same next id: the second takes the one after
+        now = time.time()
+        try:
+            with journal.engine.begin() as connection:
+                count = connection.execute(select(func.count()).select_from(schema.blockers)).scalar_one()
+                blocker_id = f"BLK-{count + 1:04d}"
+                connection.execute(insert(schema.blockers).values(
+                    id=blocker_id, created_at=now, updated_at=now, **values))
+                _history(connection, blocker_id, "opened", by, f"{severity}, {scope}: {title}", journal)
+            break
+        except IntegrityError:
+            if attempt == 19:
+                raise
     journal.log(None, "blocker", f"{blocker_id} opened by {by}: {severity}, {scope}: {title}")
     return get_blocker(journal, blocker_id)
 

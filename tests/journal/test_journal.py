@@ -111,3 +111,30 @@ def test_the_url_of_a_journal_never_shows_its_password():
 
     shown = display_url(journal_url)
     assert "s3cret" not in shown and shown.endswith("ops:***@db.example:5432/j")
+
+
+BLOCKER_WRITER = """
+import sys
+from orchestrator.journal import Journal
+from orchestrator.journal.blockers import add_blocker
+with Journal(sys.argv[1]) as journal:
+    for number in range(12):
+        add_blocker(journal, "platform", "minor", f"{sys.argv[2]} {number}", "ops", sys.argv[2])
+"""
+
+
+def test_blockers_opened_by_two_processes_at_once_all_get_ids_of_their_own(journal, url):
+    """The engine opens a blocker when a step fails while an operator may be adding one: the next
+    id is taken by one of them, and the other takes the one after, nothing lost."""
+    import subprocess
+    import sys
+
+    writers = [subprocess.Popen([sys.executable, "-c", BLOCKER_WRITER, url, name],
+                                stderr=subprocess.PIPE, text=True) for name in ("engine", "operator")]
+    errors = [w.communicate(timeout=120)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], errors
+    from orchestrator.journal.blockers import list_blockers
+
+    found = list_blockers(journal)
+    assert len(found) == 24 and len({b.id for b in found}) == 24
+    assert sorted(b.id for b in found) == [f"BLK-{n:04d}" for n in range(1, 25)]
