@@ -13,21 +13,16 @@ def plan_for_run(journal: Any, plan_id: int | None, catalog_path: Path | None, s
     """The approved plan to run (``plan_id``, else the newest approved); Refused when there is
     none, when it is not approved, or when the catalog or the site changed since it was saved."""
     from orchestrator.catalog.loader import catalog_digest
-    from orchestrator.journal.plans import get_plan, list_plans
+    from orchestrator.journal.plans import get_plan, latest_approved, list_plans
 
-    plans = list_plans(journal)
-    if plan_id is not None:
-        plan = get_plan(journal, plan_id)
-    else:
-        approved = [p for p in plans if p.approved]
-        if not approved:
-            newest = plans[-1] if plans else None
-            hint = (f"plan {newest.id} is saved but not approved: logius-migrate plan approve "
-                    f"{newest.id} --by NAME --reason TEXT" if newest else
-                    "save one with `logius-migrate plan save`, then have it approved")
-            raise Refused([f"no approved plan in journal {journal.display_url}; {hint}"],
-                          "nothing was run")
-        plan = approved[-1]
+    plan = get_plan(journal, plan_id) if plan_id is not None else latest_approved(journal)
+    if plan is None:
+        plans = list_plans(journal)
+        newest = plans[-1] if plans else None
+        hint = (f"plan {newest.id} is saved but not approved: logius-migrate plan approve "
+                f"{newest.id} --by NAME --reason TEXT" if newest else
+                "save one with `logius-migrate plan save`, then have it approved")
+        raise Refused([f"no approved plan in journal {journal.display_url}; {hint}"], "nothing was run")
     if not plan.approved:
         raise Refused([f"plan {plan.id} is not approved: logius-migrate plan approve {plan.id} --by NAME "
                        f"--reason TEXT (someone other than {plan.saved_by})"], "nothing was run")

@@ -20,7 +20,12 @@ RETRIED = frozenset({429, 500, 502, 503, 504})
 
 
 class KubeError(LogiusMigrateError):
-    """The API could not answer the question; ``reason`` says why in one line."""
+    """The API could not answer the question; the message says why in one line, ``status`` is the
+    HTTP status when the server answered with one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def kubeconfig_context(path: Path, context: str | None) -> str:
@@ -98,7 +103,7 @@ class KubeClient:
         if status in RETRIED:
             raise _Retry(f"HTTP {status} {reason}")
         if not 200 <= int(status or 0) <= 299:
-            raise KubeError(f"GET {path}: HTTP {status} {reason}{_message(raw)}")
+            raise KubeError(f"GET {path}: HTTP {status} {reason}{_message(raw)}", int(status or 0))
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError, TypeError):
@@ -121,7 +126,7 @@ class KubeClient:
         try:
             return self.get(f"/api/v1/namespaces/{name}")
         except KubeError as exc:
-            if "HTTP 404" in str(exc):
+            if exc.status == 404:
                 return None
             raise
 
@@ -130,9 +135,6 @@ class KubeClient:
 
     def storage_classes(self) -> list[dict[str, Any]]:
         return self.get("/apis/storage.k8s.io/v1/storageclasses").get("items", [])
-
-    def deployments(self, namespace: str) -> list[dict[str, Any]]:
-        return self.get(f"/apis/apps/v1/namespaces/{namespace}/deployments").get("items", [])
 
     def deployment_ready(self, namespace: str, name: str) -> tuple[bool, str]:
         """Whether the deployment has all its replicas ready and updated, and what it says."""
