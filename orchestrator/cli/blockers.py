@@ -9,13 +9,15 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, echo_json, format_option
-from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
+from orchestrator.cli.lab import db_option, lab_option, reading_journal, site_of, site_option
 
 
-def _journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> Any:
+def _journal(site_path: Path | None, lab_dir: Path | None, db: str | None, read_only: bool = False) -> Any:
     from orchestrator.engine.session import open_journal_only
 
+    if read_only:
+        return reading_journal(site_path, lab_dir, db)
     return open_journal_only(site_of(site_path, lab_dir), db)
 
 
@@ -51,14 +53,18 @@ def blocker_group() -> None:
 @click.option("--owner", required=True, help="Who resolves it.")
 @click.option("--due", type=Day(), default=None, help="When it should be resolved.")
 @click.option("--by", default=None, help="Who records it [default: you].")
+@catalog_option
 @_where
 def add_cmd(scope: str, severity: str, title: str, owner: str, due: dt.date | None, by: str | None,
-            site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
-    """Open a blocker; prints its id."""
+            catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
+            fmt: str) -> None:
+    """Open a blocker; prints its id. Its scope must exist: a service or release of the catalog, a
+    wave of a saved plan, or the platform."""
     from orchestrator.journal.blockers import add_blocker
 
     journal = _journal(site_path, lab_dir, db)
     try:
+        _check_scope_exists(scope, catalog_path, journal)
         blocker = add_blocker(journal, scope, severity, title, owner, _by(by), due)
     finally:
         journal.close()
@@ -66,6 +72,26 @@ def add_cmd(scope: str, severity: str, title: str, owner: str, due: dt.date | No
         echo_json({"id": blocker.id})
     else:
         click.echo(blocker.id)
+
+
+def _check_scope_exists(scope: str, catalog_path: Path | None, journal: Any) -> None:
+    """Refuse a scope naming a service, release or wave that does not exist: it could never block."""
+    from orchestrator.journal.blockers import check_scope, check_scope_exists
+
+    kind = check_scope(scope).partition(":")[0]
+    services: list[str] = []
+    releases: list[str] = []
+    plan_waves: dict[int, int] = {}
+    if kind in ("service", "release"):
+        from orchestrator.catalog import load_catalog
+
+        catalog = load_catalog(catalog_path)
+        services, releases = [s.id for s in catalog.services], [r.id for r in catalog.releases]
+    elif kind == "wave":
+        from orchestrator.journal.plans import list_plans
+
+        plan_waves = {plan.id: len(plan.waves) for plan in list_plans(journal)}
+    check_scope_exists(scope, services, releases, plan_waves)
 
 
 @blocker_group.command("list")
@@ -80,7 +106,7 @@ def list_cmd(show_all: bool, fmt: str, db: str | None, lab_dir: Path | None,
     """The blockers: blocking first, then by due date."""
     from orchestrator.journal.blockers import list_blockers
 
-    journal = _journal(site_path, lab_dir, db)
+    journal = _journal(site_path, lab_dir, db, read_only=True)
     try:
         blockers = list_blockers(journal, include_resolved=show_all)
     finally:
@@ -137,7 +163,7 @@ def show_cmd(blocker_id: str, site_path: Path | None, lab_dir: Path | None, db: 
     """One blocker with its full history."""
     from orchestrator.journal.blockers import get_blocker, history
 
-    journal = _journal(site_path, lab_dir, db)
+    journal = _journal(site_path, lab_dir, db, read_only=True)
     try:
         blocker = get_blocker(journal, blocker_id)
         events = history(journal, blocker.id)

@@ -29,6 +29,20 @@ def site_of(site_path: Path | None, lab_dir: Path | None) -> Path | None:
     return Path(lab_dir) / "site.yml" if lab_dir is not None else None
 
 
+def reading_journal(site_path: Path | None, lab_dir: Path | None, db: str | None):
+    """The journal of --db ($LOGIUS_MIGRATE_DB), else the site's (default: the lab's), for a
+    command that only reads it: it must exist; a read-only SQLite journal is read, never written."""
+    import os
+
+    from orchestrator.engine.session import journal_url
+    from orchestrator.journal import DB_ENV, Journal
+    from orchestrator.sites import default_site_path, load_site
+
+    given = db or os.environ.get(DB_ENV)
+    site = None if given else load_site(site_of(site_path, lab_dir) or default_site_path())
+    return Journal(journal_url(site, db), read_only=True)
+
+
 def db_option(func):
     return click.option("--db", default=None, envvar="LOGIUS_MIGRATE_DB", show_envvar=True,
                         help="Journal: a PostgreSQL URL or a journal file [default: the site's]. "

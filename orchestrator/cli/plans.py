@@ -28,14 +28,16 @@ def by_option() -> Any:
                         help="Who does this [default: $LOGIUS_MIGRATE_OPERATOR, else your login name].")
 
 
-def site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None) -> tuple[Any, Any]:
-    """The site (default: the lab's) and its journal (or --db's), which must exist."""
+def site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None,
+                     read_only: bool = False) -> tuple[Any, Any]:
+    """The site (default: the lab's) and its journal (or --db's), which must exist; ``read_only``
+    for a command that only reads (a read-only SQLite journal is then read, never written)."""
     from orchestrator.engine.session import journal_url
     from orchestrator.journal import Journal
     from orchestrator.sites import default_site_path, load_site
 
     site = load_site(site_of(site_path, lab_dir) or default_site_path())
-    return site, Journal(journal_url(site, db))
+    return site, Journal(journal_url(site, db), read_only=read_only)
 
 
 def plan_waves_document(plan: Any) -> list[dict[str, Any]]:
@@ -117,7 +119,7 @@ def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: 
     """The saved plans: who saved and approved each, its options and waves."""
     from orchestrator.journal.plans import list_plans
 
-    _, journal = site_and_journal(site_path, lab_dir, db)
+    _, journal = site_and_journal(site_path, lab_dir, db, read_only=True)
     try:
         plans = list_plans(journal)
     finally:
@@ -157,7 +159,7 @@ def show_cmd(plan_id: int | None, site_path: Path | None, lab_dir: Path | None, 
     from orchestrator.errors import InputError
     from orchestrator.journal.plans import get_plan, list_plans
 
-    _, journal = site_and_journal(site_path, lab_dir, db)
+    _, journal = site_and_journal(site_path, lab_dir, db, read_only=True)
     try:
         if plan_id is None:
             plans = list_plans(journal)
@@ -193,7 +195,7 @@ def diff_cmd(first: int, second: int, site_path: Path | None, lab_dir: Path | No
     """Which services sit in another wave in plan SECOND than in plan FIRST."""
     from orchestrator.journal.plans import diff_plans, get_plan
 
-    _, journal = site_and_journal(site_path, lab_dir, db)
+    _, journal = site_and_journal(site_path, lab_dir, db, read_only=True)
     try:
         changes = diff_plans(get_plan(journal, first), get_plan(journal, second))
     finally:

@@ -98,7 +98,7 @@ def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: 
     """Every validation in the journal, with its manifest hash and outcome."""
     from orchestrator.journal.releases import validations
 
-    _, journal = _site_and_journal(site_path, lab_dir, db)
+    _, journal = _site_and_journal(site_path, lab_dir, db, read_only=True)
     try:
         found = validations(journal)
     finally:
@@ -127,7 +127,7 @@ def diff_cmd(first: int, second: int, site_path: Path | None, lab_dir: Path | No
     from orchestrator.journal.releases import validations
     from orchestrator.releases import diff
 
-    _, journal = _site_and_journal(site_path, lab_dir, db)
+    _, journal = _site_and_journal(site_path, lab_dir, db, read_only=True)
     try:
         by_id = {v["id"]: v for v in validations(journal)}
     finally:

@@ -218,13 +218,14 @@ _wave_command("resume", resume=True)
 @format_option("table", "json")
 def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
     """Show the runs of WAVE and the state of every step of the latest one."""
-    from orchestrator.engine.session import open_journal_only
+    from orchestrator.cli.lab import reading_journal
     from orchestrator.engine.wave import wave_lock_name
 
-    journal = open_journal_only(site_of(site_path, lab_dir), db)
+    journal = reading_journal(site_path, lab_dir, db)
     try:
         runs = [r for r in journal.runs(wave=wave) if r.kind == "wave"]
         if not runs:
+            _refuse_unplanned(journal, wave)
             if fmt == "json":
                 echo_json({"wave": wave, "runs": []})
             else:
@@ -234,6 +235,7 @@ def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str 
         members = json.loads(latest.detail or "{}").get("services", [])
         states = {sid: journal.service_state(sid) for sid in members}
         executions = journal.executions(run_id=latest.id)
+        outcomes = journal.attempt_outcomes(latest.id)
         lease = journal.lease_state(wave_lock_name(wave))
     finally:
         journal.close()
@@ -241,7 +243,7 @@ def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str 
                 "states": {sid: {"state": st.state, "run": st.run_id} for sid, st in states.items()},
                 "lock": lease and {k: lease[k] for k in ("owner", "host", "pid", "expires_at", "state")},
                 "steps": [{"service": e.service, "step": e.step, "status": e.status,
-                           "attempts": e.attempts} for e in executions],
+                           "attempts": e.attempts, "outcomes": outcomes.get(e.key, [])} for e in executions],
                 "runs": [{"id": r.id, "status": r.status} for r in runs]}
     if fmt == "json":
         echo_json(document)
@@ -250,7 +252,27 @@ def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str 
     for sid, st in states.items():
         click.echo(f"  {sid:24} {st.state}" + (f" (run {st.run_id})" if st.run_id else ""))
     for e in executions:
-        click.echo(f"  {e.service:24} {e.step:16} {e.status:12} attempts {e.attempts}")
+        tried = outcomes.get(e.key, [])
+        click.echo(f"  {e.service:24} {e.step:16} {e.status:12} attempts {e.attempts}" +
+                   (f" ({', '.join(tried)})" if tried else ""))
+
+
+def _refuse_unplanned(journal: Any, wave: int) -> None:
+    """Refuse a wave that the plan `wave run` takes (the newest approved, else the newest saved)
+    does not have. Without a saved plan, every wave is just not started."""
+    from orchestrator.errors import InputError
+    from orchestrator.journal.plans import list_plans
+
+    plans = list_plans(journal)
+    plan = ([p for p in plans if p.approved] or plans or [None])[-1]
+    if plan is None or 1 <= wave <= len(plan.waves):
+        return
+    which = "the newest approved" if plan.approved else "the newest saved; none is approved"
+    used = sum(1 for w in plan.waves if w["services"])
+    count = f"{len(plan.waves)} wave" + ("" if len(plan.waves) == 1 else "s") + (
+        f" ({used} with services)" if used != len(plan.waves) else "")
+    raise InputError(f"wave {wave} does not exist in plan {plan.id} ({which}): it has {count}; see "
+                     f"`logius-migrate plan show {plan.id}`")
 
 
 def _lease_text(lease: dict[str, Any] | None) -> str:
@@ -306,11 +328,12 @@ def journal_group() -> None:
 @format_option("text", "json")
 def journal_show_cmd(run_id: str | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
                      fmt: str) -> None:
-    """Show runs, step executions, rollback points and events (secrets are never stored)."""
-    from orchestrator.engine.session import open_journal_only
+    """Show runs, step executions, rollback points and events (secrets are never stored). A
+    read-only journal (an auditor's copy) is read without a write."""
+    from orchestrator.cli.lab import reading_journal
     from orchestrator.errors import InputError
 
-    journal = open_journal_only(site_of(site_path, lab_dir), db)
+    journal = reading_journal(site_path, lab_dir, db)
     try:
         runs = [r for r in journal.runs() if run_id is None or r.id == run_id]
         if run_id is not None and not runs:

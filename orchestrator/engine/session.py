@@ -103,8 +103,7 @@ def _site_unless_db(site_path: Path | None, db: str | None) -> Site | None:
 
 
 def init_journal(site_path: Path | None, db: str | None) -> tuple[Journal, bool]:
-    """Create the journal named by ``db`` (else the site's); (journal, whether it was new)."""
-    url = journal_url(_site_unless_db(site_path, db), db)
-    existed = Path(url.removeprefix("sqlite:///")).exists() if url.startswith("sqlite") else None
-    journal = Journal(url, create=True)
-    return journal, existed is False
+    """Create the journal named by ``db`` (else the site's); (journal, whether it was new: the
+    journal itself tells, for a PostgreSQL database as for a SQLite file)."""
+    journal = Journal(journal_url(_site_unless_db(site_path, db), db), create=True)
+    return journal, journal.created

@@ -1,9 +1,11 @@
 """The register of blocking issues: each with an id (BLK-0001), a scope, a severity, an owner, a
 due date, a status and its full history.
 
-A scope is ``platform``, ``release:ID``, ``wave:N`` or ``service:ID``. A blocker blocks while it is
-open or mitigated, and while it is waived past its waiver's expiry; a resolved one never does.
-Resolving and waiving need a reason; every change is a history row with who and when.
+A scope is ``platform``, ``release:ID``, ``wave:N`` or ``service:ID``; the command line accepts only
+one that exists (a service or release of the catalog, a wave of a saved plan), since a scope naming
+nothing could never block anything. A blocker blocks while it is open or mitigated, and while it
+is waived past its waiver's expiry; a resolved one never does. Resolving and waiving need a reason;
+every change is a history row with who and when.
 """
 
 from __future__ import annotations
@@ -59,6 +61,45 @@ def check_scope(scope: str) -> str:
     if not SCOPE_PATTERN.match(scope):
         raise InputError(f"--scope {scope!r}: use platform, release:ID, wave:N or service:ID")
     return scope
+
+
+def check_scope_exists(scope: str, services: list[str], releases: list[str],
+                       plan_waves: dict[int, int]) -> str:
+    """``scope`` if it names something that exists: a service or release of the catalog
+    (``services``, ``releases``: their ids), a wave of a saved plan (``plan_waves``: plan id to its
+    number of waves); otherwise InputError, naming what exists nearby."""
+    kind, _, name = check_scope(scope).partition(":")
+    if kind in ("service", "release"):
+        known = services if kind == "service" else releases
+        if name not in known:
+            raise InputError(f"--scope {scope}: the catalog has no {kind} {name!r}; "
+                             f"{_nearby(kind, name, known)}")
+    elif kind == "wave":
+        if not plan_waves:
+            raise InputError(f"--scope {scope}: no plan is saved yet, so there is no wave {name}; save one "
+                             f"first (logius-migrate plan save)")
+        longest = max(plan_waves, key=lambda plan_id: (plan_waves[plan_id], plan_id))
+        if int(name) > plan_waves[longest]:
+            raise InputError(f"--scope {scope}: no saved plan has a wave {name}; the longest, plan "
+                             f"{longest}, has waves 1..{plan_waves[longest]}")
+    return scope
+
+
+def _nearby(kind: str, name: str, known: list[str]) -> str:
+    """A close match among ``known``, and all of them when they are few, else the nearest three."""
+    import difflib
+
+    if not known:
+        return f"it has no {kind}s"
+    close = difflib.get_close_matches(name, known, n=1)
+    guess = f"did you mean {kind}:{close[0]}? " if close else ""
+    if len(known) <= 6:
+        listed = ", ".join(sorted(known))
+        return f"{guess}({kind}s: {listed})" if close else f"its {kind}s: {listed}"
+    if close:
+        return guess + f"({len(known)} {kind}s: logius-migrate catalog list)"
+    nearest = difflib.get_close_matches(name, known, n=3, cutoff=0)
+    return f"nearest of its {len(known)} {kind}s: " + ", ".join(f"{kind}:{k}" for k in nearest)
 
 
 def add_blocker(journal: Journal, scope: str, severity: str, title: str, owner: str, by: str,

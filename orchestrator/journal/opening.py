@@ -3,13 +3,16 @@
 A journal is created only on request (`lab up`, `journal init`); every other command refuses a
 journal that is not there, so a mistyped path or a deleted file can never start an empty history
 in which every service looks unmigrated. Damaged, foreign, read-only and unreachable journals each
-get one line naming the file or URL and what to do.
+get one line naming the file or URL and what to do; a read-only journal is still read (never
+written) by the commands that only read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +74,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
-def check_sqlite_file(path: Path) -> None:
-    """Refuse, in one line, a journal file that is missing, not SQLite, or not writable."""
+def check_sqlite_file(path: Path, writing: bool = True) -> None:
+    """Refuse, in one line, a journal file that is missing, not SQLite, or (when ``writing``) not
+    writable."""
     if not path.exists():
         raise InputError(f"journal {path} does not exist; create one with `logius-migrate journal init "
                          f"--db {path}` (or `logius-migrate lab up`), or pass the right --db")
@@ -84,11 +88,31 @@ def check_sqlite_file(path: Path) -> None:
         what = "is empty" if not header else "is not a SQLite database"
         raise InputError(f"journal {path} {what}: it is not a logius-migrate journal (damaged or "
                          f"overwritten); restore it from a backup, or pass the right --db")
-    # The mode bits count even for root, who may write anyway: a journal made read-only is one its
-    # owner does not want written.
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK) or not path.stat().st_mode & 0o200:
+    if writing and is_read_only(path):
         raise InputError(f"journal {path} is read-only (the file or its folder); give this user write "
                          f"access to both, or copy the journal somewhere writable")
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether the journal file, or its folder, is read-only. The mode bits count even for root,
+    who may write anyway: a journal made read-only is one its owner does not want written."""
+    return (not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+            or not path.stat().st_mode & 0o200)
+
+
+def read_only_engine(path: Path) -> Engine:
+    """An engine that reads the journal file ``path`` without ever writing it: SQLite's URI
+    ``mode=ro``, and ``immutable=1`` unless a write-ahead log lies beside it (immutable would not
+    read it), so that no lock, ``-wal`` or ``-shm`` file is made, even in a read-only folder. No
+    WAL set-up: that is a write."""
+    import sqlite3
+    from urllib.parse import quote
+
+    from sqlalchemy.pool import NullPool
+
+    wal = Path(f"{path}-wal")
+    uri = f"file:{quote(str(path))}?mode=ro" + ("" if wal.exists() and wal.stat().st_size else "&immutable=1")
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool)
 
 
 def create_sqlite(path: Path) -> bool:
@@ -144,28 +168,44 @@ def upgrade(connection: Connection, version: int) -> None:
     command.upgrade(config, "head")
 
 
-def open_checked(url: str, create: bool) -> Engine:
+def open_checked(url: str, create: bool, read_only: bool = False) -> tuple[Engine, bool]:
     """An engine on a journal that exists (or was just created, with ``create``), holds journal
-    tables, and is at this tool's schema version (upgraded if older)."""
-    where = display_url(url)
-    if url.startswith("sqlite"):
+    tables, and is at this tool's schema version (upgraded if older); and whether this call created
+    it. ``read_only`` is for commands that only read: a read-only SQLite journal (file or folder)
+    is then opened without a single write, and an older schema is refused, not upgraded."""
+    sqlite, created, frozen = url.startswith("sqlite"), False, False
+    if sqlite:
         path = sqlite_path(url)
-        if create:
-            create_sqlite(path)
-        check_sqlite_file(path)
-    engine = make_engine(url)
+        created = create_sqlite(path) if create else False
+        check_sqlite_file(path, writing=not read_only)
+        frozen = read_only and is_read_only(path)
+    engine = read_only_engine(sqlite_path(url)) if frozen else make_engine(url)
+    with _one_line_errors(url, engine), engine.begin() as connection:
+        if not sqlite:
+            connection.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+            if create and not inspect(connection).has_table("meta"):
+                upgrade(connection, 0)
+                created = True
+        version = stored_version(connection, display_url(url))
+        if version > schema.SCHEMA_VERSION:
+            raise InputError(f"journal {display_url(url)}: schema version {version} is newer than this "
+                             f"tool understands ({schema.SCHEMA_VERSION}); upgrade logius-migrate")
+        if version < schema.SCHEMA_VERSION and frozen:
+            raise InputError(f"journal {sqlite_path(url)} is read-only and at schema version {version}, "
+                             f"older than this tool's {schema.SCHEMA_VERSION}, so it is not upgraded; read "
+                             f"it with the logius-migrate that wrote it, or upgrade a writable copy "
+                             f"(`logius-migrate journal init --db COPY`)")
+        if version < schema.SCHEMA_VERSION:
+            upgrade(connection, version)
+    return engine, created
+
+
+@contextlib.contextmanager
+def _one_line_errors(url: str, engine: Engine) -> Iterator[None]:
+    """A journal that cannot be opened or read, as one line naming it (the engine disposed)."""
+    where = display_url(url)
     try:
-        with engine.begin() as connection:
-            if not url.startswith("sqlite"):
-                connection.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-                if create and not inspect(connection).has_table("meta"):
-                    upgrade(connection, 0)
-            version = stored_version(connection, where)
-            if version > schema.SCHEMA_VERSION:
-                raise InputError(f"journal {where}: schema version {version} is newer than this tool "
-                                 f"understands ({schema.SCHEMA_VERSION}); upgrade logius-migrate")
-            if version < schema.SCHEMA_VERSION:
-                upgrade(connection, version)
+        yield
     except OperationalError as exc:
         engine.dispose()
         if url.startswith("sqlite"):
@@ -176,7 +216,9 @@ def open_checked(url: str, create: bool) -> Engine:
         engine.dispose()
         raise InputError(f"journal {where} is damaged ({_first_line(exc)}); restore it from a "
                          f"backup") from None
-    return engine
+    except BaseException:
+        engine.dispose()
+        raise
 
 
 def _first_line(exc: Exception) -> str:

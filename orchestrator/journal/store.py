@@ -151,13 +151,16 @@ def _lease_condition(host: str, pid: int, pid_started: float | None, expires_at:
 
 class Journal:
     """Open the journal at ``url``, which must exist unless ``create``; an older schema is upgraded.
-    Every failure to open is one line (InputError, or JournalUnavailable for a server)."""
+    Every failure to open is one line (InputError, or JournalUnavailable for a server).
+    ``read_only``: for commands that only read; a read-only SQLite journal is then read without a
+    write instead of refused. ``created``: whether this call created the journal."""
 
-    def __init__(self, url: str, redactor: Redactor | None = None, create: bool = False) -> None:
+    def __init__(self, url: str, redactor: Redactor | None = None, create: bool = False,
+                 read_only: bool = False) -> None:
         self.url = url
         self.redact = redactor or Redactor()
         self.is_sqlite = url.startswith("sqlite")
-        self.engine = open_checked(url, create)
+        self.engine, self.created = open_checked(url, create, read_only)
 
     @property
     def display_url(self) -> str:
@@ -298,6 +301,32 @@ class Journal:
             connection.execute(update(schema.attempts).where(
                 schema.attempts.c.execution_key == key, schema.attempts.c.number == number).values(
                 finished_at=time.time(), outcome=outcome, error=self.redact(error)))
+
+    def close_open_attempts(self, run_id: str, evidence: str) -> list[str]:
+        """End every attempt of ``run_id`` still ``running`` (its process died) as ``interrupted``
+        with ``evidence``; returns ``KEY#N`` for each one closed."""
+        open_attempts = select(schema.attempts.c.execution_key, schema.attempts.c.number).join(
+            schema.executions, schema.executions.c.key == schema.attempts.c.execution_key).where(
+            schema.executions.c.run_id == run_id, schema.attempts.c.outcome == "running")
+        with self.engine.begin() as connection:
+            found = [(row.execution_key, row.number) for row in connection.execute(open_attempts)]
+            for key, number in found:
+                connection.execute(update(schema.attempts).where(
+                    schema.attempts.c.execution_key == key, schema.attempts.c.number == number).values(
+                    finished_at=time.time(), outcome="interrupted", error=self.redact(evidence)))
+        return [f"{key}#{number}" for key, number in found]
+
+    def attempt_outcomes(self, run_id: str) -> dict[str, list[str]]:
+        """Execution key -> the outcome of each of its attempts, in order."""
+        query = select(schema.attempts.c.execution_key, schema.attempts.c.outcome).join(
+            schema.executions, schema.executions.c.key == schema.attempts.c.execution_key).where(
+            schema.executions.c.run_id == run_id).order_by(schema.attempts.c.execution_key,
+                                                           schema.attempts.c.number)
+        outcomes: dict[str, list[str]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                outcomes.setdefault(row.execution_key, []).append(row.outcome)
+        return outcomes
 
     def attempts(self, key: str) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:

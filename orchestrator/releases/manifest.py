@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from orchestrator.errors import CatalogError
+from orchestrator.errors import CatalogError, InputError
 
 VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+.].*)?$")
 IMAGE = re.compile(r"^(?P<repo>[a-z0-9][a-z0-9._/:-]*?)(?::(?P<tag>[A-Za-z0-9._-]+))?"
@@ -134,6 +134,8 @@ def _read(path: Path, model: type[BaseModel], section: str) -> tuple[Any, str]:
     from orchestrator.catalog.loader import field_path, pydantic_message
 
     what = {"release": "the release manifest", "policy": "the policy"}[section]
+    if path.is_dir():
+        raise InputError(_directory_problem(path, section))
     if not path.is_file():
         raise CatalogError([f"{path}: no such file"], what)
     try:
@@ -149,6 +151,26 @@ def _read(path: Path, model: type[BaseModel], section: str) -> tuple[Any, str]:
         raise CatalogError([f"{path}: {section}: field '{field_path(e['loc'])}': {pydantic_message(e)}"
                             for e in exc.errors()], what) from None
     return model_, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _directory_problem(path: Path, section: str) -> str:
+    """One line for a directory given where a file is wanted, naming the files in it that hold a
+    ``section`` (release: the manifests)."""
+    from orchestrator.catalog.documents import SUFFIXES, DocumentError, read_document
+
+    what = {"release": "manifest", "policy": "policy file"}[section]
+    found = []
+    for candidate in sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()):
+        try:
+            data = read_document(candidate)
+        except DocumentError:
+            continue
+        if isinstance(data, dict) and section in data:
+            found.append(candidate.name)
+    if not found:
+        return (f"{path} is a directory, not a {what}, and it holds no {what}s (YAML or JSON files with "
+                f"a '{section}' section); give the path of one")
+    return f"{path} is a directory, not a {what}; give one of the {what}s in it: {', '.join(found)}"
 
 
 def load_manifest(path: Path) -> tuple[Manifest, str]:
@@ -183,6 +205,6 @@ def find_manifest(folders: list[Path], release_id: str) -> Path | None:
             try:
                 if load_manifest(path)[0].id == release_id:
                     return path
-            except CatalogError:
+            except InputError:  # not a manifest (a CatalogError), or a folder named like one
                 continue
     return None

@@ -66,7 +66,7 @@ def test_the_blocker_register(where, run_cli):
     site = where["site"]
     added = run_cli("blocker", "add", "--scope", "service:s1", "--severity", "blocking", "--title",
                     "TLS handshake fails on the ingress", "--owner", "supplier", "--due", "2027-02-01",
-                    *site, "--by", "ann")
+                    *where["catalog"], *site, "--by", "ann")
     assert added.exit_code == 0 and added.stdout == "BLK-0001\n"
     second = run_cli("blocker", "add", "--scope", "platform", "--severity", "major", "--title",
                      "storage latency", "--owner", "ops", *site, "--format", "json")
@@ -90,6 +90,34 @@ def test_the_blocker_register(where, run_cli):
     assert "waiver owned by cio, expires 2027-01-31" in shown["history"][1]["detail"]
     open_ones = json.loads(run_cli("blocker", "list", *site, "--format", "json").stdout)
     assert [b["id"] for b in open_ones] == ["BLK-0002"]
+
+
+def test_a_blocker_scope_must_name_what_exists(where, run_cli):
+    """A scope naming a service, release or wave that does not exist could never block anything:
+    refused in one line naming what exists nearby, and nothing written."""
+    def add(scope):
+        return run_cli("blocker", "add", "--scope", scope, "--severity", "blocking", "--title", "t",
+                       "--owner", "o", *where["catalog"], *where["site"], "--by", "ann")
+
+    refusals = {
+        "service:s11": "error: --scope service:s11: the catalog has no service 's11'; did you mean "
+                       "service:s1? (services: s0, s1, s2, s3, s4)\n",
+        "service:no-such": "error: --scope service:no-such: the catalog has no service 'no-such'; its "
+                           "services: s0, s1, s2, s3, s4\n",
+        "release:r1": "error: --scope release:r1: the catalog has no release 'r1'; it has no releases\n",
+        "wave:1": "error: --scope wave:1: no plan is saved yet, so there is no wave 1; save one first "
+                  "(logius-migrate plan save)\n",
+    }
+    for scope, line in refusals.items():
+        result = add(scope)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", line)
+    run_cli("plan", "save", *where["catalog"], *where["site"], "--by", "ann")  # two waves
+    beyond = add("wave:3")
+    assert (beyond.exit_code, beyond.stderr) == (
+        2, "error: --scope wave:3: no saved plan has a wave 3; the longest, plan 1, has waves 1..2\n")
+    assert json.loads(run_cli("blocker", "list", "--all", *where["site"], "--format", "json").stdout) == []
+    for scope in ("service:s4", "wave:2", "platform"):
+        assert add(scope).exit_code == 0, scope
 
 
 @pytest.mark.parametrize("flag", ["--capacity", "--start", "--wave-length", "--pilot-waves"])

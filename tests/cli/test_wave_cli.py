@@ -58,3 +58,25 @@ def test_refusals_map_to_their_exit_codes(error, code, tmp_path, isolated_env, r
     result = run_cli("rollback", "alpha", "--catalog", str(catalog), "--lab", str(layout.root))
     assert result.exit_code == code
     assert result.stderr == f"error: {error}\n"
+
+
+def test_status_of_a_wave_the_plan_does_not_have_is_refused_as_run_refuses_it(tmp_path, run_cli):
+    from tests.checks.conftest import write_site
+    from tests.conftest import service, write_catalog
+
+    catalog = write_catalog(tmp_path / "catalog", {"c.yaml": {
+        "services": [service(f"s{i}") for i in range(5)], "calendar": {"planning_start": "2027-01-04"}}})
+    site = ["--site", str(write_site(tmp_path / "site"))]
+    assert run_cli("wave", "status", "3", *site).stdout == "wave 3: not started\n"  # no plan saved yet
+    run_cli("plan", "save", "--catalog", str(catalog), *site, "--by", "ann")  # two waves
+    run_cli("plan", "approve", "1", "--by", "bob", "--reason", "CAB", *site)
+    status = run_cli("wave", "status", "3", *site)
+    assert (status.exit_code, status.stdout) == (2, "")
+    assert status.stderr == ("error: wave 3 does not exist in plan 1 (the newest approved): it has 2 waves; "
+                             "see `logius-migrate plan show 1`\n")
+    run = run_cli("wave", "run", "3", "--catalog", str(catalog), *site)
+    assert run.exit_code == 2 and "plan 1 has waves 1..2" in run.stderr
+    never_ran = run_cli("wave", "status", "2", *site)
+    assert (never_ran.exit_code, never_ran.stdout) == (0, "wave 2: not started\n")
+    assert json.loads(run_cli("wave", "status", "2", *site, "--format", "json").stdout) == {
+        "wave": 2, "runs": []}

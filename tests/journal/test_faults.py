@@ -9,10 +9,12 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from orchestrator.journal import Journal, resolve_url
+from orchestrator.journal import Journal, resolve_url, schema
+from tests.checks.conftest import write_site
 from tests.conftest import PROJECT
 from tests.engine.conftest import make_lab, small_catalog
 
@@ -66,14 +68,101 @@ def test_a_truncated_journal_file(lab, run_cli):
     assert f"error: journal sqlite:///{layout.journal} is damaged (" in one_line(result)
 
 
-def test_a_read_only_journal(lab, run_cli):
+def test_a_read_only_journal_is_refused_to_a_writing_command_and_read_by_a_reading_one(lab, run_cli):
     _, layout = lab
     layout.journal.chmod(0o444)
     try:
-        result = status(run_cli, layout)
+        result = run_cli("blocker", "add", "--scope", "platform", "--severity", "minor", "--title", "t",
+                         "--owner", "o", "--lab", str(layout.root))
+        read = status(run_cli, layout)
     finally:
         layout.journal.chmod(0o644)
     assert result.exit_code == 2 and f"journal {layout.journal} is read-only" in one_line(result)
+    assert (read.exit_code, read.stdout.splitlines()[0]) == (0, "wave 1: run wave-1 is failed")
+
+
+@pytest.fixture
+def auditors_copy(tmp_path):
+    """A function making an auditor's copy of a journal (one failed run, ``version`` its schema's):
+    the file mode 0444 in a folder of mode 0555 (put back afterwards, for the clean-up)."""
+    folder = tmp_path / "audit"
+
+    def make(version: int = schema.SCHEMA_VERSION) -> Path:
+        live = tmp_path / "live.db"
+        older_journal(live, version)
+        if version == schema.SCHEMA_VERSION:
+            from orchestrator.journal.blockers import add_blocker
+
+            with Journal(resolve_url(live, None)) as journal:
+                journal.create_run("wave-1", 1, "wave", "ann@h:1")
+                journal.set_run_status("wave-1", "failed", json.dumps({"services": ["alpha"]}))
+                add_blocker(journal, "platform", "major", "storage latency", "ops", "ann")
+        folder.mkdir()
+        copy = folder / "journal.db"
+        shutil.copyfile(live, copy)
+        copy.chmod(0o444)
+        folder.chmod(0o555)
+        return copy
+
+    yield make
+    if folder.exists():
+        folder.chmod(0o755)
+
+
+def older_journal(path: Path, version: int) -> None:
+    """A journal at schema ``version``, made by the alembic revisions up to it, in WAL mode (so
+    that SQLite's plain read-only mode would still make -wal and -shm files beside it)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        config = Config()
+        config.set_main_option("script_location", "orchestrator.journal:migrations")
+        config.attributes["connection"] = connection
+        command.upgrade(config, f"{version:04d}")
+    engine.dispose()
+
+
+def test_an_auditors_read_only_copy_is_read_and_never_written(auditors_copy, run_cli, tmp_path):
+    """Tests run as root, whom file modes do not stop: what shows that nothing was written is the
+    file's bytes and mtime, unchanged, and no -wal, -shm or -journal file beside it."""
+    copy = auditors_copy()
+    assert copy.read_bytes()[18:20] == b"\x02\x02"  # WAL mode: only an immutable open makes no -shm
+    before = (copy.read_bytes(), copy.stat().st_mtime_ns)
+    db, site = ["--db", str(copy)], ["--site", str(write_site(tmp_path / "site"))]
+    shown = run_cli("journal", "show", *db, "--format", "json")
+    assert shown.exit_code == 0, shown.stderr
+    assert [r["id"] for r in json.loads(shown.stdout)["runs"]] == ["wave-1"]
+    assert run_cli("wave", "status", "1", *db).stdout.splitlines()[0] == "wave 1: run wave-1 is failed"
+    for command, shows in ((["blocker", "list"], "storage latency"), (["blocker", "show", "BLK-0001"],
+                           "opened by ann"), (["plan", "list"], "no saved plans"), (["release", "list"], "")):
+        result = run_cli(*command, *db, *site)
+        assert result.exit_code == 0 and shows in result.stdout, (command, result.stderr)
+    written = run_cli("blocker", "add", "--scope", "platform", "--severity", "minor", "--title", "t",
+                      "--owner", "o", *db)
+    assert written.exit_code == 2 and f"journal {copy} is read-only" in one_line(written)
+    assert (copy.read_bytes(), copy.stat().st_mtime_ns) == before
+    assert [p.name for p in copy.parent.iterdir()] == ["journal.db"]
+
+
+def test_a_read_only_copy_of_an_older_schema_is_named_not_upgraded(auditors_copy, run_cli, tmp_path):
+    older = schema.SCHEMA_VERSION - 1
+    copy = auditors_copy(older)
+    before = copy.read_bytes()
+    result = run_cli("journal", "show", "--db", str(copy))
+    assert result.exit_code == 2
+    assert one_line(result) == (f"error: journal {copy} is read-only and at schema version {older}, older "
+                                f"than this tool's {schema.SCHEMA_VERSION}, so it is not upgraded; read it "
+                                f"with the logius-migrate that wrote it, or upgrade a writable copy "
+                                f"(`logius-migrate journal init --db COPY`)\n")
+    assert copy.read_bytes() == before and [p.name for p in copy.parent.iterdir()] == ["journal.db"]
+    writable = tmp_path / "copy.db"
+    shutil.copyfile(copy, writable)
+    assert run_cli("journal", "init", "--db", str(writable)).stdout == (
+        f"journal sqlite:///{writable}: already there, schema version {schema.SCHEMA_VERSION}\n")
 
 
 def test_a_journal_without_a_schema_version(lab, run_cli):
@@ -108,10 +197,12 @@ def test_an_unreachable_postgresql_server_is_exit_1(tmp_path, run_cli):
 
 def test_journal_init_creates_explicitly_and_only_once(tmp_path, run_cli):
     path = tmp_path / "new" / "journal.db"
+    version = schema.SCHEMA_VERSION
     first = run_cli("journal", "init", "--db", str(path))
-    assert first.exit_code == 0 and first.stdout == f"journal sqlite:///{path}: created, schema version 4\n"
+    assert first.exit_code == 0
+    assert first.stdout == f"journal sqlite:///{path}: created, schema version {version}\n"
     again = run_cli("journal", "init", "--db", str(path))
-    assert again.stdout == f"journal sqlite:///{path}: already there, schema version 4\n"
+    assert again.stdout == f"journal sqlite:///{path}: already there, schema version {version}\n"
     assert json.loads(run_cli("journal", "show", "--db", str(path), "--format", "json").stdout)["runs"] == []
 
 

@@ -33,6 +33,18 @@ def test_a_new_journal_stores_its_schema_version_and_reopens(url):
     again.close()
 
 
+def test_journal_init_says_created_only_when_it_created_the_journal(url, run_cli):
+    """On an empty PostgreSQL database as on a new SQLite file: created, then already there."""
+    from orchestrator.journal import display_url
+
+    first, again = (run_cli("journal", "init", "--db", url) for _ in range(2))
+    version = schema.SCHEMA_VERSION
+    assert (first.exit_code, first.stdout) == (0, f"journal {display_url(url)}: created, schema version "
+                                                  f"{version}\n")
+    assert (again.exit_code, again.stdout) == (0, f"journal {display_url(url)}: already there, schema "
+                                                  f"version {version}\n")
+
+
 def test_a_journal_from_a_newer_tool_is_refused(journal, url):
     with journal.engine.begin() as connection:
         connection.execute(update(schema.meta).values(value=str(schema.SCHEMA_VERSION + 1)))

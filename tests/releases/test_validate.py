@@ -337,6 +337,22 @@ def test_a_bad_manifest_names_the_file_and_the_field(change, words, run_cli, api
     assert not (tmp_path / "out").exists()
 
 
+def test_a_directory_instead_of_a_manifest_names_the_manifests_in_it(run_cli, api_site, tmp_path):
+    folder = SEEDS / "releases"  # the two manifests and the policy, which is not one
+    result = validate(run_cli, folder, api_site, tmp_path / "out")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"error: {folder} is a directory, not a manifest; give one of the manifests "
+                             f"in it: lpc-1.0.yaml, lpc-1.1.yaml\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.yaml").write_text("notes: none\n")
+    result = validate(run_cli, empty, api_site, tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {empty} is a directory, not a manifest, and it holds no manifests "
+                             f"(YAML or JSON files with a 'release' section); give the path of one\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_bad_policy_names_the_file_and_the_field(run_cli, api_site, tmp_path):
     policy = yaml.safe_load((SEEDS / "releases" / "policy.yaml").read_text())
     policy["policy"]["required_components"][0]["min_version"] = "one"
