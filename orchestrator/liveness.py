@@ -48,3 +48,18 @@ def is_alive(pid: int, started: float | None) -> bool | None:
     if started is None:
         return True  # recorded without a start time: the pid runs, assume it is the same
     return now == started
+
+
+def group_members(pgid: int) -> list[int]:
+    """The pids of the live processes in process group ``pgid`` (Linux /proc; empty elsewhere)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[0] not in {"Z", "X"} and fields[2] == str(pgid):
+            members.append(int(entry.name))
+    return sorted(members)

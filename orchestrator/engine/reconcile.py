@@ -26,9 +26,19 @@ def settle_orphans(ctx: EngineContext, run_id: str) -> None:
             ctx.journal.log(run_id, "orphan", f"{process.tool} pid {process.pid} ran on host "
                                               f"{process.host}; it cannot be checked from here")
         else:
-            ctx.journal.log(run_id, "orphan", settle_orphan(process.pid, process.pid_started,
-                                                            process.tool, wait))
+            ctx.journal.log(run_id, "orphan", settle_orphan(process, wait))
         ctx.journal.remove_process(process.id)
+
+
+def close_attempts(ctx: EngineContext, run_id: str) -> None:
+    """End the dead run's open attempts as ``interrupted``: every attempt ends in a final state.
+    Whether the step's change is in place is decided afterwards, from the hosts and the state."""
+    closed = ctx.journal.close_open_attempts(
+        run_id, f"the process running this attempt ended without recording its outcome (found by "
+                f"{ctx.owner} on resume; the step is reconciled from the hosts and the state)")
+    if closed:
+        ctx.journal.log(run_id, "attempts", f"closed {len(closed)} open attempt(s) as interrupted: "
+                                            f"{', '.join(closed)}")
 
 
 def repair_stacks(ctx: EngineContext, run_id: str, services: list[Service]) -> None:

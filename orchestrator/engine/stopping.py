@@ -4,7 +4,8 @@ The first signal asks for a stop: a running Terraform apply finishes (interrupti
 corrupts state), a running Ansible phase is cancelled, and nothing further starts; the run is
 journalled ``interrupted`` and the process exits 130 (SIGINT) or 143 (SIGTERM). A second signal
 also interrupts a running terraform at once. A third leaves immediately; the journal stays
-resumable either way, as after a crash.
+resumable either way, as after a crash. Where the run only waits for a person (the approval
+prompt), the first signal ends the wait at once (:meth:`StopRequest.waiting`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ class StopRequest:
         self._requested = threading.Event()
         self.signum: int = signal.SIGINT
         self.count = 0
+        self.where: str | None = None  # set while the run only waits (a prompt): a stop ends it
+
+    @contextlib.contextmanager
+    def waiting(self, where: str) -> Iterator[None]:
+        """While inside, the run only waits for a person: a stop request raises Interrupted here
+        at once (from the signal handler) instead of waiting for the next safe point."""
+        self.check(where)
+        self.where = where
+        try:
+            yield
+        finally:
+            self.where = None
 
     def request(self, signum: int = signal.SIGINT) -> int:
         """Ask for a stop; returns how many times one was asked for."""
@@ -73,6 +86,10 @@ def stop_on_signals(stop: StopRequest, say: Callable[[str], None]) -> Iterator[S
     def handle(signum: int, _frame: object) -> None:
         count = stop.request(signum)
         name = signal.Signals(signum).name
+        if stop.where is not None:
+            where, stop.where = stop.where, None
+            say(f"{name}: stopped {where}")
+            raise stop.interrupted(where)
         if count == 1:
             say(f"{name}: stopping at the next safe point (a running terraform apply finishes, a "
                 f"running playbook is cancelled); send it again to stop at once")

@@ -11,13 +11,13 @@ from orchestrator.engine.context import EngineContext
 
 
 def child_watch(ctx: EngineContext, run_id: str, cancel_on_first_stop: bool) -> Any:
-    """A ChildWatch that records each tool process of ``run_id`` in the journal while it runs, and
+    """A ChildWatch that records each tool process of ``run_id`` in the journal before it runs, and
     cancels it on the first stop request (Ansible) or only on an urgent one (Terraform)."""
     from orchestrator.steps.processes import ChildWatch
 
-    def started(pid: int, what: str) -> int:
-        tool = what.split()[0]
-        return ctx.journal.add_process(run_id, pid, liveness.process_start(pid), tool, what)
+    def started(spawned: Any) -> int:
+        return ctx.journal.add_process(run_id, spawned.pid, liveness.process_start(spawned.pid),
+                                       spawned.what.split()[0], spawned.what, spawned.pgid, spawned.token)
 
     def cancel() -> bool:
         return ctx.stop.requested if cancel_on_first_stop else ctx.stop.urgent

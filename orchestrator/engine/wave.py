@@ -33,6 +33,7 @@ from orchestrator.errors import (
 )
 from orchestrator.journal import execution_key
 from orchestrator.runbook import PHASES, Step, group_of, hosts_of, runbook_for
+from orchestrator.sites.check import refuse_missing_hosts
 
 WAVE_SERVICE = "_wave"  # the service name of wave-level executions (the approval gate)
 DRILL_ENV = "LOGIUS_MIGRATE_DRILL_PAUSE"
@@ -65,6 +66,8 @@ def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: 
     lease = ctx.journal.acquire_lock(wave_lock_name(wave), ctx.owner, ttl)
     keeper = LeaseKeeper(ctx.journal, lease, ttl)
     try:
+        if not resume and services:
+            refuse_missing_hosts(ctx.site, [ctx.service(sid) for sid in services])
         run_id, members = _open_run(ctx, wave, services, resume, getattr(plan, "id", None))
         if lease.taken_over_from:
             ctx.journal.log(run_id, "lease", f"took over the lease of {lease.taken_over_from}")
@@ -131,9 +134,12 @@ class _Runner:
     def run(self, approve: bool, approver: Callable[[str], bool] | None, resume: bool,
             plan: Any, overrides: dict[str, str]) -> WaveResult:
         try:
+            self._sweep()
             if resume:
                 reconcile.settle_orphans(self.ctx, self.run_id)
+                reconcile.close_attempts(self.ctx, self.run_id)
                 reconcile.repair_stacks(self.ctx, self.run_id, self.services)
+                refuse_missing_hosts(self.ctx.site, self.services)
             self._reconcile()
             self._gates(plan, overrides)
             for phase in PHASES:
@@ -160,6 +166,15 @@ class _Runner:
         self._end("done", f"wave {self.wave} done: {len(self.result.applied)} step(s) applied, "
                           f"{len(self.result.reconciled)} reconciled")
         return self.result
+
+    def _sweep(self) -> None:
+        """Remove what killed runs left in the temporary folder, and journal it."""
+        from orchestrator.steps.ansible import sweep_leftovers
+
+        swept = sweep_leftovers()
+        if swept:
+            self.ctx.journal.log(self.run_id, "swept", f"removed {len(swept)} temporary folder(s) of "
+                                                       f"dead processes: {', '.join(swept[:10])}")
 
     # -- gates and held services ---------------------------------------------------------------
 
@@ -284,7 +299,7 @@ class _Runner:
                     f"{', '.join(s.id for s in self._active())}?")
         if approve:
             how = f"approved with --approve by {self.ctx.owner}"
-        elif approver is not None and approver(question):
+        elif approver is not None and self._ask(approver, question):
             how = f"approved at the prompt by {self.ctx.owner}"
         else:
             raise AwaitingApproval(
@@ -295,6 +310,11 @@ class _Runner:
         self.ctx.journal.finish_step(key, "done", output=how)
         self.ctx.journal.log(self.run_id, "gate", how)
         self.ctx.progress.on_step(WAVE_SERVICE, step.name, "done")
+
+    def _ask(self, approver: Callable[[str], bool], question: str) -> bool:
+        """The person's answer; a stop request at the prompt ends it at once (Interrupted)."""
+        with self.ctx.stop.waiting("at the approval prompt, before cutover"):
+            return approver(question)
 
     # -- Terraform -----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 #: Bump together with a new alembic revision that brings the previous version up to it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -118,6 +118,8 @@ processes = Table(
     Column("tool", String(32), nullable=False),  # terraform | ansible-playbook
     Column("what", String(300), nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("pgid", Integer, nullable=True),  # its process group
+    Column("token", String(64), nullable=True),  # in the environment of all it starts (guard.py)
 )
 
 events = Table(

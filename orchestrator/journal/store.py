@@ -116,6 +116,8 @@ class ChildProcess:
     pid_started: float | None
     tool: str
     what: str
+    pgid: int | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -461,12 +463,14 @@ class Journal:
 
     # -- child processes ----------------------------------------------------------------------
 
-    def add_process(self, run_id: str, pid: int, pid_started: float | None, tool: str, what: str) -> int:
-        """Record a child process (terraform, ansible-playbook) a run has started on this host."""
+    def add_process(self, run_id: str, pid: int, pid_started: float | None, tool: str, what: str,
+                    pgid: int | None = None, token: str | None = None) -> int:
+        """Record a child process (terraform, ansible-playbook) a run has started on this host,
+        with its process group and the token in the environment of everything it starts."""
         with self.engine.begin() as connection:
             result = connection.execute(insert(schema.processes).values(
                 run_id=run_id, host=liveness.this_host(), pid=pid, pid_started=pid_started, tool=tool,
-                what=self.redact(what)[:300], created_at=time.time()))
+                what=self.redact(what)[:300], created_at=time.time(), pgid=pgid, token=token))
             return int(result.inserted_primary_key[0])
 
     def remove_process(self, process_id: int) -> None:

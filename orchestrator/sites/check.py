@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestrator.errors import LogiusMigrateError
+from orchestrator.catalog.models import Service
+from orchestrator.errors import InputError, LogiusMigrateError
 from orchestrator.sites import Site
 
 
@@ -57,7 +58,39 @@ def _inventory(site: Site) -> str:
     from orchestrator.steps.ansible import GROUPS, load_inventory
 
     groups = Counter(v["group"] for v in load_inventory(site.inventory).values())
-    return f"{site.inventory}: " + ", ".join(f"{groups.get(g, 0)} {g}" for g in GROUPS) + " host(s)"
+    counted = ", ".join(f"{groups.get(g, 0)} {g}" for g in GROUPS) + " host(s)"
+    if not groups:
+        raise InputError(f"{site.inventory}: the inventory has no hosts ({counted}); a wave needs "
+                         f"its services' hosts in the groups {', '.join(GROUPS)}")
+    return f"{site.inventory}: {counted}"
+
+
+def missing_hosts(site: Site, services: list[Service]) -> list[str]:
+    """The hosts the services' steps run on that the site's inventory lacks, or has in another
+    group than the step needs, each as ``HOST (group G, for SERVICE)``."""
+    from orchestrator.runbook import group_of, hosts_of, runbook_for
+    from orchestrator.steps.ansible import load_inventory
+
+    inventory = load_inventory(site.inventory)
+    missing: dict[str, str] = {}
+    for service in services:
+        for step in runbook_for(service):
+            for host in hosts_of(service, step.runs_on):
+                group = group_of(service, host)
+                found = inventory.get(host, {}).get("group")
+                if found != group and host not in missing:
+                    where = "missing" if found is None else f"in group {found}"
+                    missing[host] = f"{host} (group {group}, for {service.id}: {where})"
+    return [missing[h] for h in sorted(missing)]
+
+
+def refuse_missing_hosts(site: Site, services: list[Service]) -> None:
+    """InputError naming every host the services need that the inventory does not have."""
+    missing = missing_hosts(site, services)
+    if missing:
+        raise InputError(f"{site.inventory}: the inventory lacks {len(missing)} host(s) the wave "
+                         f"needs: {'; '.join(missing)}; add them to the inventory (`logius-migrate "
+                         f"site check` counts its hosts), nothing was changed")
 
 
 def _count_secrets(site: Site) -> str:

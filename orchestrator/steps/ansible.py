@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import os
+import shlex
 import shutil
 import stat
 import sys
@@ -33,7 +34,7 @@ from typing import Any
 import yaml
 
 from orchestrator.errors import InputError
-from orchestrator.steps.processes import ChildWatch
+from orchestrator.steps.processes import ChildWatch, Handshake
 
 _LOG = logging.getLogger("logius_migrate.ansible")
 
@@ -133,10 +134,7 @@ def _ansible_inventory(path: Path) -> dict[str, dict[str, Any]]:
     its group (the first of legacy, lpc, gateway it belongs to, through child groups too)."""
     import subprocess
 
-    program = shutil.which("ansible-inventory", path=str(Path(sys.executable).parent)) or \
-        shutil.which("ansible-inventory")
-    if program is None:
-        raise InputError("ansible-inventory is not installed (it comes with ansible-core)")
+    program = tool_path("ansible-inventory")
     env = {**os.environ, **ansible_env(), "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"}
     done = subprocess.run([program, "-i", str(path), "--list"], capture_output=True, text=True,
                           timeout=120, env=env)
@@ -179,35 +177,74 @@ def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables
     from orchestrator.steps.secret_channel import SecretChannel
 
     sweep_leftovers()
-    watch = watch or ChildWatch()
     hosts = sorted(set(limit))
     private = Path(keep_private_data_dir) if keep_private_data_dir else Path(
         tempfile.mkdtemp(prefix=f"logius-runner-{os.getpid()}-"))
     private.mkdir(parents=True, exist_ok=True)
     vars_dir = Path(tempfile.mkdtemp(prefix=f"logius-vars-{os.getpid()}-"))
     collected = _Collector(collect, check, on_event)
-    child = _ChildTracker(watch, playbook)
+    watch = watch or ChildWatch()
     try:
-        with SecretChannel(secret_variables or {}) as channel:
+        with SecretChannel(secret_variables or {}) as channel, \
+                Handshake(watch, f"ansible-playbook {playbook}") as handshake:
             vars_file = vars_dir / "vars.json"
             vars_file.write_text(json.dumps({**variables, **channel.variables()}))
-            target = _with_hooks(playbook, hooks, vars_dir)
-            cmdline = [f"-e @{vars_file}"] + (["--check --diff"] if check else [])
+            target = playbooks() / _with_hooks(playbook, hooks, vars_dir)  # absolute stays absolute
+            cmdline = ["-e", f"@{vars_file}", *(["--check", "--diff"] if check else []), str(target)]
+            _write_settings(private)
             with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
                 runner = ansible_runner.run(
-                    private_data_dir=str(private), project_dir=str(playbooks()), playbook=target,
-                    inventory=str(inventory), limit=",".join(hosts), cmdline=" ".join(cmdline),
+                    private_data_dir=str(private), project_dir=str(playbooks()),
+                    binary=str(_launcher(vars_dir, handshake)),
+                    inventory=str(inventory), limit=",".join(hosts), cmdline=shlex.join(cmdline),
                     quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
-                    timeout=timeout, envvars=ansible_env(), event_handler=collected.handle,
-                    cancel_callback=child.poll, settings={"pexpect_timeout": 0.2},
+                    timeout=timeout, envvars={**ansible_env(), **_local_temp(vars_dir)},
+                    event_handler=collected.handle, cancel_callback=watch.cancel,
                     verbosity=max(0, verbosity - 1) or None)
-        _raise_on_stop(runner.status, playbook, timeout)
+        _raise_on_stop(runner.status, playbook, timeout, runner.rc)
         return _result(playbook, runner, hosts, collected)
     finally:
-        child.finish()
         shutil.rmtree(vars_dir, ignore_errors=True)
         if keep_private_data_dir is None:
             shutil.rmtree(private, ignore_errors=True)
+
+
+#: How often ansible-runner looks at a running playbook (our cancel callback): its default is 5 s.
+POLL_SECONDS = 0.2
+
+
+def _write_settings(private: Path) -> None:
+    """ansible-runner's ``env/settings``: a ``settings=`` argument is dropped when this file is
+    missing (2.4.3 replaces it with the file's contents), so the poll interval goes here."""
+    (private / "env").mkdir(exist_ok=True)
+    (private / "env" / "settings").write_text(json.dumps({"pexpect_timeout": POLL_SECONDS}))
+
+
+def _launcher(folder: Path, handshake: Handshake) -> Path:
+    """An executable that starts the real ansible-playbook through the guard: ansible-runner runs
+    it in place of ansible-playbook (``binary``), with the same arguments."""
+    program = tool_path("ansible-playbook")
+    argv = handshake.command([program], "supervise")
+    launcher = folder / "ansible-playbook"
+    launcher.write_text(f'#!/bin/sh\nexec {shlex.join(argv)} "$@"\n')
+    launcher.chmod(0o700)
+    return launcher
+
+
+def _local_temp(folder: Path) -> dict[str, str]:
+    """Ansible's controller-side temporary files inside the run's own folder, which goes with the
+    run, or is swept by the next one if this process is killed."""
+    return {"ANSIBLE_LOCAL_TEMP": str(folder / "ansible-local")}
+
+
+def tool_path(name: str) -> str:
+    """``name`` (ansible-playbook, ansible-inventory) of the environment this tool runs in, beside
+    the interpreter, else from PATH; InputError when there is none."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        raise InputError(f"{name} not found beside {sys.executable} or on PATH (it comes with "
+                         f"ansible-core; reinstall logius-migrate)")
+    return found
 
 
 def ansible_env() -> dict[str, str]:
@@ -230,9 +267,13 @@ def _with_hooks(playbook: str, hooks: tuple[Path | None, Path | None], folder: P
     return str(wrapper)
 
 
-def _raise_on_stop(status: str, playbook: str, timeout: int | None) -> None:
-    from orchestrator.errors import Cancelled, StepTimeout
+def _raise_on_stop(status: str, playbook: str, timeout: int | None, rc: int) -> None:
+    from orchestrator.errors import Cancelled, StepFailed, StepTimeout
+    from orchestrator.steps.guard import NOT_RECORDED
 
+    if rc == NOT_RECORDED:
+        raise StepFailed(f"{playbook} was not started: its process could not be recorded in the "
+                         f"journal first (see the log at -v)")
     if status == "canceled":
         raise Cancelled(f"{playbook} was cancelled on request")
     if status == "timeout":
@@ -276,56 +317,21 @@ def _failure_message(result: dict[str, Any]) -> str:
     return str(message).splitlines()[0][:300]
 
 
-class _ChildTracker:
-    """ansible-runner's cancel callback, polled every 0.2 s: it finds the ansible-playbook process
-    among this process's children (so the caller can record its pid) and passes on cancellation."""
-
-    def __init__(self, watch: ChildWatch, playbook: str) -> None:
-        self.watch, self.playbook = watch, playbook
-        self.pid: int | None = None
-        self.token: Any = None
-
-    def poll(self) -> bool:
-        if self.pid is None:
-            self.pid = _find_child("ansible-playbook", self.playbook)
-            if self.pid is not None:
-                self.token = self.watch.started(self.pid, f"ansible-playbook {self.playbook}")
-        return bool(self.watch.cancel())
-
-    def finish(self) -> None:
-        if self.pid is not None:
-            self.watch.ended(self.token)
-            self.pid = None
-
-
-def _find_child(program: str, argument: str) -> int | None:
-    """The pid of a child of this process running ``program`` with ``argument`` (Linux /proc)."""
-    for task in Path("/proc/self/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for pid in children:
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            words = [a.decode(errors="replace") for a in argv]
-            if any(program in w for w in words) and any(w.endswith(argument) for w in words):
-                return int(pid)
-    return None
-
-
-def sweep_leftovers() -> None:
-    """Remove the temporary folders of runs whose process is gone (a kill -9 leaves them)."""
+def sweep_leftovers() -> list[str]:
+    """Remove the temporary folders (``logius-KIND-PID-*``: variable files, terraform's tfvars,
+    Ansible's controller-side payloads, handshake sockets) of processes that are gone, as a kill
+    -9 leaves them; returns their names."""
     from orchestrator import liveness
 
     if not liveness.can_tell():
-        return
+        return []
+    swept = []
     for folder in Path(tempfile.gettempdir()).glob("logius-*-*-*"):
         pid = folder.name.split("-")[2]
         if folder.is_dir() and pid.isdigit() and liveness.process_start(int(pid)) is None:
             shutil.rmtree(folder, ignore_errors=True)
+            swept.append(folder.name)
+    return sorted(swept)
 
 
 def _result(playbook: str, runner: Any, hosts: list[str], collected: _Collector) -> PlaybookResult:

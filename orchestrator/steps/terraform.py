@@ -12,7 +12,8 @@ explicitly, variables through a temporary var file, ``skip_plan=True`` for a dir
   writes its state instead of dying of a broken pipe half-way;
 - enforces the step's timeout and a cancel request by interrupting terraform as Ctrl-C would
   (to its process group: Terraform 1.0's panicwrap parent ignores SIGINT, its child does the work);
-- reports the child's pid (see :class:`~orchestrator.steps.processes.ChildWatch`).
+- has the child recorded before it starts (see :class:`~orchestrator.steps.processes.Handshake`);
+- writes python-terraform's variable files into a folder of this process's, swept if it is killed.
 
 Before every apply or destroy the local state is copied aside; :meth:`TerraformStack.repair` puts it
 back if a crash left the state empty or unreadable, and clears a lock no live process holds.
@@ -35,10 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_terraform import IsFlagged, IsNotFlagged, Terraform
+from python_terraform import IsFlagged, IsNotFlagged, Terraform, VariableFiles
 
 from orchestrator.errors import Cancelled, LogiusMigrateError, StepFailed, StepTimeout, TransientStepError
-from orchestrator.steps.processes import ChildWatch
+from orchestrator.steps.processes import ChildWatch, Handshake
 
 PROVIDER_FILE = "terraform-provider-null_v2.1.2_x4"
 PROVIDER_MIRROR_PATH = "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
@@ -176,11 +177,35 @@ def write_module_call(stack: Path, module: Path, name: str, variables: dict[str,
     return True
 
 
+class _VariableFiles(VariableFiles):
+    """python-terraform's ``-var-file`` files, in a folder named after this process
+    (``logius-tfvars-PID-*``, not loose ``tmp*.tfvars.json``): removed after each call, or swept by
+    the next run (:func:`~orchestrator.steps.ansible.sweep_leftovers`) if this process was killed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder: Path | None = None
+
+    def create(self, variables: Any) -> str:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix=f"logius-tfvars-{os.getpid()}-"))
+        path = self.folder / f"{len(self.files)}.tfvars.json"
+        path.write_text(json.dumps(variables))
+        self.files.append(path)
+        return str(path)
+
+    def clean_up(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder, self.files = None, []
+
+
 class _Terraform(Terraform):
     """python-terraform's Terraform with ``cmd()`` replaced (see the module's docstring)."""
 
     def __init__(self, env: TerraformEnv, watch: ChildWatch, **options: Any) -> None:
         super().__init__(**options)
+        self.temp_var_files = _VariableFiles()
         self.env, self.watch = env, watch
         self.timeout: float | None = None
 
@@ -200,14 +225,14 @@ def _call(command: list[str], cwd: Path, env: TerraformEnv, watch: ChildWatch,
     would, then SIGKILL) when cancelled or past ``timeout``."""
     private = cwd / PRIVATE_DIR
     private.mkdir(exist_ok=True)
-    with tempfile.TemporaryFile(dir=private) as out, tempfile.TemporaryFile(dir=private) as err:
-        process = subprocess.Popen(command, cwd=cwd, env=env.child_env(), stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=err, start_new_session=True)
-        token = watch.started(process.pid, "terraform " + command[1])
-        try:
-            why = _wait(process, watch, timeout)
-        finally:
-            watch.ended(token)
+    with tempfile.TemporaryFile(dir=private) as out, tempfile.TemporaryFile(dir=private) as err, \
+            Handshake(watch, "terraform " + command[1]) as handshake:
+        # The guard is recorded before it becomes terraform (same pid, its own session), which
+        # then outlives a killed caller and finishes writing its state.
+        process = subprocess.Popen(handshake.command(command, "exec"), cwd=cwd, env=env.child_env(),
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                   start_new_session=True)
+        why = _wait(process, watch, timeout)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")

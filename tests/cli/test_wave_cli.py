@@ -7,6 +7,7 @@ import json
 import pytest
 
 from orchestrator.errors import LockHeld, RollbackRefused
+from orchestrator.journal import schema
 from tests.engine.conftest import make_lab, small_catalog
 
 
@@ -41,7 +42,8 @@ def test_status_rollback_and_journal_on_a_fresh_lab(tmp_path, isolated_env, run_
     resume = run_cli("wave", "resume", "1", "--catalog", str(catalog), *lab)
     assert resume.exit_code == 2 and "nothing to resume" in resume.stderr
     shown = json.loads(run_cli("journal", "show", *lab, "--format", "json").stdout)
-    assert shown["schema_version"] == 4 and shown["runs"] == [] and shown["service_states"] == {}
+    assert shown["schema_version"] == schema.SCHEMA_VERSION
+    assert shown["runs"] == [] and shown["service_states"] == {}
 
 
 @pytest.mark.parametrize("error, code", [(RollbackRefused("crosses the point of no return"), 6),

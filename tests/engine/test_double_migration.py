@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from orchestrator.journal import Journal, resolve_url
+from orchestrator.journal import Journal, resolve_url, schema
 from tests.conftest import service
 from tests.engine.conftest import approve_plan, host_files, make_lab, small_catalog, state_files
 
@@ -139,7 +139,7 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
         connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     journal = Journal(resolve_url(old, None))
     try:
-        assert journal.schema_version() == 4
+        assert journal.schema_version() == schema.SCHEMA_VERSION
         assert {s: st.state for s, st in journal.service_states().items()} == {
             "alpha": "cut-over", "beta": "cut-over"}
     finally:

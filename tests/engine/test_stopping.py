@@ -5,12 +5,16 @@ finishes the wave with every step applied once."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
 from orchestrator.journal import Journal, resolve_url
+from tests.conftest import PROJECT
 from tests.engine.conftest import cli_process, ledger_counts, make_lab, one_service_catalog, wait_for
 from tests.engine.test_crash_resume import applying, recorded_tools, statuses
 
@@ -108,3 +112,53 @@ def test_a_second_ctrl_c_interrupts_a_running_terraform_at_once(lab, isolated_en
         journal.close()
     (layout.root / "faults/alpha.provision").unlink()
     resume_to_the_end(catalog, layout, isolated_env)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_one_signal_at_the_approval_prompt_ends_it_at_once(signum, lab, isolated_env):
+    """Under a terminal the run asks before cutover; one stop request there ends the prompt at
+    once: nothing past the gate runs, the run is journalled interrupted, the lease is free."""
+    import pty
+
+    catalog, layout = lab
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator", "wave", "run", "1", "--catalog", str(catalog), "--lab",
+         str(layout.root)], env=isolated_env, cwd=PROJECT, stdin=terminal, stderr=terminal,
+        stdout=subprocess.PIPE, start_new_session=True)
+    os.close(terminal)
+    seen = _read_until(controller, b"approve the cutover", 120)
+    assert b"approve the cutover of alpha?" in seen, seen
+    time.sleep(0.3)
+    process.send_signal(signum)
+    process.wait(timeout=30)
+    err = (seen + _read_until(controller, None, 5)).decode(errors="replace")
+    os.close(controller)
+    assert process.returncode == 128 + signum, err
+    name = signal.Signals(signum).name
+    assert f"{name}: stopped at the approval prompt" in err and "wave resume 1" in err
+    with journal_of(layout) as journal:
+        assert journal.run("wave-1").status == "interrupted"
+        assert journal.lock_holder("wave-1") is None, "the lease is released"
+        steps = {e.step: e.status for e in journal.executions(run_id="wave-1")}
+        assert "approve" not in steps and "cutover" not in steps, "nothing past the gate ran"
+        assert [e["kind"] for e in journal.events("wave-1")][-1] == "interrupted"
+    resume_to_the_end(catalog, layout, isolated_env)
+
+
+def _read_until(fd: int, mark: bytes | None, seconds: float) -> bytes:
+    """What the terminal shows until ``mark`` appears (None: until it closes), at most ``seconds``."""
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while (mark is None or mark not in seen) and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the other side closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen

@@ -175,3 +175,32 @@ def test_each_service_runs_under_its_own_step_policy(tmp_path, isolated_env):
         attempts = {sid: len(ctx.journal.attempts(f"wave-1/{sid}/prepare-target"))
                     for sid in ("alpha", "beta")}
     assert attempts == {"alpha": 1, "beta": 3}
+
+
+@pytest.mark.parametrize("inventory", ["empty", "without lpc-alpha"])
+def test_an_inventory_lacking_the_waves_hosts_is_refused_before_any_change(inventory, lab_one, run_cli):
+    """`wave run` refuses in one line naming the missing hosts; no run starts, nothing is built."""
+    import yaml
+
+    catalog, layout = lab_one
+    text = layout.inventory.read_text()
+    header, document = text.splitlines()[0], yaml.safe_load(text)
+    groups = document["all"]["children"]
+    if inventory == "empty":
+        for body in groups.values():
+            body["hosts"] = {}
+    else:
+        del groups["lpc"]["hosts"]["lpc-alpha"]
+    layout.inventory.write_text(header + "\n" + yaml.safe_dump(document))
+    result = run_cli("wave", "run", "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "lpc-alpha (group lpc, for alpha: missing)" in result.stderr
+    assert "nothing was changed" in result.stderr
+    if inventory == "empty":
+        assert "legacy-alpha (group legacy, for alpha: missing)" in result.stderr
+        assert "gateway (group gateway, for alpha: missing)" in result.stderr
+    with session(catalog, layout) as ctx:
+        assert ctx.journal.runs() == [], "no run was started"
+    assert not (layout.stack_dir("alpha") / "terraform.tfstate").exists(), "nothing was provisioned"
+    assert ledger_counts(layout) == {}

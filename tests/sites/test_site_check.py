@@ -13,8 +13,12 @@ KUBECONFIG = {"apiVersion": "v1", "kind": "Config",
               "current-context": "lpc-prod"}
 
 
+INVENTORY = ("all: {children: {legacy: {hosts: {legacy-digid: {}}}, lpc: {hosts: {lpc-digid-1: {}, "
+             "lpc-digid-2: {}}}, gateway: {hosts: {gateway: {}}}}}\n")
+
+
 def real_site(tmp_path, run_cli, context="lpc-prod"):
-    (tmp_path / "inventory.yml").write_text("all: {children: {legacy: {}, lpc: {}, gateway: {}}}\n")
+    (tmp_path / "inventory.yml").write_text(INVENTORY)
     (tmp_path / "modules" / "lpc").mkdir(parents=True)
     (tmp_path / "kube").write_text(yaml.safe_dump(KUBECONFIG))
     (tmp_path / "secrets.json").write_text(json.dumps({"digid": {"db_password": "pw-1"}}))
@@ -34,9 +38,20 @@ def test_a_complete_site_checks_out(tmp_path, run_cli):
     assert result.exit_code == 0 and document["ok"], document
     details = {c["item"]: c["detail"] for c in document["checks"]}
     assert details["secrets"] == "1 secret(s) for 1 service(s)"
-    assert details["inventory"] == f"{tmp_path / 'inventory.yml'}: 0 legacy, 0 lpc, 0 gateway host(s)"
+    assert details["inventory"] == f"{tmp_path / 'inventory.yml'}: 1 legacy, 2 lpc, 1 gateway host(s)"
     assert details["kubernetes"] == "context lpc-prod"
     assert "pw-1" not in result.stdout
+
+
+def test_an_inventory_without_hosts_fails(tmp_path, run_cli):
+    path = real_site(tmp_path, run_cli)
+    (tmp_path / "inventory.yml").write_text("all: {children: {legacy: {}, lpc: {}, gateway: {}}}\n")
+    result = run_cli("site", "check", "--site", str(path))
+    assert result.exit_code == 2
+    assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == [
+        f"FAIL inventory                    {tmp_path / 'inventory.yml'}: the inventory has no hosts "
+        "(0 legacy, 0 lpc, 0 gateway host(s)); a wave needs its services' hosts in the groups legacy, "
+        "lpc, gateway"]
 
 
 def test_a_missing_context_and_module_fail_in_one_line_each(tmp_path, run_cli):

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,9 +79,9 @@ def test_the_pg_password_is_only_in_the_calls_environment(tmp_path, isolated_env
     assert password not in backend.conn_str and backend.password == password
     seen = []
 
-    def started(pid: int, what: str) -> None:
+    def started(spawned: Any) -> None:
         try:
-            seen.append(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
+            seen.append(Path(f"/proc/{spawned.pid}/cmdline").read_bytes().decode(errors="replace"))
         except OSError:
             pass
 
