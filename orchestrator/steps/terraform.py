@@ -21,8 +21,10 @@ back if a crash left the state empty or unreadable, and clears a lock no live pr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -32,6 +34,8 @@ import subprocess
 import sysconfig
 import tempfile
 import time
+import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,9 +51,14 @@ STATE_FILES = ("terraform.tfstate", "terraform.tfstate.backup")
 LOCK_INFO = ".terraform.tfstate.lock.info"
 PRIVATE_DIR = ".logius"  # inside the stack: the pre-apply state copy and terraform's output files
 SUPPORTED_VERSIONS = ("1.0.",)
+PLATFORM_STACK = ".platform"  # the platform landing zone's stack name: no service id starts with a dot
+STATE_SCHEMA = "terraform_remote_state"  # the pg backend's default schema, in each stack's database
+MAX_IDENTIFIER = 63  # bytes: PostgreSQL cuts longer names (NAMEDATALEN - 1)
+MARK_PREFIX = "logius-migrate:"  # how a stack's database is marked as this tool's (its comment)
 
 logging.getLogger("python_terraform").addHandler(logging.NullHandler())
 logging.getLogger("python_terraform").propagate = False
+_LOG = logging.getLogger("logius_migrate.terraform")
 
 
 def terraform_binary() -> Path:
@@ -108,19 +117,120 @@ class TerraformEnv:
 
 @dataclass(frozen=True)
 class PgBackend:
-    """Terraform's ``pg`` backend: a conn_str without a password, which goes in PGPASSWORD. Each
-    service's state has the schema ``tf_<id>``; the platform landing zone's has ``schema``."""
+    """Terraform's ``pg`` backend, each stack's state in a database of its own on the journal's
+    server, ``<journal database>_tf_<stack>`` (created here; the platform landing zone's stack is
+    ``.platform``, a name no service id can take). Terraform 1.0's pg locks are advisory locks, which
+    PostgreSQL keeps per database: one on the state row's id, and -1, which every lock attempt takes
+    and a new state's first apply holds throughout. Stacks sharing a database, whatever their
+    schemas or workspaces, contend for -1; stacks in databases of their own never meet. The
+    conn_str (the journal's database) has no password: that goes in PGPASSWORD."""
 
     conn_str: str
     password: str | None = None
-    schema: str | None = None
+    name: str | None = None  # the stack's name, when not its folder's
+
+    def stack_name(self, stack: Path) -> str:
+        return self.name or stack.name
+
+    def database(self, stack: Path) -> str:
+        """The stack's database: ``<journal database>_tf_<stack>``, or, past PostgreSQL's 63 bytes
+        (which it would cut silently), cut shorter and ended with a hash of the whole name."""
+        name = f"{self._journal_database()}_tf_{self.stack_name(stack)}"
+        if len(name.encode()) <= MAX_IDENTIFIER:
+            return name
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        return name.encode()[:MAX_IDENTIFIER - 9].decode(errors="ignore") + "_" + digest
 
     def block(self, stack: Path) -> tuple[str, list[str]]:
-        schema = self.schema or "tf_" + stack.name.replace("-", "_").replace(".", "_")
-        return "pg", [f"conn_str={self.conn_str}", f"schema_name={schema}"]
+        return "pg", [f"conn_str={self._url(self.database(stack))}", f"schema_name={STATE_SCHEMA}"]
 
     def for_platform(self) -> PgBackend:
-        return dataclasses.replace(self, schema="logius_platform")
+        return dataclasses.replace(self, name=PLATFORM_STACK)
+
+    def prepare(self, stack: Path) -> None:
+        """Create the stack's database unless it is there; mark it as this stack's (a comment). One
+        another stack or journal marked is refused (journals sharing a server, or names cut to 63
+        bytes, could meet); one made beforehand, unmarked (by a DBA), is used as it is."""
+        from psycopg import errors, sql
+
+        database, mark = self.database(stack), self._mark(stack)
+        what = f"the database {database} for the Terraform state of {self.stack_name(stack)}"
+        with self._sql(what) as connection:
+            row = connection.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                     "WHERE datname = %s", (database,)).fetchone()
+            if row is not None:
+                if (row[0] or "").startswith(MARK_PREFIX) and row[0] != mark:
+                    raise StepFailed(f"{what} is another's: its comment reads {row[0]!r}")
+                return
+            try:
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            except errors.DuplicateDatabase:
+                return  # created this moment by another process, which marks it
+            except errors.InsufficientPrivilege as exc:
+                raise StepFailed(f"{what}: {_first_line(exc)}; grant the journal's role CREATEDB, or "
+                                 f"create the database owned by that role") from None
+            connection.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(database), sql.Literal(mark)))
+
+    def legacy_schema(self, stack: Path) -> str:
+        """Where the layout before one database per stack kept the stack's state: a schema of the
+        journal's database, ``tf_<id>`` (the platform landing zone's ``logius_platform``)."""
+        name = self.stack_name(stack)
+        if name == PLATFORM_STACK:
+            return "logius_platform"
+        return "tf_" + name.replace("-", "_").replace(".", "_")
+
+    def legacy_state(self, stack: Path) -> str | None:
+        """The stack's state in its legacy schema, while that is there (else None)."""
+        from psycopg import sql
+
+        table = sql.Identifier(self.legacy_schema(stack), "states")
+        with self._sql(f"the legacy schema {self.legacy_schema(stack)}") as connection:
+            found = connection.execute("SELECT to_regclass(%s)", (table.as_string(connection),)).fetchone()
+            if found is None or found[0] is None:
+                return None
+            query = sql.SQL("SELECT data FROM {} WHERE name = 'default'").format(table)
+            row = connection.execute(query).fetchone()
+        return row[0] if row and row[0] else None
+
+    def retire_legacy(self, stack: Path) -> str:
+        """Rename the legacy schema ``<schema>_moved`` (kept for the record, never adopted again)
+        once its state is in the stack's database; returns the new name."""
+        from psycopg import sql
+
+        schema = self.legacy_schema(stack)
+        with self._sql(f"the legacy schema {schema}") as connection:
+            connection.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                sql.Identifier(schema), sql.Identifier(schema + "_moved")))
+        return schema + "_moved"
+
+    def _journal_database(self) -> str:
+        parts = urllib.parse.urlsplit(self.conn_str)
+        database = urllib.parse.unquote(parts.path.lstrip("/"))
+        return database or urllib.parse.unquote(parts.username or "postgres")  # libpq's default
+
+    def _url(self, database: str) -> str:
+        parts = urllib.parse.urlsplit(self.conn_str)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(database, safe="")))
+
+    def _mark(self, stack: Path) -> str:
+        return f"{MARK_PREFIX} Terraform state of stack {self.stack_name(stack)} of journal database " \
+               f"{self._journal_database()}"
+
+    @contextlib.contextmanager
+    def _sql(self, what: str) -> Iterator[Any]:
+        """A connection to the journal's database (autocommit, as CREATE DATABASE needs); a failure
+        becomes a step's, naming ``what`` (an unreachable server's is worth retrying)."""
+        import psycopg
+
+        secret = {"password": self.password} if self.password else {}
+        try:
+            with psycopg.connect(self.conn_str, autocommit=True, connect_timeout=10, **secret) as connection:
+                yield connection
+        except psycopg.OperationalError as exc:
+            raise TransientStepError(f"{what}: {_first_line(exc)}") from None
+        except psycopg.Error as exc:
+            raise StepFailed(f"{what}: {_first_line(exc)}") from None
 
 
 @dataclass(frozen=True)
@@ -139,7 +249,10 @@ class GenericBackend:
 
     def for_platform(self) -> GenericBackend:
         """The platform landing zone's ``{service}`` is ``.platform``: no service id starts with a dot."""
-        return dataclasses.replace(self, name=".platform")
+        return dataclasses.replace(self, name=PLATFORM_STACK)
+
+    def prepare(self, stack: Path) -> None:
+        """Nothing to make beforehand: the backend's own storage is the site's affair."""
 
 
 def write_root_module(stack: Path, module: Path, extra_variables: list[str]) -> bool:
@@ -342,13 +455,20 @@ class TerraformStack:
         if self.backend is None:
             return None
         kind, _ = self.backend.block(self.working_dir)
-        return f'terraform {{\n  backend "{kind}" {{}}\n}}\n'
+        where = ""  # naming the pg database makes a stack of another layout initialise again
+        if isinstance(self.backend, PgBackend):
+            database = self.backend.database(self.working_dir)
+            where = f"# state: PostgreSQL database {database}, schema {STATE_SCHEMA}\n"
+        return f'{where}terraform {{\n  backend "{kind}" {{}}\n}}\n'
 
     def init(self) -> None:
-        """``terraform init`` for the configured backend (idempotent, offline through a mirror)."""
+        """``terraform init`` for the configured backend (idempotent, offline through a mirror). The
+        backend's storage is prepared first (pg: the stack's database), and a state the layout
+        before one database per stack left behind is moved in (:meth:`_adopt_legacy_state`)."""
         backend_file = self.working_dir / "backend.tf"
         text = self._backend_text()
         if self.backend is not None:
+            self.backend.prepare(self.working_dir)
             backend_file.write_text(text)  # type: ignore[arg-type]
             _, pairs = self.backend.block(self.working_dir)
             rc, _, err = self._run("init", reconfigure=_flag(), input=False, backend_config=pairs)
@@ -357,6 +477,33 @@ class TerraformStack:
             rc, _, err = self._run("init", input=False)
         if rc != 0:
             self._fail("init", rc, err)
+        if isinstance(self.backend, PgBackend):
+            self._adopt_legacy_state()
+
+    def _adopt_legacy_state(self) -> None:
+        """Move the state the earlier layout kept in the journal's database (schema ``tf_<id>``)
+        into the stack's own database, then retire that schema: the state stays addressable and is
+        never adopted twice. If both hold one, the stack's own must be that state, as new or newer
+        (a move cut short before the schema was renamed); anything else is for an operator."""
+        backend: PgBackend = self.backend  # type: ignore[assignment]
+        legacy = backend.legacy_state(self.working_dir)
+        if legacy is None:
+            return
+        current = self.state_text()
+        if current is None or not json.loads(current).get("lineage"):  # none written here yet
+            # Terraform 1.0 gives the first state of an empty backend a lineage of its own
+            # (remote.State.PersistState); pushed again, forced, the state keeps the file's.
+            self._push(legacy, force=True)
+            self._push(legacy, force=True)
+        elif not _supersedes(current, legacy):
+            raise StepFailed(f"{self.working_dir.name}: a Terraform state is in both database "
+                             f"{backend.database(self.working_dir)} and the legacy schema "
+                             f"{backend.legacy_schema(self.working_dir)} of the journal's database, and "
+                             f"they differ; keep the right one and drop or rename the other")
+        moved = backend.retire_legacy(self.working_dir)
+        _LOG.warning("%s: moved the Terraform state from schema %s of the journal's database into "
+                     "database %s; the old schema is now %s", self.working_dir.name,
+                     backend.legacy_schema(self.working_dir), backend.database(self.working_dir), moved)
 
     @property
     def initialized(self) -> bool:
@@ -503,15 +650,18 @@ class TerraformStack:
     def _restore_remote(self, snapshot: StateSnapshot) -> None:
         if snapshot.state is None:
             return  # destroy left an empty state behind; the resources are gone
+        self._push(snapshot.state, force=True)
+
+    def _push(self, state: str, force: bool = False) -> None:
+        """``terraform state push`` of ``state`` (``force``: even over a newer or other lineage)."""
         pushed = self.working_dir / ".restore.tfstate"
-        pushed.write_text(snapshot.state)
+        pushed.write_text(state)
         try:
-            rc, _, err = self._run("state push", str(pushed), force=_flag())
+            rc, _, err = self._run("state push", str(pushed), **({"force": _flag()} if force else {}))
             if rc != 0:
                 self._fail("state push", rc, err)
         finally:
             pushed.unlink(missing_ok=True)
-
 
     # -- crash safety -------------------------------------------------------------------------
 
@@ -559,6 +709,18 @@ class TerraformStack:
             done.append(f"{self.working_dir.name}: cleared a stale Terraform lock ({who}); no process "
                         f"holds it")
         return done
+
+
+def _supersedes(current: str, earlier: str) -> bool:
+    """Whether state ``current`` is ``earlier`` or a later version of it (same lineage, serial not
+    lower)."""
+    now, then = json.loads(current), json.loads(earlier)
+    return now.get("lineage") == then.get("lineage") and now.get("serial", 0) >= then.get("serial", 0)
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _readable_state(path: Path) -> bool:

@@ -23,6 +23,7 @@ from tests.engine.conftest import (
     wait_for,
 )
 from tests.engine.test_crash_resume import kill_group
+from tests.steps.test_terraform import stack_databases
 
 WAVE = ["alpha", "beta", "gamma"]
 
@@ -50,14 +51,14 @@ def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isol
         assert ctx.journal.run("wave-1").status == "rolled-back"
     assert host_files(layout) == before
     assert not (layout.stack_dir("alpha") / "terraform.tfstate").exists(), "state lives in PostgreSQL"
+    backend = pg_backend(resolve_url(pg_url, None))
     with psycopg.connect(pg_url) as connection:
-        names = {row[0] for row in connection.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'tf_%'")}
+        schemas = {row[0] for row in connection.execute("SELECT nspname FROM pg_namespace")}
         runs = connection.execute("SELECT id, status FROM runs").fetchall()
-    assert names == {"tf_alpha", "tf_beta"}
+    assert stack_databases(pg_url) == {backend.database(layout.stack_dir(sid)) for sid in ("alpha", "beta")}
+    assert not any(name.startswith("tf_") for name in schemas), "no state in the journal's database"
     assert runs == [("wave-1", "rolled-back")]
-    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(),
-                           pg_backend(resolve_url(pg_url, None)))
+    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(), backend)
     assert stack.resources() == [], "the rollback destroyed the landing zone in the pg backend"
 
 

@@ -221,14 +221,15 @@ def test_a_landing_zone_that_cannot_be_planned_is_inconclusive(platform, words, 
 
 def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cli, httpserver, tmp_path,
                                                                      pg_url):
-    """backend: journal with a PostgreSQL journal: the landing zone's state is in its own schema,
-    logius_platform, apart from the service stacks' tf_<id>; planned from there."""
+    """backend: journal with a PostgreSQL journal: the landing zone's state is in a database of its
+    own, <journal>_tf_.platform, apart from the service stacks' <journal>_tf_<id>; planned from there."""
     import psycopg
 
     from orchestrator.engine.session import pg_backend
     from orchestrator.lab import lab_platform_module
     from orchestrator.releases.manifest import load_manifest, platform_variables
     from orchestrator.steps.terraform import TerraformStack, write_platform_module
+    from tests.steps.test_terraform import stack_databases
 
     assert run_cli("journal", "init", "--db", pg_url).exit_code == 0
     terraform = yaml.safe_load(lab.site_file.read_text())["terraform"]
@@ -242,9 +243,9 @@ def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cl
     stack.init()
     stack.apply(platform_variables(load_manifest(FIXED)[0]))
     with psycopg.connect(pg_url) as connection:
-        rows = connection.execute("SELECT schema_name FROM information_schema.schemata").fetchall()
-    schemas = {row[0] for row in rows}
-    assert "logius_platform" in schemas and not any(s.startswith("tf_") for s in schemas)
+        schemas = {row[0] for row in connection.execute("SELECT nspname FROM pg_namespace")}
+    assert stack_databases(pg_url) == {pg_backend(pg_url).for_platform().database(zone)}
+    assert "logius_platform" not in schemas and not any(s.startswith("tf_") for s in schemas)
     assert not (zone / "terraform.tfstate").exists()
     serve_platform(httpserver)
     for manifest, outcome in ((FIXED, "PASS"), (FIRST, "FAIL")):
