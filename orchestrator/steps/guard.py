@@ -8,9 +8,10 @@ Run by path, standard library only (it starts in milliseconds, before the tool):
 1. ``supervise`` mode (ansible-playbook) first asks the kernel for a signal when its parent dies
    (``PR_SET_PDEATHSIG``), then checks that the parent is still the one that started it: a parent
    that died before that is noticed here, and nothing runs.
-2. It tells the parent its pid and process group over the Unix socket ``SOCKET`` and waits for
-   ``go``, which the parent sends once the journal holds them. No answer (the parent is gone, or
-   could not record it): it exits 125 and nothing runs.
+2. It connects to the parent's Unix socket ``SOCKET`` (``@NAME``: in the abstract namespace) and
+   waits for ``go``, which the parent sends once the journal holds its pid and process group (the
+   parent asks the kernel who connected). No answer (the parent is gone, or could not record it):
+   it exits 125 and nothing runs.
 3. The tool starts with ``LOGIUS_MIGRATE_TOOL=TOKEN`` in its environment, which every process it
    starts inherits: ansible-playbook's workers each start a session of their own (ansible-core's
    ``WorkerProcess._detach``), so no process group holds them all, but the token finds them.
@@ -26,6 +27,7 @@ import socket
 import sys
 
 NOT_RECORDED = 125
+CANNOT_START = 127  # as a shell answers for a program it cannot run
 PR_SET_PDEATHSIG = 1
 TOKEN_ENV = "LOGIUS_MIGRATE_TOOL"
 
@@ -78,23 +80,34 @@ def _die_with_parent(parent: int, token: str) -> None:
 
 
 def _recorded(path: str) -> bool:
+    """Announce this process on the parent's socket (``@NAME``: in the abstract namespace) and
+    wait for its ``go``."""
+    address = "\0" + path[1:] if path.startswith("@") else path
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
             channel.settimeout(60)
-            channel.connect(path)
+            channel.connect(address)
             channel.sendall(f"{os.getpid()} {os.getpgrp()}\n".encode())
             return channel.recv(16).startswith(b"go")
     except OSError:
         return False
 
 
+def _start(program: list[str]) -> None:
+    """Become ``program``; when it cannot start, say why in one line (the caller shows the tool's
+    output) and exit ``CANNOT_START``."""
+    try:
+        os.execv(program[0], program)
+    except OSError as exc:
+        os.write(2, f"logius-migrate guard: cannot start {program[0]}: {exc.strerror}\n".encode())
+    finally:
+        os._exit(CANNOT_START)
+
+
 def _supervise(program: list[str]) -> int:
     child = os.fork()
     if child == 0:
-        try:
-            os.execv(program[0], program)
-        finally:
-            os._exit(127)
+        _start(program)
     while True:
         try:
             _, status = os.waitpid(child, 0)
@@ -117,7 +130,7 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
         return NOT_RECORDED
     if mode == "exec":
-        os.execv(program[0], program)
+        _start(program)
     return _supervise(program)
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import socket
+import struct
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -57,17 +56,18 @@ GUARD = Path(__file__).with_name("guard.py")
 
 
 class Handshake:
-    """The parent's side of the guard: a Unix socket in a private folder on which each guard
-    started by this adapter call announces itself; it is recorded through ``watch.started`` and
-    then told ``go``. Use as a context manager; :meth:`command` wraps a tool's argv in the guard."""
+    """The parent's side of the guard: a Unix socket in the abstract namespace (no path to outgrow
+    a long TMPDIR, nothing left behind) on which each guard started by this adapter call
+    announces itself. The kernel tells who connected (``SO_PEERCRED``): only a child of this
+    process, of this user, is recorded through ``watch.started`` and then told ``go``. Use as a
+    context manager; :meth:`command` wraps a tool's argv in the guard."""
 
     def __init__(self, watch: ChildWatch, what: str) -> None:
         self.watch, self.what = watch, what
         self.token = uuid.uuid4().hex
-        self.folder = Path(tempfile.mkdtemp(prefix=f"logius-spawn-{os.getpid()}-"))
-        self.path = str(self.folder / "socket")
+        self.name = f"logius-spawn-{os.getpid()}-{self.token}"
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._server.bind(self.path)
+        self._server.bind("\0" + self.name)
         self._server.listen(8)
         self._server.settimeout(0.1)
         self._closed = threading.Event()
@@ -76,10 +76,10 @@ class Handshake:
         self._thread.start()
 
     def command(self, program: list[str], mode: str) -> list[str]:
-        """``program`` started through the guard: ``supervise`` (dies with this process, with its
-        whole process group) or ``exec`` (becomes the tool, outlives this process)."""
-        return [sys.executable, "-IS", str(GUARD), self.path, mode, str(os.getpid()), self.token, "--",
-                *program]
+        """``program`` started through the guard: ``supervise`` (dies with this process, with all
+        it started) or ``exec`` (becomes the tool, outlives this process)."""
+        return [sys.executable, "-IS", str(GUARD), "@" + self.name, mode, str(os.getpid()), self.token,
+                "--", *program]
 
     def leftovers(self) -> list[int]:
         """Kill what still holds this call's token (a cancelled playbook's workers, each in a
@@ -102,8 +102,9 @@ class Handshake:
     def _answer(self, connection: socket.socket) -> None:
         try:
             connection.settimeout(10)
-            pid, pgid = (int(word) for word in connection.recv(64).split()[:2])
-            self._tokens.append(self.watch.started(Spawned(pid, pgid, self.token, self.what)))
+            connection.recv(64)
+            pid = _child_peer(connection)
+            self._tokens.append(self.watch.started(Spawned(pid, os.getpgid(pid), self.token, self.what)))
             connection.sendall(b"go\n")
         except Exception as exc:  # noqa: BLE001 - not recorded: the guard is not told to go
             _LOG.warning("%s was not started: it could not be recorded (%s)", self.what, exc)
@@ -118,7 +119,17 @@ class Handshake:
         self._server.close()
         for token in self._tokens:
             self.watch.ended(token)
-        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _child_peer(connection: socket.socket) -> int:
+    """The pid of the process on the other end, as the kernel tells it; ValueError unless it is
+    a child of this process running as this user."""
+    pid, uid, _gid = struct.unpack("3i", connection.getsockopt(
+        socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    parent = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    if parent != os.getpid() or uid != os.getuid():
+        raise ValueError(f"pid {pid} (parent {parent}, uid {uid}) is not a child of this process")
+    return pid
 
 
 def running(pid: int, started: float | None, pgid: int | None, token: str | None) -> list[int] | None:

@@ -320,6 +320,12 @@ class _Terraform(Terraform):
         super().__init__(**options)
         self.temp_var_files = _VariableFiles()
         self.env, self.watch = env, watch
+
+    def read_state_file(self, file_path: str | None = None) -> None:
+        """Not read: python-terraform's constructor parses the local state file, and one a crash
+        left empty would fail there, before :meth:`TerraformStack.repair` could put it right. State
+        is read with ``state pull``."""
+        self.tfstate = None
         self.timeout: float | None = None
 
     def cmd(self, cmd: str, *args: Any, **kwargs: Any) -> tuple[int, str, str]:

@@ -97,3 +97,41 @@ def test_the_guard_refuses_when_its_parent_is_not_the_one_named(tmp_path):
     done = subprocess.run([sys.executable, "-IS", str(guard), str(tmp_path / "no-socket"), "supervise", "1",
                            "token", "--", "/usr/bin/touch", str(marker)], capture_output=True, timeout=30)
     assert done.returncode == NOT_RECORDED and not marker.exists()
+
+
+def test_only_a_child_of_the_engine_is_recorded(tmp_path):
+    """The handshake asks the kernel who connected: a process that is not the engine's child (here
+    the engine itself) is not recorded and not told to go."""
+    import socket
+
+    from orchestrator.steps.processes import Handshake
+
+    recorded: list = []
+    with Handshake(ChildWatch(started=recorded.append), "ansible-playbook x.yml") as handshake:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as intruder:
+            intruder.settimeout(5)
+            intruder.connect("\0" + handshake.name)
+            intruder.sendall(b"1 1\n")
+            assert intruder.recv(16) == b""
+    assert recorded == []
+
+
+def test_a_long_temporary_folder_does_not_stop_a_playbook(local, tmp_path, monkeypatch):
+    """A Unix socket path holds 108 bytes at most; the handshake's lives in the abstract namespace,
+    so a deep TMPDIR (CI's, a user's) changes nothing, and nothing of it stays behind."""
+    import tempfile
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    result = ansible.run_playbook(str(local / "nap.yml"), local / "inventory.yml", ["here"], {"nap": 0})
+    assert result.succeeded, result.summary()
+    assert list(deep.iterdir()) == []
+
+
+def test_a_recorded_playbook_is_forgotten_once_it_ended(local):
+    recorded, forgotten = [], []
+    watch = ChildWatch(started=lambda spawned: recorded.append(spawned) or spawned.pid,
+                       ended=forgotten.append)
+    ansible.run_playbook(str(local / "nap.yml"), local / "inventory.yml", ["here"], {"nap": 0}, watch=watch)
+    assert forgotten == [recorded[0].pid]
