@@ -147,13 +147,23 @@ def stopping(results: list[Result], on_inconclusive: str) -> list[Result]:
     return [r for r in results if r.outcome in stops and r.overridden_by is None]
 
 
+def override_for(overrides: dict[str, str], check_id: str, service: str) -> str | None:
+    """The reason ``overrides`` (``CHECK-ID`` or ``CHECK-ID:SERVICE`` -> reason) give for letting
+    ``check_id`` pass for ``service``, or None: an override naming a service holds for it alone."""
+    return overrides.get(f"{check_id}:{service}", overrides.get(check_id))
+
+
 def with_overrides(results: list[Result], overrides: dict[str, str], by: str) -> list[Result]:
-    """Mark the results of the overridden check ids (id -> reason) as overridden by ``by``."""
+    """Mark the failing or inconclusive results that ``overrides`` let pass as overridden by ``by``."""
     from dataclasses import replace
 
-    return [replace(r, overridden_by=by, override_reason=overrides[r.check_id])
-            if r.check_id in overrides and r.outcome in (Outcome.FAIL, Outcome.INCONCLUSIVE) else r
-            for r in results]
+    marked = []
+    for r in results:
+        reason = override_for(overrides, r.check_id, r.service)
+        if reason is not None and r.outcome in (Outcome.FAIL, Outcome.INCONCLUSIVE):
+            r = replace(r, overridden_by=by, override_reason=reason)
+        marked.append(r)
+    return marked
 
 
 def known_ids() -> list[str]:

@@ -139,3 +139,9 @@ def verbosity() -> int:
     context = click.get_current_context(silent=True)
     root = context.find_root() if context else None
     return (root.obj or {}).get("verbosity", 0) if root else 0
+
+
+def by_option() -> Any:
+    """``--by NAME``: who does this (the rule is :mod:`orchestrator.identity`'s)."""
+    return click.option("--by", "by", default=None, metavar="NAME",
+                        help="Who does this [default: $LOGIUS_MIGRATE_OPERATOR, else your login name].")

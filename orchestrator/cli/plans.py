@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
+from orchestrator.cli.base import Day, by_option, catalog_option, echo_json, format_option
 from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 from orchestrator.cli.plan import build_plan, plan_cmd, plan_options
-
-OPERATOR_ENV = "LOGIUS_MIGRATE_OPERATOR"
 
 
 def operator_name() -> str:
     """Who is at the keyboard: $LOGIUS_MIGRATE_OPERATOR, else the login name."""
-    import getpass
+    from orchestrator.identity import person
 
-    return os.environ.get(OPERATOR_ENV) or getpass.getuser()
-
-
-def by_option() -> Any:
-    return click.option("--by", "by", default=None, metavar="NAME",
-                        help="Who does this [default: $LOGIUS_MIGRATE_OPERATOR, else your login name].")
+    return person()
 
 
 def site_and_journal(site_path: Path | None, lab_dir: Path | None, db: str | None,

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import catalog_option, echo_json, format_option, verbosity
+from orchestrator.cli.base import by_option, catalog_option, echo_json, format_option, verbosity
 from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 
@@ -62,8 +62,11 @@ def _progress() -> Iterator[Any]:
     from orchestrator.engine import Progress
     from orchestrator.engine.wave import WAVE_SERVICE
 
-    if verbosity() < 0:  # --quiet: errors only
-        yield Progress()
+    def on_note(text: str) -> None:  # shown even with --quiet: an override is never silent
+        click.echo(text, err=True)
+
+    if verbosity() < 0:  # --quiet: errors and overrides only
+        yield Progress(on_note=on_note)
         return
     if not sys.stderr.isatty():
         def on_phase(phase: str, services: list[str]) -> None:
@@ -73,7 +76,7 @@ def _progress() -> Iterator[Any]:
             if status == "failed":
                 click.echo(f"  {service} {step}: failed", err=True)
 
-        yield Progress(on_phase=on_phase, on_step=on_step)
+        yield Progress(on_phase=on_phase, on_step=on_step, on_note=on_note)
         return
 
     from rich.console import Console
@@ -96,7 +99,8 @@ def _progress() -> Iterator[Any]:
             bars.console.print(f"[red]{service} {step}: failed[/red]")
 
     with bars:
-        yield Progress(on_phase=on_bar_phase, on_step=on_bar_step)
+        yield Progress(on_phase=on_bar_phase, on_step=on_bar_step,
+                       on_note=lambda text: bars.console.print(text, markup=False))
 
 
 def _approver(approve: bool) -> Any:
@@ -115,27 +119,30 @@ def _wave_command(name: str, resume: bool) -> Any:
                   help="The approved plan to take the wave from [default: the newest approved].")
     @click.option("--approve", is_flag=True, help="Approve the cutover gate in advance (otherwise "
                   "you are asked; without a terminal the run stops at the gate, exit 5).")
-    @click.option("--override", "overrides", multiple=True, metavar="CHECK-ID",
-                  help="Let a failing precondition pass for this run only (needs --reason; journalled "
-                       "with your name). Repeat for several.")
+    @click.option("--override", "overrides", multiple=True, metavar="CHECK-ID[:SERVICE]",
+                  help="Let a failing precondition pass for this run only, for every service or for "
+                       "SERVICE alone (needs --reason; printed when applied, journalled with your "
+                       "name). Repeat for several.")
+    @by_option()
     @click.option("--reason", default=None, metavar="TEXT", help="Why the overridden checks may pass.")
     @_moved_plan_options
     @format_option("text", "json")
     def command(wave: int, catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None,
                 db: str | None, plan_id: int | None, approve: bool, overrides: tuple[str, ...],
-                reason: str | None, fmt: str, **moved: Any) -> None:
+                reason: str | None, by: str | None, fmt: str, **moved: Any) -> None:
         from orchestrator.cli.logs import redact_with
         from orchestrator.engine import run_wave
         from orchestrator.engine.approved import members_of, plan_for_run
         from orchestrator.engine.session import open_session
         from orchestrator.engine.stopping import StopRequest, stop_on_signals
+        from orchestrator.identity import owner
 
         _refuse_plan_options(moved)
         granted = _overrides(overrides, reason)
         stop = StopRequest()
         site = site_of(site_path, lab_dir)
         with stop_on_signals(stop, lambda text: click.echo(text, err=True)), _progress() as progress, \
-                open_session(catalog_path, site, db, progress=progress, stop=stop,
+                open_session(catalog_path, site, db, progress=progress, stop=stop, owner=owner(by),
                              verbosity=verbosity()) as ctx:
             redact_with(ctx.redactor)
             if resume:
@@ -200,9 +207,12 @@ def _overrides(checks: tuple[str, ...], reason: str | None) -> dict[str, str]:
         return {}
     if not reason or not reason.strip():
         raise InputError("--override needs --reason TEXT (journalled with your name)")
-    unknown = sorted(set(checks) - set(known_ids()))
+    unknown = sorted({c.partition(":")[0] for c in checks} - set(known_ids()))
     if unknown:
         raise InputError(f"--override {unknown[0]}: no such check (checks: {', '.join(known_ids())})")
+    empty = [c for c in checks if c.endswith(":")]
+    if empty:
+        raise InputError(f"--override {empty[0]}: name the service after the colon, or leave the colon out")
     return dict.fromkeys(checks, reason)
 
 
@@ -219,7 +229,6 @@ _wave_command("resume", resume=True)
 def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
     """Show the runs of WAVE and the state of every step of the latest one."""
     from orchestrator.cli.lab import reading_journal
-    from orchestrator.engine.wave import wave_lock_name
 
     journal = reading_journal(site_path, lab_dir, db)
     try:
@@ -231,30 +240,50 @@ def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str 
             else:
                 click.echo(f"wave {wave}: not started")
             return
-        latest = runs[-1]
-        members = json.loads(latest.detail or "{}").get("services", [])
-        states = {sid: journal.service_state(sid) for sid in members}
-        executions = journal.executions(run_id=latest.id)
-        outcomes = journal.attempt_outcomes(latest.id)
-        lease = journal.lease_state(wave_lock_name(wave))
+        document = _status_document(journal, wave, runs)
     finally:
         journal.close()
-    document = {"wave": wave, "run": latest.id, "status": latest.status, "services": members,
-                "states": {sid: {"state": st.state, "run": st.run_id} for sid, st in states.items()},
-                "lock": lease and {k: lease[k] for k in ("owner", "host", "pid", "expires_at", "state")},
-                "steps": [{"service": e.service, "step": e.step, "status": e.status,
-                           "attempts": e.attempts, "outcomes": outcomes.get(e.key, [])} for e in executions],
-                "runs": [{"id": r.id, "status": r.status} for r in runs]}
     if fmt == "json":
         echo_json(document)
-        return
-    click.echo(f"wave {wave}: run {latest.id} is {latest.status}" + _lease_text(lease))
-    for sid, st in states.items():
-        click.echo(f"  {sid:24} {st.state}" + (f" (run {st.run_id})" if st.run_id else ""))
-    for e in executions:
-        tried = outcomes.get(e.key, [])
-        click.echo(f"  {e.service:24} {e.step:16} {e.status:12} attempts {e.attempts}" +
-                   (f" ({', '.join(tried)})" if tried else ""))
+    else:
+        _echo_status(document)
+
+
+def _status_document(journal: Any, wave: int, runs: list[Any]) -> dict[str, Any]:
+    """The wave's latest run: its members' states, overrides, steps with each attempt's outcome;
+    and every run of the wave, with the members rolled back after it."""
+    from orchestrator.engine.wave import wave_lock_name
+
+    latest = runs[-1]
+    members = json.loads(latest.detail or "{}").get("services", [])
+    states = {sid: journal.service_state(sid) for sid in members}
+    outcomes = journal.attempt_outcomes(latest.id)
+    lease = journal.lease_state(wave_lock_name(wave))
+    return {"wave": wave, "run": latest.id, "status": latest.status, "services": members,
+            "states": {sid: {"state": st.state, "run": st.run_id} for sid, st in states.items()},
+            "lock": lease and {k: lease[k] for k in ("owner", "host", "pid", "expires_at", "state")},
+            "steps": [{"service": e.service, "step": e.step, "status": e.status, "attempts": e.attempts,
+                       "outcomes": outcomes.get(e.key, [])} for e in journal.executions(run_id=latest.id)],
+            "runs": [{"id": r.id, "status": r.status, "rolled_back": sorted(
+                {e.service for e in journal.executions(run_id=r.id) if e.status == "rolled-back"})}
+                for r in runs],
+            "overrides": [e["message"] for e in journal.events(latest.id) if e["kind"] == "override"]}
+
+
+def _echo_status(document: dict[str, Any]) -> None:
+    click.echo(f"wave {document['wave']}: run {document['run']} is {document['status']}"
+               + _lease_text(document["lock"]))
+    if len(document["runs"]) > 1 or document["runs"][0]["rolled_back"]:
+        click.echo("  runs: " + "; ".join(
+            f"{r['id']} {r['status']}" + (f" (rolled back afterwards: {', '.join(r['rolled_back'])})"
+                                          if r["rolled_back"] else "") for r in document["runs"]))
+    for sid, st in document["states"].items():
+        click.echo(f"  {sid:24} {st['state']}" + (f" (run {st['run']})" if st["run"] else ""))
+    for note in document["overrides"]:
+        click.echo(f"  {note}")
+    for e in document["steps"]:
+        click.echo(f"  {e['service']:24} {e['step']:16} {e['status']:12} attempts {e['attempts']}" +
+                   (f" ({', '.join(e['outcomes'])})" if e["outcomes"] else ""))
 
 
 def _refuse_unplanned(journal: Any, wave: int) -> None:
@@ -294,17 +323,20 @@ def _lease_text(lease: dict[str, Any] | None) -> str:
 @site_option
 @lab_option
 @db_option
+@by_option()
 @format_option("text", "json")
 def rollback_cmd(service_id: str, to_point: int | None, force: bool, reason: str | None,
                  catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
-                 fmt: str) -> None:
+                 by: str | None, fmt: str) -> None:
     """Undo SERVICE's steps, newest first, back to a rollback point. Refuses to cross a point of
     no return (a completed cutover or decommission) without --force and --reason (exit 6)."""
     from orchestrator.cli.logs import redact_with
     from orchestrator.engine import rollback_service
     from orchestrator.engine.session import open_session
+    from orchestrator.identity import owner
 
-    with open_session(catalog_path, site_of(site_path, lab_dir), db, verbosity=verbosity()) as ctx:
+    with open_session(catalog_path, site_of(site_path, lab_dir), db, owner=owner(by),
+                      verbosity=verbosity()) as ctx:
         redact_with(ctx.redactor)
         result = rollback_service(ctx, service_id, to_point, force=force, reason=reason)
     if fmt == "json":

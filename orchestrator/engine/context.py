@@ -30,6 +30,7 @@ class Progress:
 
     on_phase: Callable[[str, list[str]], None] = lambda phase, services: None
     on_step: Callable[[str, str, str], None] = lambda service, step, status: None
+    on_note: Callable[[str], None] = lambda text: None  # something the operator must see (an override)
 
 
 @dataclass

@@ -57,15 +57,31 @@ def run_gates(ctx: EngineContext, run_id: str, wave: int, members: list[str], ca
     return the services the checks hold, with why, in one line each."""
     from orchestrator.checks import stopping
 
-    for check_id, reason in sorted(overrides.items()):
-        ctx.journal.log(run_id, "override", f"{check_id} overridden for this run by {ctx.owner}: {reason}")
+    refuse_foreign_overrides(overrides, members)
     held: dict[str, str] = {}
     for sid, results in check_services(ctx, run_id, wave, members, candidates, plan, overrides).items():
+        for result in results:
+            if result.overridden_by is not None:
+                note = (f"override applied: {result.check_id} {result.outcome.value} for {sid} let pass "
+                        f"by {result.overridden_by}: {result.override_reason} ({result.summary})")
+                ctx.journal.log(run_id, "override", note)
+                ctx.progress.on_note(note)
         stops = stopping(results, ctx.site.on_inconclusive)
         if stops:
             held[sid] = "; ".join(f"{r.check_id} {r.outcome.value}: {r.summary}" for r in stops)
             ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
     return held
+
+
+def refuse_foreign_overrides(overrides: dict[str, str], members: list[str]) -> None:
+    """InputError for an override ``CHECK-ID:SERVICE`` whose service is not in the wave."""
+    from orchestrator.errors import InputError
+
+    for key in sorted(overrides):
+        check_id, _, service = key.partition(":")
+        if service and service not in members:
+            raise InputError(f"--override {key}: {service} is not in this wave (its services: "
+                             f"{', '.join(members)}); nothing was changed")
 
 
 def dependants(ctx: EngineContext, members: list[str], held: set[str]) -> dict[str, str]:

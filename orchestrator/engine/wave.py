@@ -19,6 +19,7 @@ from orchestrator.catalog.models import Service
 from orchestrator.engine import reconcile, states
 from orchestrator.engine.capture import record_file_points
 from orchestrator.engine.context import EngineContext, LeaseKeeper, lease_seconds
+from orchestrator.engine.gates import refuse_foreign_overrides
 from orchestrator.engine.tools import child_watch, stack_for, tf_variables
 from orchestrator.errors import (
     AwaitingApproval,
@@ -67,6 +68,7 @@ def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: 
     keeper = LeaseKeeper(ctx.journal, lease, ttl)
     try:
         if not resume and services:
+            refuse_foreign_overrides(overrides or {}, services)
             refuse_missing_hosts(ctx.site, [ctx.service(sid) for sid in services])
         run_id, members = _open_run(ctx, wave, services, resume, getattr(plan, "id", None))
         if lease.taken_over_from:
@@ -97,12 +99,13 @@ def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
         ctx.journal.set_run_status(latest.id, "running", latest.detail)
         ctx.journal.log(latest.id, "resume", f"resumed by {ctx.owner} (was {latest.status})")
         return latest.id, json.loads(latest.detail)["services"]
-    if latest is not None and latest.status != "rolled-back":
-        hint = (f"continue it with `logius-migrate wave resume {wave}`" if latest.status != "done"
-                else "roll its services back first to run it again")
-        raise InputError(f"wave {wave} already has run {latest.id} ({latest.status}); {hint}")
+    if latest is not None and latest.status not in {"done", "rolled-back"}:
+        raise InputError(f"wave {wave} already has run {latest.id} ({latest.status}); continue it with "
+                         f"`logius-migrate wave resume {wave}`")
     if not services:
         raise InputError(f"wave {wave} has no services in the plan")
+    if runs:
+        services = _not_yet_migrated(ctx, wave, runs, services)
     states.refuse_migrated(ctx.journal, wave, services)
     run_id = f"wave-{wave}" if latest is None else f"wave-{wave}.{len(runs) + 1}"
     ctx.journal.create_run(run_id, wave, "wave", ctx.owner)
@@ -110,6 +113,19 @@ def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
     source = f" from plan {plan_id}" if plan_id is not None else ""
     ctx.journal.log(run_id, "start", f"wave {wave}{source} started by {ctx.owner}: {', '.join(services)}")
     return run_id, services
+
+
+def _not_yet_migrated(ctx: EngineContext, wave: int, runs: list[Any], services: list[str]) -> list[str]:
+    """The members an earlier run of this wave has not migrated (never begun, or rolled back
+    since): a new run takes exactly those. InputError when there are none."""
+    earlier = {r.id for r in runs}
+    done = {sid for sid in services if ctx.journal.service_state(sid).run_id in earlier
+            and ctx.journal.service_state(sid).state not in states.STARTABLE}
+    if len(done) == len(services):
+        raise InputError(f"wave {wave} is done: every service of it was migrated by run "
+                         f"{runs[-1].id if len(runs) == 1 else ', '.join(r.id for r in runs)}; nothing to "
+                         f"run (roll a service back to run it again)")
+    return [sid for sid in services if sid not in done]
 
 
 class _Runner:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import time
 import uuid
 from collections.abc import Iterable
@@ -138,8 +137,10 @@ def execution_key(run_id: str, service: str, step: str) -> str:
 
 
 def default_owner() -> str:
-    user = os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
-    return f"{user}@{socket.gethostname()}:{os.getpid()}"
+    """The run owner when nobody said who: see :mod:`orchestrator.identity`."""
+    from orchestrator.identity import owner
+
+    return owner()
 
 
 def _lease_condition(host: str, pid: int, pid_started: float | None, expires_at: float, now: float) -> str:

@@ -121,8 +121,10 @@ def test_an_override_is_journalled_with_the_operators_name_and_ends_with_its_run
                                                                                  run_cli):
     catalog = catalog_with(tmp_path / "catalog", [alpha()])
     layout = make_lab(tmp_path / "lab", catalog)
-    run_cli("blocker", "add", "--scope", "service:alpha", "--severity", "blocking", "--title",
-            "DNS cut-over not rehearsed", "--owner", "network", "--lab", str(layout.root))
+    added = run_cli("blocker", "add", "--scope", "service:alpha", "--severity", "blocking", "--title",
+                    "DNS cut-over not rehearsed", "--owner", "network", "--lab", str(layout.root),
+                    "--catalog", str(catalog))
+    assert added.exit_code == 0, added.stderr
     overridden = wave(run_cli, catalog, layout, "--override", "PRE-BLK-001", "--reason",
                       "CAB 47 accepted the risk")
     assert overridden.exit_code == 0, overridden.stderr
@@ -130,7 +132,9 @@ def test_an_override_is_journalled_with_the_operators_name_and_ends_with_its_run
         events = [e["message"] for e in journal.events("wave-1") if e["kind"] == "override"]
         owner = journal.run("wave-1").owner
         evidence = [r for r in results(journal, run_id="wave-1") if r["check_id"] == "PRE-BLK-001"]
-    assert events == [f"PRE-BLK-001 overridden for this run by {owner}: CAB 47 accepted the risk"]
+    assert len(events) == 1 and events[0].startswith(
+        f"override applied: PRE-BLK-001 FAIL for alpha let pass by {owner}: CAB 47 accepted the risk (")
+    assert events[0] in overridden.stderr, "printed when applied"
     assert evidence[0]["overridden_by"] == owner and evidence[0]["outcome"] == "FAIL"
     assert evidence[0]["override_reason"] == "CAB 47 accepted the risk"
     after = run_cli("check", "alpha", "--catalog", str(catalog), "--lab", str(layout.root), "--format",
@@ -168,3 +172,46 @@ def test_a_plan_that_destroys_a_protected_resource_is_held(tmp_path, isolated_en
                               only={"PRE-TF-001"})
     assert doomed.outcome.value == "FAIL", doomed
     assert doomed.summary.startswith("the plan destroys protected module.landing_zone.")
+
+
+def test_an_override_for_one_service_leaves_its_wave_mates_check_failing(tmp_path, isolated_env, run_cli):
+    """`--override CHECK:SERVICE` lets that check pass for that service alone; the operator comes
+    from --by, with $USER and $LOGNAME unset; wave status shows the override."""
+    from orchestrator.identity import login_name
+
+    catalog = catalog_with(tmp_path / "catalog", [alpha(), beta()])
+    layout = make_lab(tmp_path / "lab", catalog)
+    for sid in ("alpha", "beta"):
+        added = run_cli("blocker", "add", "--scope", f"service:{sid}", "--severity", "blocking", "--title",
+                        f"{sid} not rehearsed", "--owner", "ops", "--lab", str(layout.root), "--catalog",
+                        str(catalog))
+        assert added.exit_code == 0, added.stderr
+    anonymous = {"USER": None, "LOGNAME": None, "LOGIUS_MIGRATE_OPERATOR": None}
+    foreign = wave(run_cli, catalog, layout, "--override", "PRE-BLK-001:gamma", "--reason", "x")
+    assert foreign.exit_code == 2
+    assert "--override PRE-BLK-001:gamma: gamma is not in this wave" in foreign.stderr
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        assert journal.runs() == [], "a foreign override is refused before a run starts"
+    partial = run_cli("wave", "run", "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root),
+                      "--override", "PRE-BLK-001:alpha", "--reason", "CAB 48", "--by", "ann", env=anonymous)
+    assert partial.exit_code == 7, partial.stderr
+    assert "override applied: PRE-BLK-001 FAIL for alpha let pass by ann@" in partial.stderr
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        assert journal.run("wave-1").owner.startswith("ann@")
+        assert journal.service_state("alpha").state == "cut-over"
+        assert journal.service_state("beta").state == "legacy"
+        verdicts = {r["service"]: r for r in results(journal, run_id="wave-1")
+                    if r["check_id"] == "PRE-BLK-001"}
+    assert verdicts["beta"]["outcome"] == "FAIL" and verdicts["beta"]["overridden_by"] is None
+    assert verdicts["alpha"]["overridden_by"].startswith("ann@")
+    status = run_cli("wave", "status", "1", "--lab", str(layout.root))
+    assert "  override applied: PRE-BLK-001 FAIL for alpha let pass by ann@" in status.stdout
+    shown = run_cli("journal", "show", "--lab", str(layout.root))
+    assert "override applied: PRE-BLK-001 FAIL for alpha" in shown.stdout
+    resumed = run_cli("wave", "resume", "1", "--approve", "--catalog", str(catalog), "--lab",
+                      str(layout.root), env=anonymous)
+    assert resumed.exit_code == 7
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        resumes = [e["message"] for e in journal.events("wave-1") if e["kind"] == "resume"]
+    assert resumes and resumes[-1].startswith(f"resumed by {login_name()}@"), resumes
+    assert "unknown" not in resumes[-1]

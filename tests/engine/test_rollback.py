@@ -72,3 +72,33 @@ def test_rollback_to_a_point_undoes_only_what_came_after_it(tmp_path, isolated_e
     assert "mode = read-write" in (layout.host_root("legacy-alpha") / "etc/alpha/app.conf").read_text()
     ledger = (layout.host_root("lpc-alpha") / "var/lib/logius-migrate/ledger/alpha").read_text().split()
     assert ledger == ["prepare-target", "replicate-data"]
+
+
+def test_a_rolled_back_service_runs_again_in_its_wave_and_only_it(tmp_path, isolated_env, run_cli):
+    """`wave run N` after a member was rolled back starts run wave-N.2 for exactly that member;
+    wave status shows the first run's member rolled back afterwards; a wave all done is refused."""
+    from tests.engine.conftest import ledger_counts, small_catalog
+
+    catalog = small_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog)
+    args = ["--catalog", str(catalog), "--lab", str(layout.root)]
+    with session(catalog, layout) as ctx:
+        run_wave(ctx, 1, ["alpha", "beta", "gamma"], resume=False, approve=True)
+        rollback_service(ctx, "alpha", force=True, reason="redo the cutover")
+    before = ledger_counts(layout)
+    rerun = run_cli("wave", "run", "1", "--approve", *args)
+    assert rerun.exit_code == 0, rerun.stderr
+    assert rerun.stdout.startswith("wave-1.2: done")
+    with session(catalog, layout) as ctx:
+        assert ctx.journal.run("wave-1").status == "done"
+        assert {e.service for e in ctx.journal.executions(run_id="wave-1.2")} == {"alpha", "_wave"}
+        assert ctx.journal.service_state("alpha").state == "cut-over"
+        assert ctx.journal.service_state("alpha").run_id == "wave-1.2"
+    after = ledger_counts(layout)
+    assert {k: v for k, v in after.items() if "alpha" not in k} == \
+        {k: v for k, v in before.items() if "alpha" not in k}, "the others were not touched again"
+    status = run_cli("wave", "status", "1", "--lab", str(layout.root))
+    assert "  runs: wave-1 done (rolled back afterwards: alpha); wave-1.2 done" in status.stdout
+    again = run_cli("wave", "run", "1", "--approve", *args)
+    assert again.exit_code == 2
+    assert "wave 1 is done: every service of it was migrated by run wave-1, wave-1.2" in again.stderr
