@@ -331,19 +331,26 @@ def site_text(layout: LabLayout, release: str | None = None) -> str:
 
 
 def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str, Any]:
-    """Keys, an sshd config listening on one loopback address per host, the server started."""
+    """Keys, each host at its own loopback address, and one sshd per group of at most 16 hosts
+    (OpenSSH listens on at most 16 addresses per sshd), all on one port, started side by side;
+    servers already running are kept."""
     import getpass
 
     from orchestrator.lab import sshd
 
     folder = layout.root / "ssh"
+    if (folder / "sshd_config").exists():
+        raise InputError(f"lab {layout.root} has the single sshd of an older logius-migrate; run "
+                         f"`logius-migrate lab down` first to rebuild it with --transport ssh")
     addresses = {name: sshd.address(index) for index, name in enumerate(names)}
     make("ssh", sshd.write_keys)
-    config = folder / "sshd_config"
-    port = (int(config.read_text().split()[1]) if config.exists()
-            else sshd.free_port(next(iter(addresses.values()))))
-    make("ssh/sshd_config", lambda path: sshd.write_config(folder, list(addresses.values()), port))
-    sshd.start(folder)
+    port = sshd.lab_port(folder) or sshd.free_port(list(addresses.values()))
+    servers = []
+    for number, group in enumerate(sshd.groups(list(addresses.values()))):
+        relative = f"ssh/{sshd.SERVER_PREFIX}{number}"
+        make(relative, lambda path, group=group: sshd.write_config(path, folder, group, port))
+        servers.append(layout.root / relative)
+    sshd.start_all(servers)
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
     # ssh's control sockets must have short paths (a Unix socket path holds 108 bytes at most):
     # not below a deep HOME, as Ansible's default ~/.ansible/cp would be.
@@ -355,7 +362,8 @@ def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str,
 def render_inventory(hosts: dict[str, dict[str, Any]], layout: LabLayout,
                      ssh: dict[str, Any] | None = None) -> str:
     """The lab inventory from ``inventories/lab.yml.j2`` (jinja2): every host with its root, on
-    the local connection, or (``ssh``) each at its own loopback address over SSH."""
+    the local connection, or (``ssh``) each at its own loopback address over SSH (the lab's
+    sshds share one port, so ``ansible_port`` is the same for all)."""
     import jinja2
 
     from orchestrator.resources import resource
@@ -386,7 +394,7 @@ def lab_down(layout: LabLayout) -> LabReport:
     if "ssh" in manifest:
         from orchestrator.lab import sshd
 
-        sshd.stop(layout.root / "ssh")
+        sshd.stop_all(sshd.server_folders(layout.root / "ssh"))
     for relative in sorted(manifest, key=lambda r: r.count("/"), reverse=True):
         path = layout.root / relative
         if path.is_symlink() or path.is_file():
