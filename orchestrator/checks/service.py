@@ -81,20 +81,22 @@ def contract_change(ctx: CheckContext, service: Any, make: Any) -> Result:
 def backups(ctx: CheckContext, service: Any, make: Any) -> Result:
     """PRE-BAK-001: the legacy platform's last backup is fresher than the service's limit."""
     source = ctx.site.backups
-    if not service.hosts.legacy and not service.data_stores:
-        return make(Outcome.PASS, "no legacy data to back up")
+    if not service.hosts.legacy or not service.data_stores:
+        return make(Outcome.PASS, "no legacy data to back up (no legacy host or no data store)")
     if source is None:
         return make(Outcome.INCONCLUSIVE, "not checked: the site names no backup marker or command",
                     "", "no 'backups' in the site file", "add backups: {marker: ...} or {command: [...]}")
     limit = dt.timedelta(hours=service.backup_max_age_hours)
     taken, asked = _last_backup(ctx, service, source)
+    take = f"take a fresh backup: {source.take}" if source.take else \
+        "take a fresh backup with the legacy platform's backup job (the site names no command for it)"
     if taken is None:
-        return make(Outcome.FAIL, f"no backup found ({asked})", asked, "nothing", "take a backup")
+        return make(Outcome.FAIL, f"no backup found ({asked})", asked, "nothing", take)
     age = ctx.now - taken
     answer = f"last backup {taken.astimezone(AMSTERDAM):%Y-%m-%d %H:%M %Z}, {_hours(age)} ago"
     if age > limit:
         return make(Outcome.FAIL, f"last backup {_hours(age)} ago, limit {_hours(limit)}", asked,
-                    answer, "take a fresh backup")
+                    answer, take)
     return make(Outcome.PASS, f"last backup {_hours(age)} ago (limit {_hours(limit)})", asked, answer)
 
 

@@ -98,6 +98,30 @@ def status_cmd(lab_dir: Path | None, fmt: str) -> None:
                f"{len(status['hosts'])} hosts" + (f"; missing: {', '.join(missing)}" if missing else ""))
 
 
+@lab_group.command("backup")
+@lab_option
+@format_option("text", "json")
+def backup_cmd(lab_dir: Path | None, fmt: str) -> None:
+    """Run the lab's nightly backup job now: the backup playbook on every legacy host, which
+    dates each service's backup marker (what PRE-BAK-001 reads), as a real site's backup job
+    does on its hosts."""
+    import datetime as dt
+
+    from orchestrator.lab import LabLayout, default_lab_dir, lab_backup
+
+    layout = LabLayout(lab_dir or default_lab_dir())
+    if not layout.inventory.exists():
+        from orchestrator.errors import InputError
+
+        raise InputError(f"lab {layout.root}: not built (run `logius-migrate lab up`)")
+    hosts = lab_backup(layout)
+    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if fmt == "json":
+        echo_json({"root": str(layout.root), "hosts": hosts, "at": when})
+        return
+    click.echo(f"lab {layout.root}: backup taken on {len(hosts)} legacy host(s) at {when}")
+
+
 @lab_group.command("down")
 @lab_option
 def down_cmd(lab_dir: Path | None) -> None:

@@ -323,7 +323,8 @@ def site_text(layout: LabLayout, release: str | None = None) -> str:
                   "after_phase": str(HOOKS / "after-phase.yml")},
         # The lab has no Kubernetes API: checks that need one are INCONCLUSIVE, and only warn.
         "on_inconclusive": "warn",
-        "backups": {"marker": "{site_dir}/hosts/{host}/var/backups/logius-migrate/{service}.stamp"},
+        "backups": {"marker": "{site_dir}/hosts/{host}/var/backups/logius-migrate/{service}.stamp",
+                    "take": "logius-migrate lab backup"},
     }
     if release is not None:
         site["release"] = release

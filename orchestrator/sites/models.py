@@ -97,6 +97,8 @@ class BackupMarker(_Model):
     ``{host}`` (the service's first legacy host) are filled in."""
 
     marker: str = Field(min_length=1)
+    #: How an operator takes a backup now (a command line, named in PRE-BAK-001's remedy).
+    take: str | None = None
 
 
 class BackupCommand(_Model):
@@ -105,6 +107,8 @@ class BackupCommand(_Model):
 
     command: list[str] = Field(min_length=1)
     timeout_seconds: int = Field(default=30, ge=1)
+    #: How an operator takes a backup now (a command line, named in PRE-BAK-001's remedy).
+    take: str | None = None
 
 
 class Hooks(_Model):

@@ -117,10 +117,12 @@ def test_no_contract_change_in_the_waves_window(bare_site):
 
 # -- PRE-BAK-001 -------------------------------------------------------------------------------
 
+DATA = [{"name": "app-db", "size_gb": 1, "sync": "rsync"}]
+
 def test_backups_by_marker(bare_site, tmp_path):
     _, journal = bare_site
     site = write_site(tmp_path / "marked", backups={"marker": "{site_dir}/backups/{host}/{service}.stamp"})
-    services = [service("app", hosts={"legacy": ["legacy-app"]}, backup_max_age_hours=12)]
+    services = [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA, backup_max_age_hours=12)]
     ctx = context(site, journal, services, now=dt.datetime.now(dt.UTC))
     app = ctx.catalog.service("app")
     missing = backups(ctx, app)
@@ -137,21 +139,38 @@ def test_backups_by_marker(bare_site, tmp_path):
     assert outcome(backups(ctx, app)) == "PASS"  # the time written in it counts
 
 
+def test_backups_apply_to_legacy_data_and_their_remedy_names_the_sites_backup_job(bare_site, tmp_path):
+    """A new build (no legacy host) and a service without data stores have no legacy data to back
+    up; a missing backup's remedy is the command the site names for taking one."""
+    _, journal = bare_site
+    site = write_site(tmp_path / "marked", backups={"marker": "{site_dir}/backups/{host}/{service}.stamp",
+                                                    "take": "logius-migrate lab backup"})
+    services = [service("fresh", disposition="new-build", hosts={"target": ["lpc-fresh"]}, data_stores=DATA),
+                service("stateless", hosts={"legacy": ["legacy-s"], "target": ["lpc-s"]}),
+                service("app", hosts={"legacy": ["legacy-app"], "target": ["lpc-app"]}, data_stores=DATA)]
+    ctx = context(site, journal, services, now=dt.datetime.now(dt.UTC))
+    for sid in ("fresh", "stateless"):
+        result = backups(ctx, ctx.catalog.service(sid))
+        assert outcome(result) == "PASS" and result.summary.startswith("no legacy data to back up"), result
+    missing = backups(ctx, ctx.catalog.service("app"))
+    assert outcome(missing) == "FAIL" and missing.remedy == "take a fresh backup: logius-migrate lab backup"
+
+
 def test_backups_by_command_and_without_a_source(bare_site, tmp_path):
     site, journal = bare_site
-    ctx = context(site, journal, [service("app", hosts={"legacy": ["legacy-app"]})])
+    ctx = context(site, journal, [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA)])
     assert outcome(backups(ctx, ctx.catalog.service("app"))) == "INCONCLUSIVE"
     fresh = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat()
     good = write_site(tmp_path / "cmd", backups={"command": ["echo", fresh]})
-    ctx = context(good, journal, [service("app", hosts={"legacy": ["legacy-app"]})],
+    ctx = context(good, journal, [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA)],
                   now=dt.datetime.now(dt.UTC))
     assert outcome(backups(ctx, ctx.catalog.service("app"))) == "PASS"
     broken = write_site(tmp_path / "broken", backups={"command": ["false"]})
-    ctx = context(broken, journal, [service("app", hosts={"legacy": ["legacy-app"]})])
+    ctx = context(broken, journal, [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA)])
     [result] = run_checks(ctx, ctx.catalog.service("app"), only={"PRE-BAK-001"})
     assert outcome(result) == "INCONCLUSIVE" and "false exited 1" in result.summary
     hung = write_site(tmp_path / "hung", backups={"command": ["sleep", "5"], "timeout_seconds": 1})
-    ctx = context(hung, journal, [service("app", hosts={"legacy": ["legacy-app"]})])
+    ctx = context(hung, journal, [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA)])
     [result] = run_checks(ctx, ctx.catalog.service("app"), only={"PRE-BAK-001"})
     assert outcome(result) == "INCONCLUSIVE" and "sleep gave no answer within 1 s" in result.summary
 
@@ -209,7 +228,8 @@ def test_nothing_protected_passes_without_planning(bare_site):
 
 def test_inconclusive_stops_unless_the_site_warns_and_an_override_lets_one_check_pass(bare_site):
     site, journal = bare_site
-    ctx = context(site, journal, [service("app", availability_norm=99.99, hosts={"legacy": ["legacy-app"]})])
+    ctx = context(site, journal, [service("app", availability_norm=99.99, hosts={"legacy": ["legacy-app"]},
+                                          data_stores=DATA)])
     results = run_checks(ctx, ctx.catalog.service("app"))
     assert [r.check_id for r in results] == sorted(r.check_id for r in results)
     stops = {r.check_id for r in stopping(results, "fail")}

@@ -69,3 +69,28 @@ def test_captures_through_ansible_equal_the_local_fast_path(tmp_path, isolated_e
     slow = ansible.capture(layout.inventory, paths, use_ansible=True)
     assert slow == fast
     assert [e["state"] for e in fast["legacy-alpha"]][:2] == ["directory", "file"]
+
+
+def test_the_labs_backup_job_is_what_a_stale_backups_remedy_names(tmp_path, isolated_env, run_cli):
+    """PRE-BAK-001 on the lab: a day-old backup fails, its remedy is `logius-migrate lab backup`,
+    and running that command makes the check pass."""
+    import os
+    import time
+
+    catalog = small_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog, approve=False)
+    args = ["--catalog", str(catalog), "--lab", str(layout.root), "--format", "json"]
+    marker = layout.host_root("legacy-alpha") / "var/backups/logius-migrate/alpha.stamp"
+    old = time.time() - 30 * 3600
+    os.utime(marker, (old, old))
+
+    def verdict():
+        result = run_cli("check", "alpha", *args)
+        return {r["check"]: r for r in json.loads(result.stdout)["results"]}["PRE-BAK-001"]
+
+    stale = verdict()
+    assert stale["outcome"] == "FAIL" and stale["remedy"] == "take a fresh backup: logius-migrate lab backup"
+    taken = run_cli("lab", "backup", "--lab", str(layout.root))
+    assert taken.exit_code == 0
+    assert taken.stdout.startswith(f"lab {layout.root}: backup taken on 3 legacy host(s)")
+    assert verdict()["outcome"] == "PASS"
