@@ -273,8 +273,8 @@ def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
         h for h, v in inventory.items() if v["group"] == "legacy")
     if targets:
         result = ansible.run_playbook("backup.yml", layout.inventory, targets, {})
-        if result.failed_hosts:
-            raise InputError(f"lab backup failed on {', '.join(sorted(result.failed_hosts))}")
+        if not result.succeeded:  # the reason, not only the hosts: "backup.yml: failed on H: why"
+            raise InputError(f"lab backup failed: {result.summary()}")
     return targets
 
 

@@ -55,7 +55,7 @@ FREEZE = Step("freeze", "ansible", "put the legacy service in read-only mode", "
 FINAL_SYNC = Step("final-sync", "ansible", "copy what changed before the freeze", "replicate-data.yml",
                   ("legacy", "lpc"), ("lpc",), undo=RESTORE_FILES, retry=IDEMPOTENT,
                   timeout_seconds=3600)
-ARCHIVE = Step("archive", "ansible", "archive the retired service's data on its legacy host",
+ARCHIVE = Step("archive", "ansible", "archive what the retired service has on its legacy hosts",
                "archive.yml", ("legacy",), ("legacy",), undo=RESTORE_FILES, retry=IDEMPOTENT)
 GATE = Step("approve", "gate", "a person approves the cutover of the wave (--approve or the prompt)",
             mutating=False, wave_level=True)

@@ -63,6 +63,9 @@ class PlaybookResult:
     hosts: dict[str, HostOutcome]
     registered: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     diffs: list[dict[str, Any]] = field(default_factory=list)
+    #: Why the run failed when no host got as far as a result (ansible's own first error, or the
+    #: last line of its output); empty otherwise.
+    reason: str = ""
 
     @property
     def failed_hosts(self) -> dict[str, str]:
@@ -73,11 +76,19 @@ class PlaybookResult:
         return self.rc == 0 and not self.failed_hosts
 
     def summary(self) -> str:
+        """One line: what the run did, or where and why it failed (hosts that failed for the
+        same reason named together)."""
         bad = self.failed_hosts
-        if not bad:
+        if not bad and self.rc == 0:
             changed = sum(o.changed for o in self.hosts.values())
             return f"{self.playbook}: ok on {len(self.hosts)} host(s), {changed} change(s)"
-        return f"{self.playbook}: failed on " + "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
+        if not bad:
+            return f"{self.playbook}: failed (rc {self.rc}): {self.reason or self.status}"
+        by_message: dict[str, list[str]] = {}
+        for host, message in sorted(bad.items()):
+            by_message.setdefault(message, []).append(host)
+        return f"{self.playbook}: failed on " + "; ".join(
+            f"{', '.join(hosts)}: {message}" for message, hosts in by_message.items())
 
 
 #: The first line of every inventory `lab up` renders: its shape is known, so it is read directly.
@@ -238,13 +249,26 @@ def _local_temp(folder: Path) -> dict[str, str]:
 
 
 def tool_path(name: str) -> str:
-    """``name`` (ansible-playbook, ansible-inventory) of the environment this tool runs in, beside
-    the interpreter, else from PATH; InputError when there is none."""
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    """``name`` (ansible-playbook, ansible-inventory) of the environment this tool runs in: beside
+    the interpreter (a venv, pipx), in its installation's scripts folder (a ``pip install --user``
+    whose bin is not on PATH), else from PATH; InputError when there is none."""
+    found = shutil.which(name, path=os.pathsep.join(own_scripts())) or shutil.which(name)
     if found is None:
-        raise InputError(f"{name} not found beside {sys.executable} or on PATH (it comes with "
-                         f"ansible-core; reinstall logius-migrate)")
+        raise InputError(f"{name} not found: not in {', '.join(own_scripts())} nor on PATH (it comes "
+                         f"with ansible-core; reinstall logius-migrate)")
     return found
+
+
+def own_scripts() -> list[str]:
+    """Where the installation this tool runs from keeps its commands, in the order looked in: the
+    user's scripts folder only when this package is installed for the user."""
+    import sysconfig
+
+    folders = [str(Path(sys.executable).parent), sysconfig.get_path("scripts")]
+    user = sysconfig.get_preferred_scheme("user")
+    if Path(__file__).resolve().is_relative_to(Path(sysconfig.get_path("purelib", user)).resolve()):
+        folders.append(sysconfig.get_path("scripts", user))
+    return list(dict.fromkeys(folders))
 
 
 def ansible_env() -> dict[str, str]:
@@ -336,6 +360,9 @@ def sweep_leftovers() -> list[str]:
 
 def _result(playbook: str, runner: Any, hosts: list[str], collected: _Collector) -> PlaybookResult:
     stats = runner.stats or {}
+    reached = {h for key in ("processed", "failures", "dark") for h in (stats.get(key) or {})}
+    reached |= set(collected.failures)
+    reason = run_reason(runner) if runner.rc != 0 and not reached & set(hosts) else ""
     outcomes = {}
     for host in hosts:
         unreachable = host in (stats.get("dark") or {})
@@ -345,9 +372,28 @@ def _result(playbook: str, runner: Any, hosts: list[str], collected: _Collector)
         outcomes[host] = HostOutcome(host, not failed, unreachable,
                                      int((stats.get("changed") or {}).get(host, 0)),
                                      collected.failures.get(host, "unreachable" if unreachable else
-                                                            "not run" if failed else ""))
+                                                            (reason or "not run") if failed else ""))
     return PlaybookResult(playbook, runner.status, runner.rc, outcomes, collected.registered,
-                          collected.diffs)
+                          collected.diffs, reason)
+
+
+def run_reason(runner: Any) -> str:
+    """Why a run that reached no host failed, in one line, from ansible's own output (ansible-
+    runner's ``stdout``): its first error, else its last meaningful line; a program that could
+    not start says so."""
+    try:
+        with runner.stdout as handle:
+            lines = [line.strip() for line in handle.read().splitlines() if line.strip()]
+    except Exception:  # noqa: BLE001 - no output kept (ansible-runner raises its own exception)
+        lines = []
+    errors = [line for line in lines if line.startswith(("[ERROR]", "ERROR!"))]
+    quiet = [line for line in lines if not line.startswith(("[WARNING]", "[DEPRECATION WARNING]"))]
+    found = (errors or quiet[-1:] or [f"no output, status {runner.status}"])[0]
+    from orchestrator.steps.guard import CANNOT_START
+
+    if runner.rc == CANNOT_START:  # ansible-runner's, the guard's and sh's answer alike
+        found = f"ansible-playbook not found or not executable: {found}"
+    return found[:300]
 
 
 # -- capturing and restoring files (rollback points) ----------------------------------------------

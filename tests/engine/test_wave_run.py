@@ -61,7 +61,9 @@ def test_a_wave_runs_every_step_once_retrying_a_transient_fault(lab):
     route = (layout.host_root("gateway") / "etc/gateway/routes/alpha.conf").read_text()
     assert "backend = lpc" in route
     assert not (layout.host_root("gateway") / "etc/gateway/routes/gamma.conf").exists()
-    assert (layout.host_root("legacy-gamma") / "var/archive/gamma/gamma-archive/part-0001.dat").exists()
+    archive = layout.host_root("legacy-gamma") / "var/archive/gamma"
+    assert (archive / "var/lib/gamma/gamma-archive/part-0001.dat").exists()
+    assert (archive / "etc/gamma/app.conf").exists() and (archive / "srv/gamma/VERSION").exists()
     legacy = (layout.host_root("legacy-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes()
     assert (layout.host_root("lpc-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes() == legacy
     stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env())
