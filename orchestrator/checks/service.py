@@ -116,6 +116,8 @@ def _last_backup(ctx: CheckContext, service: Any, source: Any) -> tuple[dt.datet
                               check=False)
     except subprocess.TimeoutExpired:
         raise ValueError(f"{command[0]} gave no answer within {source.timeout_seconds} s") from None
+    except OSError as exc:  # not there, not executable
+        raise ValueError(f"{command[0]} cannot be run: {exc.strerror}") from None
     if done.returncode != 0:
         raise ValueError(f"{command[0]} exited {done.returncode}: {done.stderr.strip()[-200:]}")
     out = done.stdout.strip()

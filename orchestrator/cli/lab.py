@@ -125,8 +125,27 @@ def backup_cmd(lab_dir: Path | None, fmt: str) -> None:
 @lab_group.command("down")
 @lab_option
 def down_cmd(lab_dir: Path | None) -> None:
-    """Remove exactly what `lab up` made; anything else in the folder stays."""
+    """Remove exactly what `lab up` made, the lab's journal included (it says what that journal
+    held: its runs and approved plans are gone with it); anything else in the folder stays."""
     from orchestrator.lab import LabLayout, default_lab_dir, lab_down
 
-    report = lab_down(LabLayout(lab_dir or default_lab_dir()))
-    click.echo(f"lab {report.root}: removed {len(report.removed)} item(s)")
+    layout = LabLayout(lab_dir or default_lab_dir())
+    record = _journal_record(layout.journal) if layout.journal.exists() else None
+    report = lab_down(layout)
+    gone = "journal.db" in report.removed
+    click.echo(f"lab {report.root}: removed {len(report.removed)} item(s)" +
+               (f", the lab's journal among them ({record})" if gone and record else ""))
+
+
+def _journal_record(path: Path) -> str | None:
+    """What the lab's journal holds, in a few words (None if it cannot be read)."""
+    from orchestrator.journal import Journal, resolve_url
+    from orchestrator.journal.plans import list_plans
+
+    try:
+        with Journal(resolve_url(path, None), read_only=True) as journal:
+            runs, plans = journal.runs(), list_plans(journal)
+    except Exception:  # noqa: BLE001 - a damaged journal goes all the same; nothing to count
+        return None
+    approved = sum(1 for plan in plans if plan.approved)
+    return f"{len(runs)} run(s), {len(plans)} plan(s) of which {approved} approved"

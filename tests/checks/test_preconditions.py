@@ -173,6 +173,11 @@ def test_backups_by_command_and_without_a_source(bare_site, tmp_path):
     ctx = context(hung, journal, [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA)])
     [result] = run_checks(ctx, ctx.catalog.service("app"), only={"PRE-BAK-001"})
     assert outcome(result) == "INCONCLUSIVE" and "sleep gave no answer within 1 s" in result.summary
+    absent = write_site(tmp_path / "absent", backups={"command": ["/nonexistent/backup-age"]})
+    ctx = context(absent, journal, [service("app", hosts={"legacy": ["legacy-app"]}, data_stores=DATA)])
+    [result] = run_checks(ctx, ctx.catalog.service("app"), only={"PRE-BAK-001"})
+    assert outcome(result) == "INCONCLUSIVE"
+    assert "/nonexistent/backup-age cannot be run: No such file or directory" in result.summary
 
 
 # -- PRE-AVL-001 -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def test_lab_down_removes_only_what_lab_up_made(tmp_path, isolated_env, run_cli)
     (root / "hosts" / "mine").mkdir()
     down = run_cli("lab", "down", "--lab", str(root))
     assert down.exit_code == 0
+    assert down.stdout.endswith(", the lab's journal among them (0 run(s), 0 plan(s) of which 0 approved)\n")
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == [
         "hosts", "hosts/mine", "notes.txt"]
     assert "not built" in run_cli("lab", "status", "--lab", str(root)).stdout
