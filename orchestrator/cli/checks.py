@@ -48,6 +48,8 @@ def check_cmd(service_id: str | None, wave: int | None, plan_id: int | None, cat
             if plan is None:
                 raise InputError("check --wave needs a saved plan: logius-migrate plan save")
             members = list(plan.wave(wave)["services"])
+            if not members:  # as `wave run N` refuses it
+                raise InputError(f"wave {wave} has no services in plan {plan.id}; nothing to check")
         else:
             ctx.service(service_id)
             members = [service_id]

@@ -95,22 +95,27 @@ def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy:
 @db_option
 @format_option("text", "json")
 def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
-    """Every validation in the journal, with its manifest hash and outcome."""
-    from orchestrator.journal.releases import validations
+    """Every validation in the journal, with its manifest hash and outcome, and the decision
+    taken on it (accepted or rejected, by whom, why)."""
+    from orchestrator.journal.releases import decisions, validations
 
     _, journal = _site_and_journal(site_path, lab_dir, db, read_only=True)
-    try:
-        found = validations(journal)
-    finally:
-        journal.close()
+    with journal:
+        found, decided = validations(journal), decisions(journal)
     rows = [{"validation": v["id"], "release": v["release_id"], "manifest_sha256": v["manifest_sha256"],
-             "outcome": v["outcome"], "by": v["by"], "reports": v["reports"]} for v in found]
+             "outcome": v["outcome"], "by": v["by"], "reports": v["reports"],
+             "decisions": [{"decision": d["decision"], "by": d["by"], "reason": d["reason"]}
+                           for d in decided if d["validation_id"] == v["id"]]} for v in found]
     if fmt == "json":
         echo_json(rows)
         return
     for r in rows:
+        said = "".join(f"; {d['decision']} by {d['by']}: {d['reason']}" for d in r["decisions"])
         click.echo(f"{r['validation']:>4} {r['release']:12} {r['outcome']:12} {r['manifest_sha256'][:12]} "
-                   f"by {r['by']}")
+                   f"by {r['by']}{said}")
+    for d in (d for d in decided if d["validation_id"] is None):
+        click.echo(f"   - {d['release_id']:12} {d['decision']} by {d['by']} without a validation: "
+                   f"{d['reason']}")
 
 
 @release_group.command("diff")

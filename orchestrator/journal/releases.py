@@ -46,6 +46,13 @@ def decide(journal: Journal, release_id: str, sha256: str, decision: str, valida
     journal.log(None, "release", f"{release_id} {decision} by {by}: {reason}")
 
 
+def decisions(journal: Journal) -> list[dict[str, Any]]:
+    """Every decision to accept or reject a release, oldest first."""
+    with journal.engine.connect() as connection:
+        rows = connection.execute(select(schema.release_decisions).order_by(schema.release_decisions.c.id))
+        return [dict(row._mapping) for row in rows]
+
+
 def latest_decision(journal: Journal, release_id: str) -> dict[str, Any] | None:
     """The newest decision on a release, or None; its ``status`` is accepted or rejected."""
     query = (select(schema.release_decisions).where(schema.release_decisions.c.release_id == release_id)

@@ -82,3 +82,23 @@ def test_status_of_a_wave_the_plan_does_not_have_is_refused_as_run_refuses_it(tm
     assert (never_ran.exit_code, never_ran.stdout) == (0, "wave 2: not started\n")
     assert json.loads(run_cli("wave", "status", "2", *site, "--format", "json").stdout) == {
         "wave": 2, "runs": []}
+
+
+def test_check_of_an_empty_wave_is_refused_as_run_refuses_it(tmp_path, run_cli):
+    from orchestrator.journal import Journal, resolve_url
+    from orchestrator.journal.plans import save_plan
+    from tests.checks.conftest import write_site
+    from tests.conftest import service, write_catalog
+
+    catalog = write_catalog(tmp_path / "catalog", {"c.yaml": {
+        "services": [service("s0")], "calendar": {"planning_start": "2027-01-04"}}})
+    site = write_site(tmp_path / "site")
+    waves = [{"number": 1, "start": "2027-01-04", "end": "2027-01-10", "services": ["s0"]},
+             {"number": 2, "start": "2027-01-11", "end": "2027-01-17", "services": []}]
+    with Journal(resolve_url(tmp_path / "site" / "journal.db", None)) as journal:
+        save_plan(journal, "ann", {}, "0" * 64, {}, "test-site", "0" * 64, waves)
+    empty = run_cli("check", "--wave", "2", "--catalog", str(catalog), "--site", str(site))
+    assert empty.exit_code == 2
+    assert empty.stderr == "error: wave 2 has no services in plan 1; nothing to check\n"
+    run = run_cli("wave", "run", "2", "--catalog", str(catalog), "--site", str(site))
+    assert run.exit_code == 2

@@ -390,6 +390,11 @@ def test_acceptance_needs_a_passing_validation_and_settles_the_claimed_blockers(
     accepted = run_cli("release", "accept", "lpc-1.1", "--by", "cio", "--reason", "validation 2 passed",
                        *where)
     assert accepted.exit_code == 0 and accepted.stdout.startswith("lpc-1.1 accepted by cio (validation 2")
+    listed = {row["validation"]: row for row in json.loads(run_cli("release", "list", *where, "--format",
+                                                                   "json").stdout)}
+    assert listed[2]["decisions"] == [{"decision": "accepted", "by": "cio", "reason": "validation 2 passed"}]
+    assert listed[1]["decisions"] == []
+    assert "; accepted by cio: validation 2 passed" in run_cli("release", "list", *where).stdout
     changed = run_cli("release", "diff", "1", "2", *where, "--format", "json")
     assert {c["check"] for c in json.loads(changed.stdout)["changes"]} >= {"REL-K8S-001", "REL-K8S-006"}
     httpserver.clear()
