@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import liveness
+from orchestrator.steps import abstract_socket
 
 _LOG = logging.getLogger("logius_migrate.processes")
 
@@ -66,13 +67,11 @@ class Handshake:
         self.watch, self.what = watch, what
         self.token = uuid.uuid4().hex
         self.name = f"logius-spawn-{os.getpid()}-{self.token}"
-        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._server.bind("\0" + self.name)
-        self._server.listen(8)
-        self._server.settimeout(0.1)
+        self._server = abstract_socket.listen(self.name, backlog=8)
         self._closed = threading.Event()
         self._tokens: list[Any] = []
-        self._thread = threading.Thread(target=self._serve, name="spawn-handshake", daemon=True)
+        self._thread = threading.Thread(target=abstract_socket.serve, name="spawn-handshake", daemon=True,
+                                        args=(self._server, self._closed, self._answer))
         self._thread.start()
 
     def command(self, program: list[str], mode: str) -> list[str]:
@@ -87,17 +86,6 @@ class Handshake:
         from orchestrator.steps.guard import kill_holders
 
         return kill_holders(self.token)
-
-    def _serve(self) -> None:
-        while not self._closed.is_set():
-            try:
-                connection, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with connection:
-                self._answer(connection)
 
     def _answer(self, connection: socket.socket) -> None:
         try:

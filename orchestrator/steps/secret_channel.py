@@ -17,6 +17,8 @@ import struct
 import threading
 from typing import Any
 
+from orchestrator.steps import abstract_socket
+
 
 class SecretChannel:
     """Serves ``values`` (name -> JSON-able value) to lookups from this user's processes that
@@ -26,28 +28,15 @@ class SecretChannel:
         self._values = values
         self.token = secrets.token_hex(16)
         self.address = f"logius-migrate-{os.getpid()}-{secrets.token_hex(8)}"
-        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._server.bind("\0" + self.address)
-        self._server.listen(64)
-        self._server.settimeout(0.2)
+        self._server = abstract_socket.listen(self.address)
         self._closed = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="secret-channel", daemon=True)
+        self._thread = threading.Thread(target=abstract_socket.serve, name="secret-channel", daemon=True,
+                                        args=(self._server, self._closed, self._answer))
         self._thread.start()
 
     def variables(self) -> dict[str, str]:
         """The (non-secret) variables the playbook needs to reach the channel."""
         return {"logius_secret_socket": self.address, "logius_secret_token": self.token}
-
-    def _serve(self) -> None:
-        while not self._closed.is_set():
-            try:
-                connection, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with connection:
-                self._answer(connection)
 
     def _answer(self, connection: socket.socket) -> None:
         connection.settimeout(5)
