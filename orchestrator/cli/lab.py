@@ -105,8 +105,7 @@ def backup_cmd(lab_dir: Path | None, fmt: str) -> None:
     """Run the lab's nightly backup job now: the backup playbook on every legacy host, which
     dates each service's backup marker (what PRE-BAK-001 reads), as a real site's backup job
     does on its hosts."""
-    import datetime as dt
-
+    from orchestrator import clock
     from orchestrator.lab import LabLayout, default_lab_dir, lab_backup
 
     layout = LabLayout(lab_dir or default_lab_dir())
@@ -115,7 +114,7 @@ def backup_cmd(lab_dir: Path | None, fmt: str) -> None:
 
         raise InputError(f"lab {layout.root}: not built (run `logius-migrate lab up`)")
     hosts = lab_backup(layout)
-    when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    when = clock.now().isoformat(timespec="seconds")
     if fmt == "json":
         echo_json({"root": str(layout.root), "hosts": hosts, "at": when})
         return

@@ -11,19 +11,10 @@ from orchestrator.engine.context import EngineContext
 
 
 def now() -> dt.datetime:
-    """The moment of the change: the clock, or ``LOGIUS_MIGRATE_NOW`` (ISO 8601) for rehearsals
-    and tests that must stand on a given day."""
-    import os
+    """The moment of the change: the tool's one clock (see :mod:`orchestrator.clock`)."""
+    from orchestrator import clock
 
-    fixed = os.environ.get("LOGIUS_MIGRATE_NOW")
-    if fixed:
-        moment = dt.datetime.fromisoformat(fixed)
-        if moment.tzinfo is None:
-            from orchestrator.checks.windows import AMSTERDAM
-
-            moment = moment.replace(tzinfo=AMSTERDAM)
-        return moment
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan: Any) -> Any:

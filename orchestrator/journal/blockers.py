@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
+from orchestrator import clock
 from orchestrator.errors import InputError
 from orchestrator.journal import schema
 from orchestrator.journal.store import Journal
@@ -114,7 +114,7 @@ def add_blocker(journal: Journal, scope: str, severity: str, title: str, owner: 
     values = dict(scope=scope, severity=severity, title=journal.redact(title), owner=owner,
                   due=due.isoformat() if due else None, status="open", evidence=journal.redact(evidence))
     for attempt in range(20):  # two writers may take the same next id: the second takes the one after
-        now = time.time()
+        now = clock.timestamp()
         try:
             with journal.engine.begin() as connection:
                 count = connection.execute(select(func.count()).select_from(schema.blockers)).scalar_one()
@@ -133,7 +133,7 @@ def add_blocker(journal: Journal, scope: str, severity: str, title: str, owner: 
 def _history(connection: Any, blocker_id: str, action: str, by: str, detail: str,
              journal: Journal) -> None:
     connection.execute(insert(schema.blocker_history).values(
-        blocker_id=blocker_id, at=time.time(), action=action, by=by, detail=journal.redact(detail)))
+        blocker_id=blocker_id, at=clock.timestamp(), action=action, by=by, detail=journal.redact(detail)))
 
 
 def get_blocker(journal: Journal, blocker_id: str) -> Blocker:
@@ -169,7 +169,7 @@ def change(journal: Journal, blocker_id: str, action: str, by: str, reason: str,
     if blocker.status == "resolved" and action != "reopen":
         raise InputError(f"{blocker.id} is resolved; reopen it first")
     status = {"mitigate": "mitigated", "waive": "waived", "resolve": "resolved", "reopen": "open"}[action]
-    values: dict[str, Any] = {"status": status, "updated_at": time.time()}
+    values: dict[str, Any] = {"status": status, "updated_at": clock.timestamp()}
     detail = reason
     if waiver is not None:
         owner, expires = waiver

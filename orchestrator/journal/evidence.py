@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy import insert, select
 
+from orchestrator import clock
 from orchestrator.journal import schema
 from orchestrator.journal.store import Journal
 
 
 def record_results(journal: Journal, run_id: str | None, results: list[Any]) -> None:
     """Store check results (``orchestrator.checks.Result``), redacted, in one transaction."""
-    now = time.time()
+    now = clock.timestamp()
     with journal.engine.begin() as connection:
         for result in results:
             connection.execute(insert(schema.check_results).values(

@@ -9,12 +9,12 @@ allows self-approval.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from orchestrator import clock
 from orchestrator.errors import InputError, Refused
 from orchestrator.journal import schema
 from orchestrator.journal.store import Journal
@@ -64,7 +64,7 @@ def save_plan(journal: Journal, saved_by: str, options: dict[str, Any], catalog_
               waves: list[dict[str, Any]]) -> SavedPlan:
     with journal.engine.begin() as connection:
         result = connection.execute(insert(schema.plans).values(
-            saved_by=saved_by, saved_at=time.time(), options=json.dumps(options),
+            saved_by=saved_by, saved_at=clock.timestamp(), options=json.dumps(options),
             catalog_hash=catalog_hash, catalog_files=json.dumps(catalog_files), site_name=site_name,
             site_hash=site_hash, waves=json.dumps(waves)))
         plan_id = int(result.inserted_primary_key[0])
@@ -102,7 +102,7 @@ def approve_plan(journal: Journal, plan_id: int, by: str, reason: str,
                       f"plan {plan_id} not approved")
     with journal.engine.begin() as connection:
         connection.execute(update(schema.plans).where(schema.plans.c.id == plan_id).values(
-            approved_by=by, approved_at=time.time(), approval_reason=journal.redact(reason)))
+            approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))
     journal.log(None, "plan", f"plan {plan_id} approved by {by}: {reason}")
     return get_plan(journal, plan_id)
 

@@ -4,11 +4,11 @@ of every report), and who accepted or rejected which manifest, and why."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy import insert, select
 
+from orchestrator import clock
 from orchestrator.journal import schema
 from orchestrator.journal.store import Journal
 
@@ -18,7 +18,7 @@ def record_validation(journal: Journal, doc: dict[str, Any], reports: dict[str, 
         result = connection.execute(insert(schema.release_validations).values(
             release_id=doc["release"], manifest_sha256=doc["manifest_sha256"], outcome=doc["outcome"],
             results=json.dumps(journal.redact.deep(doc)), reports=json.dumps(reports), site=doc["site"],
-            by=by, at=time.time()))
+            by=by, at=clock.timestamp()))
         validation_id = int(result.inserted_primary_key[0])
     journal.log(None, "release", f"validation {validation_id} of {doc['release']} "
                                  f"({doc['manifest_sha256'][:12]}): {doc['outcome']}")
@@ -42,7 +42,7 @@ def decide(journal: Journal, release_id: str, sha256: str, decision: str, valida
     with journal.engine.begin() as connection:
         connection.execute(insert(schema.release_decisions).values(
             release_id=release_id, manifest_sha256=sha256, decision=decision, validation_id=validation_id,
-            by=by, reason=journal.redact(reason), at=time.time()))
+            by=by, reason=journal.redact(reason), at=clock.timestamp()))
     journal.log(None, "release", f"{release_id} {decision} by {by}: {reason}")
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from orchestrator import liveness
+from orchestrator import clock, liveness
 from orchestrator.errors import LockHeld
 from orchestrator.journal import schema
 from orchestrator.journal.opening import display_url, open_checked
@@ -209,7 +209,7 @@ class Journal:
     def set_run_status(self, run_id: str, status: str, detail: str = "") -> None:
         with self.engine.begin() as connection:
             connection.execute(update(schema.runs).where(schema.runs.c.id == run_id).values(
-                status=status, detail=self.redact(detail), updated_at=time.time()))
+                status=status, detail=self.redact(detail), updated_at=clock.timestamp()))
 
     # -- step executions ----------------------------------------------------------------------
 
@@ -219,7 +219,7 @@ class Journal:
         it is and must not be applied again: the caller checks ``status``. ``service_state``, if
         given, becomes the service's state in the same transaction."""
         key = execution_key(run_id, service, step)
-        now = time.time()
+        now = clock.timestamp()
         with self.engine.begin() as connection:
             row = connection.execute(select(schema.executions).where(
                 schema.executions.c.key == key)).first()
@@ -240,7 +240,7 @@ class Journal:
         if given, becomes its service's state in the same transaction."""
         with self.engine.begin() as connection:
             connection.execute(update(schema.executions).where(schema.executions.c.key == key).values(
-                status=status, finished_at=time.time(), output=self.redact(output),
+                status=status, finished_at=clock.timestamp(), output=self.redact(output),
                 error=self.redact(error)))
             if service_state is not None:
                 run_id, service, _step = key.split("/", 2)
@@ -250,7 +250,7 @@ class Journal:
 
     @staticmethod
     def _set_state(connection: Connection, service: str, state: str, run_id: str | None) -> None:
-        values = dict(state=state, run_id=run_id, updated_at=time.time())
+        values = dict(state=state, run_id=run_id, updated_at=clock.timestamp())
         changed = connection.execute(update(schema.service_states).where(
             schema.service_states.c.service == service).values(**values))
         if changed.rowcount == 0:
@@ -296,14 +296,14 @@ class Journal:
             connection.execute(update(schema.executions).where(schema.executions.c.key == key)
                                .values(attempts=number))
             connection.execute(insert(schema.attempts).values(
-                execution_key=key, number=number, started_at=time.time(), outcome="running", error=""))
+                execution_key=key, number=number, started_at=clock.timestamp(), outcome="running", error=""))
         return number
 
     def finish_attempt(self, key: str, number: int, outcome: str, error: str = "") -> None:
         with self.engine.begin() as connection:
             connection.execute(update(schema.attempts).where(
                 schema.attempts.c.execution_key == key, schema.attempts.c.number == number).values(
-                finished_at=time.time(), outcome=outcome, error=self.redact(error)))
+                finished_at=clock.timestamp(), outcome=outcome, error=self.redact(error)))
 
     def close_open_attempts(self, run_id: str, evidence: str) -> list[str]:
         """End every attempt of ``run_id`` still ``running`` (its process died) as ``interrupted``
@@ -316,7 +316,7 @@ class Journal:
             for key, number in found:
                 connection.execute(update(schema.attempts).where(
                     schema.attempts.c.execution_key == key, schema.attempts.c.number == number).values(
-                    finished_at=time.time(), outcome="interrupted", error=self.redact(evidence)))
+                    finished_at=clock.timestamp(), outcome="interrupted", error=self.redact(evidence)))
         return [f"{key}#{number}" for key, number in found]
 
     def attempt_outcomes(self, run_id: str) -> dict[str, list[str]]:
@@ -346,7 +346,7 @@ class Journal:
                 run_id=run_id, service=service, step=step,
                 execution_key=execution_key(run_id, service, step), kind=kind,
                 payload=json.dumps(self.redact.deep(payload), sort_keys=True),
-                point_of_no_return=point_of_no_return, created_at=time.time()))
+                point_of_no_return=point_of_no_return, created_at=clock.timestamp()))
             return int(result.inserted_primary_key[0])
 
     def rollback_points(self, service: str | None = None, run_id: str | None = None,
@@ -372,7 +372,7 @@ class Journal:
     def mark_restored(self, point_id: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(update(schema.rollback_points).where(
-                schema.rollback_points.c.id == point_id).values(restored_at=time.time()))
+                schema.rollback_points.c.id == point_id).values(restored_at=clock.timestamp()))
 
     # -- leases -------------------------------------------------------------------------------
 
@@ -451,7 +451,7 @@ class Journal:
         """Journal an event (redacted); it also goes to the ``logius_migrate.journal`` logger."""
         message = self.redact(message)
         with self.engine.begin() as connection:
-            connection.execute(insert(schema.events).values(run_id=run_id, at=time.time(), kind=kind,
+            connection.execute(insert(schema.events).values(run_id=run_id, at=clock.timestamp(), kind=kind,
                                                             message=message))
         _LOG.info("%s %s: %s", run_id or "-", kind, message)
 

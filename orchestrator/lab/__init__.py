@@ -265,14 +265,16 @@ def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make
 
 def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
     """Run the lab's backup job (playbooks/backup.yml) on its legacy hosts: each service's backup
-    marker is touched now. Returns the hosts it ran on."""
+    marker says it was taken now, by the tool's clock. Returns the hosts it ran on."""
+    from orchestrator import clock
     from orchestrator.steps import ansible
 
     inventory = ansible.load_inventory(layout.inventory)
     targets = hosts if hosts is not None else sorted(
         h for h, v in inventory.items() if v["group"] == "legacy")
     if targets:
-        result = ansible.run_playbook("backup.yml", layout.inventory, targets, {})
+        result = ansible.run_playbook("backup.yml", layout.inventory, targets,
+                                      {"backup_at": clock.now().isoformat(timespec="seconds")})
         if not result.succeeded:  # the reason, not only the hosts: "backup.yml: failed on H: why"
             raise InputError(f"lab backup failed: {result.summary()}")
     return targets

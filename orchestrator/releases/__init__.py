@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator import clock
 from orchestrator.errors import InputError, Refused
 
 EXIT_INCONCLUSIVE = 8
@@ -54,7 +55,7 @@ def validate(manifest_path: Path, site: Any, journal: Any, out: Path, by: str,
     finally:
         if ctx.kube is not None:
             ctx.kube.close()
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     results, report = apply_waivers(results, waivers, today or now.date())
     doc = reports.document(manifest, sha256, manifest_path, results, report,
                            site.name if site else None, now.isoformat(timespec="seconds"))

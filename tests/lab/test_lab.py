@@ -72,18 +72,18 @@ def test_captures_through_ansible_equal_the_local_fast_path(tmp_path, isolated_e
     assert [e["state"] for e in fast["legacy-alpha"]][:2] == ["directory", "file"]
 
 
-def test_the_labs_backup_job_is_what_a_stale_backups_remedy_names(tmp_path, isolated_env, run_cli):
-    """PRE-BAK-001 on the lab: a day-old backup fails, its remedy is `logius-migrate lab backup`,
-    and running that command makes the check pass."""
-    import os
-    import time
+def test_the_labs_backup_job_is_what_a_stale_backups_remedy_names(tmp_path, isolated_env, run_cli,
+                                                                  monkeypatch):
+    """PRE-BAK-001 on the lab, by the tool's one clock: 30 hours after `lab up` took its backup the
+    check fails, its remedy is `logius-migrate lab backup`, and running that command (it dates the
+    marker by the same clock) makes the check pass."""
+    import datetime as dt
 
     catalog = small_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog, approve=False)
     args = ["--catalog", str(catalog), "--lab", str(layout.root), "--format", "json"]
-    marker = layout.host_root("legacy-alpha") / "var/backups/logius-migrate/alpha.stamp"
-    old = time.time() - 30 * 3600
-    os.utime(marker, (old, old))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=30)
+    monkeypatch.setenv("LOGIUS_MIGRATE_NOW", later.isoformat())
 
     def verdict():
         result = run_cli("check", "alpha", *args)
