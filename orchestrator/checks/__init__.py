@@ -2,8 +2,9 @@
 
 Each check answers PASS, WARN, FAIL or INCONCLUSIVE for one service, with its evidence: what was
 asked, what came back, and what would make it pass. A FAIL stops the service before any change;
-an INCONCLUSIVE stops it too unless the site says ``on_inconclusive: warn``; an operator may
-override one check for one run (``--override ID --reason TEXT``, journalled with their name).
+an INCONCLUSIVE holds it too (``on_inconclusive: hold``) unless the site says ``on_inconclusive:
+warn``; an operator may override one check for one run (``--override ID --reason TEXT``,
+journalled with their name).
 """
 
 from __future__ import annotations
@@ -142,8 +143,8 @@ def run_checks(ctx: CheckContext, service: Any, only: set[str] | None = None) ->
 
 def stopping(results: list[Result], on_inconclusive: str) -> list[Result]:
     """The results that stop the service: FAILs, and INCONCLUSIVEs unless the site warns on
-    them; an overridden result never stops."""
-    stops = {Outcome.FAIL} | ({Outcome.INCONCLUSIVE} if on_inconclusive == "fail" else set())
+    them (``hold``, or its old spelling ``fail``); an overridden result never stops."""
+    stops = {Outcome.FAIL} | ({Outcome.INCONCLUSIVE} if on_inconclusive != "warn" else set())
     return [r for r in results if r.outcome in stops and r.overridden_by is None]
 
 

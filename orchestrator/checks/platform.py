@@ -78,33 +78,34 @@ def blockers(ctx: CheckContext, service: Any, make: Any) -> Result:
 
 @precondition("PRE-K8S-001", "namespace exists with room in its quota")
 def kubernetes(ctx: CheckContext, service: Any, make: Any) -> Result:
-    """PRE-K8S-001: the target namespace exists and its quotas leave room for the requests."""
+    """PRE-K8S-001: the target namespace exists and its quotas leave room for the requests. A
+    service that declares no ``kubernetes`` section lands in the namespace named after its id
+    (:func:`~orchestrator.catalog.workload.service_namespace`), with no requests to fit."""
+    from orchestrator.catalog.workload import service_namespace, service_requests
     from orchestrator.steps.kubernetes import KubeError
 
-    needs = service.kubernetes
     if ctx.site.kubernetes is None:
         return make(Outcome.INCONCLUSIVE, "not checked: the site has no Kubernetes API", "",
                     "no 'kubernetes' in the site file", "give the site a kubeconfig")
-    if needs is None:
-        return make(Outcome.INCONCLUSIVE, "not checked: the service declares no namespace", "",
-                    "no 'kubernetes' in the catalog entry", "declare kubernetes.namespace and requests")
-    asked = f"GET namespace {needs.namespace} and its resourcequotas"
+    namespace, requests = service_namespace(service), service_requests(service)
+    named = "" if service.kubernetes is not None else " (its id: the service declares no kubernetes section)"
+    asked = f"GET namespace {namespace}{named} and its resourcequotas"
     try:
         client = ctx.kube()
-        if client.namespace(needs.namespace) is None:
-            return make(Outcome.FAIL, f"namespace {needs.namespace} does not exist", asked,
-                        "HTTP 404", f"create namespace {needs.namespace}")
-        quotas = client.resource_quotas(needs.namespace)
+        if client.namespace(namespace) is None:
+            return make(Outcome.FAIL, f"namespace {namespace}{named} does not exist", asked,
+                        "HTTP 404", f"create namespace {namespace}")
+        quotas = client.resource_quotas(namespace)
     except KubeError as exc:
         return make(Outcome.INCONCLUSIVE, f"not checked: {exc}", asked, str(exc),
                     "make the API answer (credentials, network, server)")
-    short = _quota_shortfalls(quotas, needs.requests)
+    short = _quota_shortfalls(quotas, requests)
     answer = "; ".join(_quota_text(q) for q in quotas) or "no resource quotas"
     if short:
-        return make(Outcome.FAIL, f"quota too small in {needs.namespace}: {'; '.join(short)}", asked,
+        return make(Outcome.FAIL, f"quota too small in {namespace}: {'; '.join(short)}", asked,
                     answer, "raise the quota or free room in the namespace")
-    return make(Outcome.PASS, f"namespace {needs.namespace} exists; room for "
-                + (", ".join(f"{k} {v}" for k, v in needs.requests.items()) or "no declared requests"),
+    return make(Outcome.PASS, f"namespace {namespace}{named} exists; room for "
+                + (", ".join(f"{k} {v}" for k, v in requests.items()) or "no declared requests"),
                 asked, answer)
 
 

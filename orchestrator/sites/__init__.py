@@ -36,7 +36,7 @@ class Site:
     after_phase: Path | None
     allow_self_approval: bool
     release: str | None = None
-    on_inconclusive: str = "fail"
+    on_inconclusive: str = "hold"
     backups: Any = None
     protected: tuple[str, ...] = ()
     #: The platform landing zone: (module, working directory), or None when the site has none.

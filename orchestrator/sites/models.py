@@ -146,9 +146,15 @@ class SiteFile(_Model):
     allow_self_approval: bool = False
     #: The platform release this site runs (an id of the catalog's releases).
     release: str | None = None
-    #: What an INCONCLUSIVE precondition does: stop the service (fail), or only warn.
-    on_inconclusive: Literal["fail", "warn"] = "fail"
+    #: What an INCONCLUSIVE precondition does: hold the service (``fail`` is its old spelling, read
+    #: as ``hold``), or only warn.
+    on_inconclusive: Literal["hold", "fail", "warn"] = "hold"
     backups: BackupMarker | BackupCommand | None = None
+
+    @field_validator("on_inconclusive")
+    @classmethod
+    def _hold_is_the_name(cls, value: str) -> str:
+        return "hold" if value == "fail" else value
 
     @field_validator("journal")
     @classmethod
