@@ -37,6 +37,27 @@ def write_catalog(folder: Path, files: dict[str, Any]) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _lab_apis_end_with_the_session():
+    """Every lab's Kubernetes API stand-in a test starts watches this test process and ends with it
+    (LOGIUS_MIGRATE_KUBEAPI_WATCH), even when the session is killed."""
+    from orchestrator.lab.kubeapi_process import WATCH_ENV
+
+    os.environ[WATCH_ENV] = str(os.getpid())
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _lab_apis_end_with_their_test(request):
+    """The stand-ins of the labs a test made in its temporary folder stop when the test ends."""
+    yield
+    folder = request.node.funcargs.get("tmp_path")
+    if folder is not None:
+        from orchestrator.lab.kubeapi_process import stop_below
+
+        stop_below(folder)
+
+
 @pytest.fixture
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     """Short leases, a private HOME and no inherited Terraform config (TOOLCHAIN.md's trap)."""

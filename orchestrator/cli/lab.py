@@ -94,8 +94,42 @@ def status_cmd(lab_dir: Path | None, fmt: str) -> None:
         click.echo(f"lab {status['root']}: not built (run `logius-migrate lab up`)")
         return
     missing = [item for item, present in status["items"].items() if not present]
+    api = status["kubeapi"]
     click.echo(f"lab {status['root']}: {'up' if status['up'] else 'incomplete'}, "
-               f"{len(status['hosts'])} hosts" + (f"; missing: {', '.join(missing)}" if missing else ""))
+               f"{len(status['hosts'])} hosts, release {status['release'] or 'none'} delivered, "
+               f"Kubernetes API stand-in " + (f"at {api['server']} (pid {api['pid']})" if api["running"]
+                                               else "not running")
+               + (f"; missing: {', '.join(missing)}" if missing else ""))
+
+
+@lab_group.command("deliver")
+@click.argument("release")
+@catalog_option
+@lab_option
+@click.option("--manifest", "manifest_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The release manifest [default: the release's, found beside the catalog or shipped].")
+@format_option("text", "json")
+def deliver_cmd(release: str, catalog_path: Path | None, lab_dir: Path | None, manifest_path: Path | None,
+                fmt: str) -> None:
+    """The supplier delivers RELEASE to the lab: its platform landing zone applied with real
+    Terraform from the release's manifest, and every LPC host's etc/lpc-release naming it. The
+    lab's Kubernetes API serves what was delivered at once. Delivering the release already there
+    changes nothing."""
+    from orchestrator.catalog import load_catalog
+    from orchestrator.errors import InputError
+    from orchestrator.lab import LabLayout, default_lab_dir
+    from orchestrator.lab.delivery import deliver
+
+    layout = LabLayout(lab_dir or default_lab_dir())
+    if not layout.inventory.exists():
+        raise InputError(f"lab {layout.root}: not built (run `logius-migrate lab up`)")
+    done = deliver(layout, load_catalog(catalog_path), release, manifest_path)
+    if fmt == "json":
+        echo_json({"root": str(layout.root), **done.as_dict()})
+        return
+    changes = ", ".join(f"{n} to {what}" for what, n in done.changes.items() if n) or "no changes"
+    click.echo(f"lab {layout.root}: {done.release} delivered from {done.manifest}: {len(done.hosts)} LPC "
+               f"host(s) name it ({len(done.updated)} updated); Terraform: {changes}")
 
 
 @lab_group.command("backup")

@@ -475,6 +475,11 @@ class _Runner:
         failed = []
         for service in pending:
             bad = {h: m for h, m in result.failed_hosts.items() if h in hosts_of(service, step.runs_on)}
+            if not bad and step.name == "verify":
+                from orchestrator.engine.readiness import deployment_not_ready
+
+                why = deployment_not_ready(self.ctx.site, service)
+                bad = {"kubernetes": why} if why else {}
             if bad:
                 message = "; ".join(f"{h}: {m}" for h, m in sorted(bad.items()))
                 self.ctx.journal.finish_attempt(keys[service.id], numbers[service.id], "failed", message)

@@ -176,6 +176,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make("staging", lambda path: path.mkdir(parents=True))
     make("faults", lambda path: path.mkdir(parents=True))
     make("journal.db", lambda path: Journal(resolve_url(path, path), create=True).close())
+    start_api = _kubeapi_job(services, layout, make)
     _write_manifest(layout, manifest)
     fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
                     and f"hosts/{h}" in report.created]
@@ -185,7 +186,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
         jobs.append(functools.partial(lab_backup, layout, fresh_legacy))
     if platform is not None:
         jobs.append(platform)
-    _run_together(jobs)
+    _run_together([*jobs, start_api])
     report.hosts = len(hosts)
     report.services = len(services)
     return report
@@ -239,28 +240,27 @@ def _run_together(jobs: list[Any]) -> None:
 
 def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make: Any) -> Any:
     """The lab's platform landing zone: its root module made now, and (when just made) the job
-    that applies it with the values of ``release``'s manifest; None when there is nothing to do
-    (no release, no manifest of it, or already there)."""
-    from orchestrator.releases.manifest import find_manifest, load_manifest, platform_variables
-    from orchestrator.resources import resource
+    that delivers ``release`` (:func:`orchestrator.lab.delivery.deliver`); None when there is
+    nothing to do (no release, no manifest of it, or already there)."""
+    from orchestrator.lab.delivery import deliver, release_manifest
     from orchestrator.steps import terraform
 
-    origin = catalog.origin.get(("releases", release or ""))
-    folders = ([Path(origin).parent / "releases"] if origin else []) + [resource("seeds") / "releases"]
-    manifest = find_manifest(folders, release) if release else None
+    manifest = release_manifest(catalog, release) if release else None
     if manifest is None:
         return None
     fresh = not (layout.root / PLATFORM_DIR).exists()
     make(PLATFORM_DIR, lambda path: terraform.write_platform_module(path, lab_platform_module()))
-    if not fresh:
-        return None
-    variables = platform_variables(load_manifest(manifest)[0])
+    return functools.partial(deliver, layout, catalog, release, manifest) if fresh else None
 
-    def apply() -> None:
-        stack = terraform.TerraformStack(layout.root / PLATFORM_DIR, layout.terraform_env())
-        stack.init()
-        stack.apply(variables)
-    return apply
+
+def _kubeapi_job(services: list[Service], layout: LabLayout, make: Any) -> Any:
+    """The lab's Kubernetes API stand-in: what it serves of the catalog (``kubeapi/``) and the
+    kubeconfig made now, and the job that starts it unless it runs (:mod:`.kubeapi_process`)."""
+    from orchestrator.lab import cluster, kubeapi_process
+
+    make(kubeapi_process.FOLDER, lambda path: cluster.write_services(path, services))
+    make(kubeapi_process.KUBECONFIG, lambda path: kubeapi_process.write_kubeconfig(path, 0))
+    return functools.partial(kubeapi_process.start, layout.root)
 
 
 def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
@@ -323,8 +323,10 @@ def site_text(layout: LabLayout, release: str | None = None) -> str:
         "secrets": [{"file": "secrets.json"}],
         "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
                   "after_phase": str(HOOKS / "after-phase.yml")},
-        # The lab has no Kubernetes API: checks that need one are INCONCLUSIVE, and only warn.
-        "on_inconclusive": "warn",
+        # The lab's Kubernetes API is a stand-in of its own (orchestrator/lab/kubeapi.py), so
+        # every check can be answered: one that cannot holds its service, as on a real site.
+        "kubernetes": {"kubeconfig": "kubeconfig", "context": "lab"},
+        "on_inconclusive": "hold",
         "backups": {"marker": "{site_dir}/hosts/{host}/var/backups/logius-migrate/{service}.stamp",
                     "take": "logius-migrate lab backup"},
     }
@@ -382,10 +384,16 @@ def lab_status(layout: LabLayout) -> dict[str, Any]:
     """What the manifest lists and whether each piece is still there."""
     if not layout.exists():
         return {"root": str(layout.root), "up": False, "items": {}}
+    from orchestrator.lab import kubeapi_process
+    from orchestrator.lab.delivery import delivered
+
     manifest = _read_manifest(layout)
     items = {relative: (layout.root / relative).exists() for relative in manifest}
+    platform = delivered(layout.root)
     return {"root": str(layout.root), "up": all(items.values()), "items": items,
-            "hosts": sorted(p.name for p in layout.hosts.iterdir()) if layout.hosts.is_dir() else []}
+            "hosts": sorted(p.name for p in layout.hosts.iterdir()) if layout.hosts.is_dir() else [],
+            "release": platform["release"] if platform else None,
+            "kubeapi": kubeapi_process.status(layout.root)}
 
 
 def lab_down(layout: LabLayout) -> LabReport:
@@ -394,6 +402,9 @@ def lab_down(layout: LabLayout) -> LabReport:
     if not layout.exists():
         return report
     manifest = _read_manifest(layout)
+    from orchestrator.lab import kubeapi_process
+
+    kubeapi_process.stop(layout.root)
     if "ssh" in manifest:
         from orchestrator.lab import sshd
 

@@ -193,6 +193,8 @@ def platform_variables(manifest: Manifest) -> dict[str, Any]:
     ``terraform/modules/lpc-platform``): what REL-TF-001 plans against, and what the lab applies."""
     return {"release": manifest.id, "kubernetes_version": manifest.kubernetes_version,
             "components": {c.name: c.image for c in manifest.components},
+            "workloads": {c.name: {"namespace": c.namespace, "workload": c.workload}
+                          for c in manifest.components if c.namespace and c.workload},
             "storage_classes": {s.name: s.default for s in manifest.storage_classes},
             "ingress": manifest.ingress, "network_policy": manifest.network_policy}
 

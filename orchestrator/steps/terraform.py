@@ -264,7 +264,8 @@ def write_root_module(stack: Path, module: Path, extra_variables: list[str]) -> 
 
 
 PLATFORM_VARIABLES = {"release": "string", "kubernetes_version": "string", "components": "map(string)",
-                      "storage_classes": "map(bool)", "ingress": "bool", "network_policy": "bool"}
+                      "workloads": "map(map(string))", "storage_classes": "map(bool)", "ingress": "bool",
+                      "network_policy": "bool"}
 
 
 def write_platform_module(stack: Path, module: Path) -> bool:

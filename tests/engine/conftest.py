@@ -19,8 +19,20 @@ from tests.conftest import PROJECT, service, write_catalog
 SOURCE = "test, 2024"
 
 
+#: The shipped catalog's releases (seeds/releases.yaml): the lab runs lpc-1.1, the accepted one, and
+#: `lab deliver` may bring any of the three (their manifests are the shipped ones).
+RELEASES = [
+    {"id": "lpc-1.0", "name": "LPC first version", "delivered": "2021-11-01", "status": "rejected"},
+    {"id": "lpc-1.1", "name": "LPC with the blocking issues fixed", "delivered": "2022-10-01",
+     "available": "2022-10-03", "status": "accepted"},
+    {"id": "lpc-2.0", "name": "LPC fully rebuilt infrastructure", "delivered": "2023-05-01",
+     "available": "2023-06-05", "status": "planned"}]
+
+
 def small_catalog(folder: Path, services: list[dict[str, Any]] | None = None) -> Path:
-    """Two rehosted services and one to retire, all pilots: wave 1 holds all three."""
+    """Two rehosted services and one to retire, all pilots: wave 1 holds all three. The catalog
+    names the releases and an availability norm, so that every precondition can be answered on
+    the lab (whose site holds a service on an INCONCLUSIVE one)."""
     if services is None:
         services = [
             service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
@@ -31,9 +43,9 @@ def small_catalog(folder: Path, services: list[dict[str, Any]] | None = None) ->
                     data_stores=[{"name": "gamma-archive", "size_gb": 1, "sync": "snapshot"}]),
         ]
     return write_catalog(folder, {"catalog.yaml": {
-        "services": services,
+        "services": services, "releases": RELEASES,
         "calendar": {"legacy_contract_end": "2025-12-31", "planning_start": "2025-01-06",
-                     "source": SOURCE}}})
+                     "availability_norm": 99.5, "source": SOURCE}}})
 
 
 def one_service_catalog(folder: Path) -> Path:

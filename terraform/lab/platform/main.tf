@@ -29,6 +29,12 @@ variable "components" {
   description = "Component name -> image (REPOSITORY:TAG@sha256:DIGEST)."
 }
 
+variable "workloads" {
+  type        = map(map(string))
+  description = "Component name -> {namespace, workload} (workload: KIND/NAME), for the components that name them."
+  default     = {}
+}
+
 variable "storage_classes" {
   type        = map(bool)
   description = "Storage class name -> whether it is the default."
@@ -51,7 +57,9 @@ resource "null_resource" "cluster" {
 resource "null_resource" "component" {
   for_each = var.components
   triggers = {
-    image   = each.value
+    image     = each.value
+    namespace = lookup(lookup(var.workloads, each.key, {}), "namespace", "")
+    workload  = lookup(lookup(var.workloads, each.key, {}), "workload", "")
   }
 }
 
@@ -69,10 +77,20 @@ resource "null_resource" "network" {
   }
 }
 
+# Everything the platform is, as delivered: the lab's Kubernetes API stand-in reads it back from
+# the state (orchestrator/lab/platform_state.py).
 output "platform" {
   value = {
     release            = var.release
     kubernetes_version = var.kubernetes_version
-    components         = sort(keys(var.components))
+    components = { for name, image in var.components : name => {
+      image     = image
+      namespace = lookup(lookup(var.workloads, name, {}), "namespace", "")
+      workload  = lookup(lookup(var.workloads, name, {}), "workload", "")
+    } }
+    storage_classes       = var.storage_classes
+    default_storage_class = [for name, is_default in var.storage_classes : name if is_default]
+    ingress               = var.ingress
+    network_policy        = var.network_policy
   }
 }

@@ -28,6 +28,12 @@ variable "components" {
   }
 }
 
+variable "workloads" {
+  type        = map(map(string))
+  description = "Component name -> {namespace, workload} (workload: KIND/NAME), for the components that name them."
+  default     = {}
+}
+
 variable "storage_classes" {
   type        = map(bool)
   description = "Storage class name -> whether it is the default."
