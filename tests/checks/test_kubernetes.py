@@ -128,11 +128,27 @@ def test_what_cannot_be_asked_is_inconclusive_in_one_line(answer, words, cluster
     assert "Traceback" not in result.summary
 
 
-def test_without_a_cluster_or_a_namespace_it_is_never_a_pass(bare_site, cluster_site):
+def test_without_a_cluster_it_is_never_a_pass(bare_site):
     site, journal = bare_site
     assert check(site, journal).summary == "not checked: the site has no Kubernetes API"
-    bare = check(cluster_site, journal, service("digid"))
-    assert bare.outcome.value == "INCONCLUSIVE" and "declares no namespace" in bare.summary
+
+
+def test_a_service_without_a_kubernetes_section_lands_in_the_namespace_of_its_id(cluster_site, bare_site,
+                                                                               httpserver):
+    _, journal = bare_site
+    named = "namespace digid (its id: the service declares no kubernetes section)"
+    httpserver.expect_oneshot_request("/api/v1/namespaces/digid").respond_with_json(
+        {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
+         "message": 'namespaces "digid" not found'}, status=404)
+    missing = check(cluster_site, journal, service("digid"))
+    assert (missing.outcome.value, missing.summary) == ("FAIL", f"{named} does not exist")
+    httpserver.expect_request("/api/v1/namespaces/digid").respond_with_json(NAMESPACE)
+    httpserver.expect_request("/api/v1/namespaces/digid/resourcequotas").respond_with_json(
+        quota_list("3800m", "4Gi"))  # nearly full, but the service asks for nothing
+    there = check(cluster_site, journal, service("digid"))
+    assert (there.outcome.value, there.summary) == ("PASS", f"{named} exists; room for no declared requests")
+    retired = check(cluster_site, journal, service("digid", disposition="retire"))
+    assert (retired.outcome.value, retired.summary) == ("PASS", "a retired service lands in no namespace")
 
 
 def test_the_adapter_asks_for_nodes_storage_version_and_deployments(cluster_site, httpserver):
