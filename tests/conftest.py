@@ -38,13 +38,15 @@ def write_catalog(folder: Path, files: dict[str, Any]) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _lab_apis_end_with_the_session():
+def _lab_apis_end_with_the_session(tmp_path_factory):
     """Every lab's Kubernetes API stand-in a test starts watches this test process and ends with it
-    (LOGIUS_MIGRATE_KUBEAPI_WATCH), even when the session is killed."""
-    from orchestrator.lab.kubeapi_process import WATCH_ENV
+    (LOGIUS_MIGRATE_KUBEAPI_WATCH), even when the session is killed; those of labs shared by a
+    module's tests are stopped at the end of the session."""
+    from orchestrator.lab.kubeapi_process import WATCH_ENV, stop_below
 
     os.environ[WATCH_ENV] = str(os.getpid())
     yield
+    stop_below(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(autouse=True)

@@ -339,11 +339,11 @@ def test_a_bad_manifest_names_the_file_and_the_field(change, words, run_cli, api
 
 
 def test_a_directory_instead_of_a_manifest_names_the_manifests_in_it(run_cli, api_site, tmp_path):
-    folder = SEEDS / "releases"  # the two manifests and the policy, which is not one
+    folder = SEEDS / "releases"  # the three manifests and the policy, which is not one
     result = validate(run_cli, folder, api_site, tmp_path / "out")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"error: {folder} is a directory, not a manifest; give one of the manifests "
-                             f"in it: lpc-1.0.yaml, lpc-1.1.yaml\n")
+                             f"in it: lpc-1.0.yaml, lpc-1.1.yaml, lpc-2.0.yaml\n")
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.yaml").write_text("notes: none\n")
