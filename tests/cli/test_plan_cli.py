@@ -6,7 +6,16 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT, service, write_catalog
+
+
+@pytest.fixture(autouse=True)
+def programme_start(monkeypatch):
+    """The tool's clock on the day the seeds' programme starts (their planning_start), so the
+    default plan starts where these tests expect, whatever today is."""
+    monkeypatch.setenv("LOGIUS_MIGRATE_NOW", "2022-10-03T09:00")
 
 
 def test_plan_json_places_every_service_and_states_the_cost(run_cli):
@@ -76,10 +85,10 @@ def test_infeasible_constraints_exit_3_and_name_the_conflict(run_cli):
     assert result.stdout == ""
 
 
-def test_a_catalog_without_a_calendar_needs_a_start(tmp_path, run_cli):
+def test_a_catalog_without_a_calendar_plans_from_today(tmp_path, run_cli):
     folder = write_catalog(tmp_path / "c", {"s.yaml": {"services": [service("a")]}})
-    missing = run_cli("plan", "--catalog", str(folder))
-    assert missing.exit_code == 2 and "no start date" in missing.stderr
+    today = json.loads(run_cli("plan", "--catalog", str(folder), "--format", "json").stdout)
+    assert today["waves"][0]["start"] == "2022-10-03"  # the tool's clock (programme_start)
     given = run_cli("plan", "--catalog", str(folder), "--start", "2025-03-03", "--format", "json")
     document = json.loads(given.stdout)
     assert document["cost_of_delay"] is None and document["waves"][0]["services"][0]["id"] == "a"

@@ -48,11 +48,24 @@ def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
     ``approve`` is False, so `wave run` has waves to take."""
     layout = LabLayout(root)
     lab_up(load_catalog(catalog), layout, transport)
+    accept_lab_release(layout)
     if secrets_from is not None:  # same passwords, so configuration files compare equal
         layout.secrets.write_text((secrets_from / "secrets.json").read_text())
     if approve:
         approve_plan(catalog, layout)
     return layout
+
+
+def accept_lab_release(layout: LabLayout) -> None:
+    """Record the release the lab was built with as validated and accepted on it, as `release
+    validate` and `release accept` would (tests/releases and the programme test run the real ones)."""
+    from orchestrator.sites import load_site
+    from tests.conftest import accept_release
+
+    site = load_site(layout.site_file)
+    if site.release is not None:
+        with Journal(resolve_url(layout.journal, None)) as journal:
+            accept_release(journal, site.release, site.name)
 
 
 def approve_plan(catalog: Path, layout: LabLayout, *options: str, db: str | None = None) -> int:
