@@ -105,7 +105,7 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         explanation = explain_placement(catalog, plan, explain_id)
         if fmt == "json":
             echo_json({"service": explain_id, "wave": explanation.wave,
-                       "earliest": explanation.earliest, "reasons": explanation.lines()})
+                       "earliest": explanation.earliest_wave, "reasons": explanation.lines()})
             return
         click.echo(f"{explain_id} is in wave {explanation.wave}:")
         for line in explanation.lines():
