@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, catalog_option, console, echo_json, format_option
+from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
 
 
 def plan_options(func: Any) -> Any:
@@ -118,4 +118,4 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         for piece in plan_report.markdown(catalog, plan):
             sys.stdout.write(piece)
     else:
-        plan_report.render_table(catalog, plan, console())
+        plan_report.render_table(catalog, plan, sys.stdout)

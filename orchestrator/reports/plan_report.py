@@ -14,8 +14,6 @@ from typing import IO, Any
 from orchestrator.catalog.loader import Catalog
 from orchestrator.planning.waves import PRIORITIES, Plan
 
-TABLE_NAMES = 10
-
 
 def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
     """Everything about the plan except its waves: options, platforms, priority, end, the gaps
@@ -119,25 +117,9 @@ def markdown(catalog: Catalog, plan: Plan) -> Iterator[str]:
                   priority_means=PRIORITIES.get(plan.priority.split(",")[0], plan.priority))
 
 
-def render_table(catalog: Catalog, plan: Plan, console: Any) -> None:
-    """Print the plan on a rich console: one row per wave (at most TABLE_NAMES names in a row),
-    a dim row for each stretch in which nothing moves, with its reason."""
-    from rich.markup import escape
-    from rich.table import Table
+def render_table(catalog: Catalog, plan: Plan, out: IO[str]) -> None:
+    """Print the plan as a table on ``out``, row by row: one row per wave (at most ten names in
+    a row), a dim row for each stretch in which nothing moves, then the summary."""
+    from orchestrator.reports.plan_table import write_table
 
-    table = Table(title="Wave plan", title_justify="left")
-    table.add_column("wave", justify="right")
-    table.add_column("dates")
-    table.add_column("services (action)")
-    gaps = iter(plan.gaps)
-    gap = next(gaps, None)
-    for wave in plan.waves:
-        while gap is not None and gap.before == wave.number:
-            table.add_row("", f"{gap.start} .. {gap.end}", escape(gap.reason), style="dim")
-            gap = next(gaps, None)
-        shown = ", ".join(f"{p.service_id} ({p.action})" for p in wave.placements[:TABLE_NAMES])
-        if len(wave.placements) > TABLE_NAMES:
-            shown += f" [dim]and {len(wave.placements) - TABLE_NAMES:,} more (--format md or json)[/dim]"
-        table.add_row(str(wave.number), f"{wave.start} .. {wave.end}", shown)
-    console.print(table)
-    console.print(summary_line(plan_header(catalog, plan)))
+    write_table(plan, summary_line(plan_header(catalog, plan)), out)
