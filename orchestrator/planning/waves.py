@@ -51,6 +51,14 @@ class Placement(NamedTuple):
     action: str
 
 
+class Done(NamedTuple):
+    """A service the plan does not place again: already cut over or retired, by ``run_id``."""
+
+    service_id: str
+    state: str
+    run_id: str
+
+
 @dataclass(frozen=True)
 class Wave:
     """Wave ``number`` (1..n, counting only the periods in which something moves) takes period
@@ -82,7 +90,8 @@ class Plan:
     ``wave_of`` gives each service's *period* on the grid (the scheduler's and the explainer's
     unit: period k starts ``start + (k-1) * length``); what users see is ``wave_for(id).number``.
     ``priority`` says which order filled the waves (the critical path, unless a deadline made
-    the planner search for another)."""
+    the planner search for another). ``done`` names services already migrated or retired,
+    which the plan does not place again."""
 
     options: PlanOptions
     waves: tuple[Wave, ...]
@@ -91,6 +100,7 @@ class Plan:
     cost: DelayCost | None
     priority: str = CRITICAL_PATH
     gaps: tuple[Gap, ...] = ()
+    done: tuple[Done, ...] = ()
 
     @property
     def end_date(self) -> dt.date | None:

@@ -17,7 +17,7 @@ from orchestrator.planning.waves import PRIORITIES, Plan
 
 def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
     """Everything about the plan except its waves: options, platforms, priority, end, the gaps
-    in which nothing moves, cost."""
+    in which nothing moves, the services already done, cost."""
     organisation = catalog.organisation
     cost = plan.cost
     return {
@@ -38,6 +38,7 @@ def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
         "end_date": plan.end_date.isoformat() if plan.end_date else None,
         "gaps": [{"start": g.start.isoformat(), "end": g.end.isoformat(), "before_wave": g.before,
                   "reason": g.reason} for g in plan.gaps],
+        "done": [d._asdict() for d in plan.done],
         "cost_of_delay": None if cost is None else {
             "label": catalog.cost_label,
             "legacy_contract_end": cost.contract_end.isoformat(),
@@ -105,6 +106,7 @@ def summary_line(header: dict[str, Any]) -> str:
 
 def markdown(catalog: Catalog, plan: Plan) -> Iterator[str]:
     """The plan as Markdown, in pieces, reasons computed as each service is written."""
+    from orchestrator.reports.plan_table import DONE_SHOWN
     from orchestrator.reports.templates import stream
 
     header = plan_header(catalog, plan)
@@ -113,7 +115,7 @@ def markdown(catalog: Catalog, plan: Plan) -> Iterator[str]:
         gaps_before.setdefault(gap["before_wave"], []).append(gap)
     return stream("plan.md.j2", plan=header, waves=wave_rows(catalog, plan),
                   reasons=reasons_for(catalog, plan), summary=summary_line(header),
-                  gaps_before=gaps_before,
+                  gaps_before=gaps_before, done_shown=DONE_SHOWN,
                   priority_means=PRIORITIES.get(plan.priority.split(",")[0], plan.priority))
 
 

@@ -16,6 +16,7 @@ from typing import IO
 from orchestrator.planning.waves import Gap, Plan, Wave
 
 TABLE_NAMES = 10
+DONE_SHOWN = 5
 DATES_WIDTH = len("2022-10-03 .. 2022-10-30")
 BOLD, DIM, ITALIC, RESET = "\x1b[1m", "\x1b[2m", "\x1b[3m", "\x1b[0m"
 #: a cell's text as (words, style) pieces: the style applies to every word of its piece
@@ -95,7 +96,7 @@ class BoxWriter:
 
 
 def write_table(plan: Plan, summary: str, out: IO[str]) -> None:
-    """The plan as a table on ``out``, row by row, then the summary."""
+    """The plan as a table on ``out``, row by row, then the services already done and the summary."""
     width, styled = output_layout(out)
     wave_w = max(len("wave"), len(str(len(plan.waves))))
     room = width - wave_w - DATES_WIDTH - 10  # three cells' padding and four bars
@@ -112,7 +113,18 @@ def write_table(plan: Plan, summary: str, out: IO[str]) -> None:
     for number, dates, cell in rows(plan):
         box.row(number, dates, cell, style=DIM if not number else "")
     box.rule("└", "─", "┴", "┘")
+    if plan.done:
+        out.write(_wrapped(done_line(plan), width) + "\n")
     out.write(_wrapped(summary, width) + "\n")
+
+
+def done_line(plan: Plan) -> str:
+    """"already done: 3 services (a cut-over in wave-1, ...)": the count and the first few."""
+    done = plan.done
+    shown = ", ".join(f"{d.service_id} {d.state} in {d.run_id}" for d in done[:DONE_SHOWN])
+    more = f", and {len(done) - DONE_SHOWN:,} more" if len(done) > DONE_SHOWN else ""
+    noun = "service" if len(done) == 1 else "services"
+    return f"already done, not planned again: {len(done):,} {noun} ({shown}{more})"
 
 
 def _wrapped(text: str, width: int) -> str:

@@ -23,6 +23,7 @@ def test_plan_json_places_every_service_and_states_the_cost(run_cli):
         ("2022-12-26", "2023-06-11", 4), ("2023-09-04", "2023-10-01", 7), ("2023-10-30", "2024-01-21", 8)]
     assert document["gaps"][0]["reason"] == ("nothing can move: digid, officiele-publicaties and "
                                              "overheid-nl wait for lpc-2.0 (available 2023-06-05)")
+    assert document["done"] == []
 
 
 def test_a_late_start_costs_the_documents_monthly_rate(run_cli):
