@@ -70,16 +70,20 @@ class Explainer:
         self.periods = [w.period for w in plan.waves]
         #: full[k] = how many of the first k waves are full
         self.full = [0, *accumulate(len(w.placements) >= capacity for w in plan.waves)]
+        self.starts = f"the plan starts {self.grid.start}"
+        self.texts: dict[int, str] = {}  # a period's name, by period: few periods, many services
 
     def explain(self, service_id: str) -> Explanation:
         service = self.catalog.service(service_id)
         period = self.plan.wave_of[service_id]
         earliest, binding = self._binding(service)
         first = self.plan.wave_at(earliest)
+        text = self.texts.get(earliest)
+        if text is None:
+            text = self.texts[earliest] = self._period_text(earliest)
         return Explanation(service_id, self.plan.wave_for(service_id).number, earliest, tuple(binding),
                            tuple(self._deferrals(service, earliest, period)),
-                           tuple(self._notes(service, period)), self._period_text(earliest),
-                           first.number if first else None)
+                           tuple(self._notes(service, period)), text, first.number if first else None)
 
     def _binding(self, service: Service) -> tuple[int, list[str]]:
         wave_of = self.plan.wave_of
@@ -95,8 +99,7 @@ class Explainer:
                                f"decommissioned only after its dependant {pred} moved (wave {wave})")
         if earliest > 1:
             binding = [r for r in binding if r != PLAN_STARTS]
-        return earliest, [f"the plan starts {self.grid.start}" if r == PLAN_STARTS else r
-                          for r in binding]
+        return earliest, [self.starts if r == PLAN_STARTS else r for r in binding]
 
     def _wave_at(self, day) -> int:  # noqa: ANN001 - a date
         return (day - self.grid.start).days // self.grid.length + 1
