@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, catalog_option, console, echo_json, format_option
+from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
 
 
 def plan_options(func: Any) -> Any:
@@ -168,7 +168,7 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         explanation = explain_placement(catalog, plan, explain_id)
         if fmt == "json":
             echo_json({"service": explain_id, "wave": explanation.wave,
-                       "earliest": explanation.earliest, "reasons": explanation.lines()})
+                       "earliest": explanation.earliest_wave, "reasons": explanation.lines()})
             return
         click.echo(f"{explain_id} is in wave {explanation.wave}:")
         for line in explanation.lines():
@@ -181,4 +181,4 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         for piece in plan_report.markdown(catalog, plan):
             sys.stdout.write(piece)
     else:
-        plan_report.render_table(catalog, plan, console())
+        plan_report.render_table(catalog, plan, sys.stdout)
