@@ -95,8 +95,7 @@ def test_every_readme_session_command_runs_as_shown(tmp_path):
                LOGIUS_MIGRATE_HOME=str(tmp_path / "home"), USER="ann", LOGNAME="ann")
     script = [f"cd {folder}"]
     for command in sessions(PROJECT / "README.md"):
-        script.append(f"echo '@@@ {command.line}' >&2; echo '@@@ {command.line}'; {{ {command.text}; }} 2>&1; "
-                      f"echo \"@@@ exit $?\"")
+        script.append(f"echo '@@@ {command.line}'; {{ {command.text}; }} 2>&1; echo \"@@@ exit $?\"")
     done = subprocess.run(["bash", "-c", "\n".join(script)], capture_output=True, text=True, env=env,
                           timeout=1500, check=False)
     outputs = _split(done.stdout)
