@@ -15,7 +15,15 @@ export PATH="$PWD/.venv/bin:$PATH"
 began=$(date +%s)
 out=${PROGRAMME_OUT:-programme}
 mkdir -p "$out"
-lm() { echo "+ [${LOGIUS_MIGRATE_NOW:-now}] logius-migrate $*" >&2; logius-migrate "$@"; }
+# `lm ARGS`: logius-migrate ARGS, echoed with the clock; with $PROGRAMME_TIMES, each command's wall
+# time is appended to that file (seconds, then the command), for benchmarks/programme.py.
+lm() {
+  echo "+ [${LOGIUS_MIGRATE_NOW:-now}] logius-migrate $*" >&2
+  local t0 code=0; t0=$(date +%s.%N)
+  logius-migrate "$@" || code=$?
+  [ -z "${PROGRAMME_TIMES:-}" ] || echo "$(awk "BEGIN {print $(date +%s.%N) - $t0}")	$*" >> "$PROGRAMME_TIMES"
+  return $code
+}
 at() { export LOGIUS_MIGRATE_NOW="$1"; }
 # `expect CODE command...`: run it, and stop the replay unless it exits CODE.
 expect() {
