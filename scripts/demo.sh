@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: build the local lab afresh (SQLite journal, real Ansible
-# on local hosts, real Terraform with a local provider mirror), plan, save and approve the plan,
-# check wave 1's preconditions, run wave 1, show its status.
+# on local hosts, real Terraform with a local provider mirror, its Kubernetes API stand-in), with
+# the release the supplier has delivered by today; validate that release and accept it; plan,
+# save and approve the plan; check wave 1's preconditions, run wave 1, show its status.
+# (scripts/programme.sh replays the whole programme, every wave, from the first delivery.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,6 +12,8 @@ set -x
 logius-migrate lab down
 logius-migrate lab up
 logius-migrate catalog validate
+logius-migrate release validate seeds/releases/lpc-2.0.yaml --out release-lpc-2.0
+logius-migrate release accept lpc-2.0 --by release-board --reason "demo: the delivered release passed"
 logius-migrate plan
 logius-migrate plan save --by planner
 logius-migrate plan approve 1 --by reviewer --reason "demo: wave 1 of the shipped catalog"

@@ -37,6 +37,19 @@ def write_catalog(folder: Path, files: dict[str, Any]) -> Path:
     return folder
 
 
+def accept_release(journal: Any, release_id: str, site_name: str, by: str = "release-board",
+                   decision: str = "accepted") -> None:
+    """Record in ``journal`` that ``release_id`` was validated on site ``site_name`` and accepted
+    (or ``decision``): the journal state `release validate` and `release accept` leave, for tests
+    whose subject is not the validation itself (tests/releases runs the real one)."""
+    from orchestrator.journal.releases import decide, record_validation
+
+    doc = {"release": release_id, "manifest_sha256": "0" * 64, "outcome": "PASS", "site": site_name,
+           "results": []}
+    validation = record_validation(journal, doc, {}, by)
+    decide(journal, release_id, "0" * 64, decision, validation, by, "test set-up")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _lab_apis_end_with_the_session(tmp_path_factory):
     """Every lab's Kubernetes API stand-in a test starts watches this test process and ends with it

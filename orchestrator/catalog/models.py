@@ -188,7 +188,7 @@ class Service(_Model):
     hosts: HostGroups = Field(default_factory=lambda: NO_HOSTS)  # frozen: one shared default
     data_stores: list[DataStore] = Field(default_factory=list)
     step_policy: dict[StepName, StepPolicy] = Field(default_factory=dict)
-    #: Downtime the cutover is expected to cost, checked against the month's availability budget
+    #: Downtime the cutover is expected to cost, checked against the availability budget
     #: (by size when not given: S 15, M 30, L 60, XL 120 minutes).
     expected_downtime_minutes: float | None = Field(default=None, ge=0)
     #: How old the legacy platform's last backup may be when the migration starts.
@@ -341,6 +341,8 @@ class Calendar(_Model):
     legacy_contract_end: dt.date | None = None
     planning_start: dt.date | None = None
     availability_norm: float | None = Field(default=None, gt=0, le=100)
+    #: The period over which the norm is kept (see orchestrator/policy/availability.py).
+    availability_period: Literal["month", "quarter", "four-months", "year"] | None = None
     freezes: list[Freeze] = Field(default_factory=list)
     source: Citation | None = None
 

@@ -3,53 +3,51 @@ and quota, and what the Terraform plan would destroy."""
 
 from __future__ import annotations
 
-import datetime as dt
 import fnmatch
 from typing import Any
 
 from orchestrator.checks import CheckContext, Outcome, Result, precondition
 
 
-def releases_in_order(catalog: Any) -> list[Any]:
-    """The catalog's releases oldest first: by availability (or delivery) date, then id."""
-    far = dt.date.max
-    return sorted(catalog.releases, key=lambda r: (r.available or r.delivered or far, r.id))
-
-
-def release_status(ctx: CheckContext, release_id: str) -> tuple[str, str]:
-    """A release's acceptance status and where it comes from: the journal's latest decision on
-    it when there is one (`release accept|reject`), else the catalog's status."""
-    from orchestrator.journal.releases import latest_decision
-
-    decision = latest_decision(ctx.journal, release_id)
-    if decision is not None:
-        return decision["status"], f"decision by {decision['by']} in the journal"
-    release = next((r for r in ctx.catalog.releases if r.id == release_id), None)
-    return (release.status.value, "the catalog") if release else ("unknown", "nowhere")
-
-
 @precondition("PRE-REL-001", "platform release accepted and recent enough")
 def release(ctx: CheckContext, service: Any, make: Any) -> Result:
-    """PRE-REL-001: the site's release is accepted and at least the service's minimum."""
-    site_release = ctx.site.release
-    asked = f"site {ctx.site.name}: release; catalog: its status and order; service: min_release"
+    """PRE-REL-001: the site runs a release accepted in the journal, at least the service's
+    minimum (the rule of :mod:`orchestrator.policy.releases`, which the planner forecasts with)."""
+    from orchestrator.policy import releases
+
+    if not service.moves:
+        return make(Outcome.PASS, "a retired service does not land on the platform")
+    lab = _is_lab(ctx.site)
+    site_release, where = releases.site_release(ctx.site, ctx.journal)
+    order = [r.id for r in releases.in_order(ctx.catalog)]
+    needed = service.min_release
+    asked = f"site {ctx.site.name}: its release; journal: decisions; service: min_release"
+    if not order and needed is None:
+        return make(Outcome.PASS, "the catalog tracks no platform releases: nothing to accept", asked,
+                    "no releases in the catalog")
     if site_release is None:
-        return make(Outcome.INCONCLUSIVE, "not checked: the site names no platform release",
-                    asked, "site file has no 'release'", "set release: ID in the site file")
-    order = [r.id for r in releases_in_order(ctx.catalog)]
+        first = needed or (order[0] if order else "RELEASE")
+        return make(Outcome.FAIL, f"the site runs no accepted release ({where})", asked, "none",
+                    releases.accept_commands(ctx.catalog, first, lab))
     if site_release not in order:
         return make(Outcome.FAIL, f"the site's release {site_release} is not in the catalog", asked,
                     f"catalog releases: {', '.join(order) or 'none'}", "name a release of the catalog")
-    status, source = release_status(ctx, site_release)
-    if status != "accepted":
-        return make(Outcome.FAIL, f"release {site_release} is {status}, not accepted ({source})",
-                    asked, f"{site_release}: {status}", f"validate and accept {site_release} first")
-    needed = service.min_release
+    decision = releases.decisions(ctx.journal).get(site_release)
+    if decision is None or decision.status != "accepted":
+        state = f"{decision.status} on {decision.day}" if decision else "not decided in the journal"
+        return make(Outcome.FAIL, f"release {site_release} is {state}, not accepted", asked,
+                    f"{site_release}: {state} ({where})",
+                    releases.accept_commands(ctx.catalog, site_release, lab))
     if needed is not None and order.index(site_release) < order.index(needed):
         return make(Outcome.FAIL, f"the site runs {site_release}; {service.id} needs {needed} or later",
-                    asked, f"order: {' < '.join(order)}", f"move the site to {needed} or later")
-    return make(Outcome.PASS, f"release {site_release} is accepted ({source})"
-                + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {status}")
+                    asked, f"order: {' < '.join(order)}", releases.accept_commands(ctx.catalog, needed, lab))
+    return make(Outcome.PASS, f"release {site_release} is accepted ({decision.by}, {decision.day})"
+                + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {where}")
+
+
+def _is_lab(site: Any) -> bool:
+    """Whether the site is a lab's (its folder holds the lab's manifest), so `lab deliver` exists."""
+    return (site.directory / "manifest.json").is_file()
 
 
 @precondition("PRE-BLK-001", "no open blocking issue")
@@ -60,8 +58,11 @@ def blockers(ctx: CheckContext, service: Any, make: Any) -> Result:
     scopes = {f"service:{service.id}", "platform"}
     if ctx.wave is not None:
         scopes.add(f"wave:{ctx.wave}")
-    if ctx.site.release:
-        scopes.add(f"release:{ctx.site.release}")
+    from orchestrator.policy.releases import site_release
+
+    running, _ = site_release(ctx.site, ctx.journal)
+    if running:
+        scopes.add(f"release:{running}")
     today = ctx.now.date()
     found = in_scope(list_blockers(ctx.journal, include_resolved=False), scopes, today)
     asked = f"blockers in force in {', '.join(sorted(scopes))}"

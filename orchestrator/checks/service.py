@@ -11,10 +11,6 @@ from typing import Any
 from orchestrator.checks import CheckContext, Outcome, Result, precondition
 from orchestrator.checks.windows import AMSTERDAM, active
 
-#: Minutes in an average month (365/12 days): a 99.8% norm allows 0.2% of it, about 87.6.
-MONTH_MINUTES = 365 / 12 * 24 * 60
-DEFAULT_DOWNTIME = {"S": 15, "M": 30, "L": 60, "XL": 120}
-
 
 @precondition("PRE-DEP-001", "hard dependencies moved first")
 def dependencies(ctx: CheckContext, service: Any, make: Any) -> Result:
@@ -59,7 +55,9 @@ def freezes(ctx: CheckContext, service: Any, make: Any) -> Result:
 
 @precondition("PRE-CON-001", "no contract change in the wave's window")
 def contract_change(ctx: CheckContext, service: Any, make: Any) -> Result:
-    """PRE-CON-001: no application-contract change falls in the wave's window."""
+    """PRE-CON-001: no application-contract change falls in the wave as it really runs: from today
+    (the clock) to the end of its planned window, or today alone when it runs late. The planner
+    keeps the change out of the planned window; this holds the same rule on the day of the run."""
     change = service.contract_change
     if change is None:
         return make(Outcome.PASS, "no application-contract change planned", "", "none")
@@ -67,14 +65,16 @@ def contract_change(ctx: CheckContext, service: Any, make: Any) -> Result:
         return make(Outcome.INCONCLUSIVE, "not checked: no saved plan gives the wave's window", "",
                     f"contract change on {change.date}", "run the wave from a saved plan")
     wave = ctx.plan.wave(ctx.wave)
-    start, end = dt.date.fromisoformat(wave["start"]), dt.date.fromisoformat(wave["end"])
-    asked = f"plan {ctx.plan.id} wave {ctx.wave}: {start} to {end}"
+    today = ctx.now.astimezone(AMSTERDAM).date()
+    start, end = today, max(today, dt.date.fromisoformat(wave["end"]))
+    asked = (f"plan {ctx.plan.id} wave {ctx.wave}: planned {wave['start']} to {wave['end']}, "
+             f"running from {today}")
     if start <= change.date <= end:
-        return make(Outcome.FAIL, f"the contract change on {change.date} falls in wave {ctx.wave} "
-                                  f"({start} to {end})", asked, str(change.date),
-                    "move the service to another wave, or the contract change")
-    return make(Outcome.PASS, f"the contract change on {change.date} is outside the wave", asked,
-                str(change.date))
+        return make(Outcome.FAIL, f"the contract change on {change.date} falls in wave {ctx.wave} as it "
+                                  f"runs ({start} to {end})", asked, str(change.date),
+                    "run the wave after the contract change, or move the service to another wave")
+    return make(Outcome.PASS, f"the contract change on {change.date} is outside the wave as it runs "
+                              f"({start} to {end})", asked, str(change.date))
 
 
 @precondition("PRE-BAK-001", "legacy backup fresh enough")
@@ -133,46 +133,30 @@ def _hours(delta: dt.timedelta) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-@precondition("PRE-AVL-001", "downtime fits the month's availability budget")
+@precondition("PRE-AVL-001", "downtime fits the availability budget")
 def budget(ctx: CheckContext, service: Any, make: Any) -> Result:
-    """PRE-AVL-001: the expected downtime fits what remains of this month's availability budget
-    (downtime already journalled this month counts against it)."""
-    norm = ctx.catalog.availability_norm(service)
-    if norm is None:
-        return make(Outcome.INCONCLUSIVE, "not checked: no availability norm (service or calendar)",
-                    "", "", "declare availability_norm")
+    """PRE-AVL-001: the expected downtime fits what remains of the availability budget of the
+    current period (downtime already journalled in it counts); the rule is the planner's too."""
+    from orchestrator.policy import availability
+
     if not service.moves:
         return make(Outcome.PASS, "a retired service has no availability budget to keep")
-    allowed = (100 - norm) / 100 * MONTH_MINUTES
-    used = journalled_downtime(ctx.journal, service.id, ctx.now)
-    expected = service.expected_downtime_minutes
-    basis = "declared"
-    if expected is None:
-        expected, basis = DEFAULT_DOWNTIME[service.size.value], f"default for size {service.size.value}"
-    left = allowed - used
-    asked = f"norm {norm}%: {allowed:.1f} min a month; journalled downtime this month"
-    answer = f"{used:.1f} min used, {left:.1f} min left; expected {expected:g} min ({basis})"
-    if expected > left:
-        return make(Outcome.FAIL, f"expected downtime {expected:g} min exceeds the {left:.1f} min left "
-                                  f"this month (norm {norm}%)", asked, answer,
-                    "wait for next month's budget, or shorten the cutover")
-    return make(Outcome.PASS, f"expected {expected:g} min of {left:.1f} min left this month", asked, answer)
-
-
-def journalled_downtime(journal: Any, service_id: str, now: dt.datetime) -> float:
-    """Minutes of downtime the journal holds for the service this calendar month (Amsterdam):
-    from the start of each done freeze to the end of the cutover after it."""
-    local = now.astimezone(AMSTERDAM)
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
-    executions = journal.executions(service=service_id)
-    minutes = 0.0
-    for freeze in (e for e in executions if e.step == "freeze" and e.started_at):
-        cutover = next((e for e in executions if e.run_id == freeze.run_id and e.step == "cutover"
-                        and e.status == "done" and e.finished_at), None)
-        end = cutover.finished_at if cutover else None
-        if end is not None and end >= month_start:
-            minutes += (end - max(freeze.started_at, month_start)) / 60
-    return minutes
+    day = ctx.now.astimezone(AMSTERDAM).date()
+    period = availability.period_of(day, availability.period_name(ctx.catalog))
+    used = availability.journalled_downtime(ctx.journal, service.id, period)
+    found = availability.verdict(ctx.catalog, service, day, used)
+    if found is None:
+        return make(Outcome.INCONCLUSIVE, "not checked: no availability norm (service or calendar)",
+                    "", "", "declare availability_norm")
+    norm = ctx.catalog.availability_norm(service)
+    asked = (f"norm {norm}%: {found.allowed:.1f} min in {period.describe()}; journalled downtime "
+             f"in it")
+    answer = (f"{used:.1f} min used, {found.left:.1f} min left; expected {found.expected:g} min "
+              f"({found.basis})")
+    if not found.fits:
+        return make(Outcome.FAIL, f"{found.summary()} (norm {norm}%)", asked, answer,
+                    f"run it from {period.end} (the next period's budget), or shorten the cutover")
+    return make(Outcome.PASS, found.summary(), asked, answer)
 
 
 CHECKS = [dependencies, freezes, contract_change, backups, budget]

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, catalog_option, console, echo_json, format_option
+from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
 
 
 def plan_options(func: Any) -> Any:
     """The options that shape waves; `wave run` takes them too, so it runs the wave you planned."""
     for option in reversed([
         click.option("--start", type=Day(), default=None,
-                     help="First day of wave 1 [default: calendar.planning_start in the catalog]."),
+                     help="First day of wave 1 [default: today, or calendar.planning_start when later]."),
         click.option("--wave-length", type=click.IntRange(min=1), default=28, show_default=True,
                      help="Days per wave."),
         click.option("--capacity", type=click.IntRange(min=1), default=3, show_default=True,
@@ -30,21 +31,78 @@ def plan_options(func: Any) -> Any:
 
 
 def build_plan(catalog: Any, start: dt.date | None, wave_length: int, capacity: int,
-               pilot_waves: int, deadline: dt.date | None = None) -> Any:
-    """Parse the plan options into PlanOptions and plan (the catalog's start date by default)."""
-    from orchestrator.errors import InputError
-    from orchestrator.planning import PlanOptions, plan_waves
+               pilot_waves: int, deadline: dt.date | None = None, standing: Any = None) -> Any:
+    """:func:`planned`'s plan."""
+    return planned(catalog, start, wave_length, capacity, pilot_waves, deadline, standing)[1]
 
+
+def planned(catalog: Any, start: dt.date | None, wave_length: int, capacity: int,
+            pilot_waves: int, deadline: dt.date | None = None, standing: Any = None) -> tuple[Any, Any]:
+    """The catalog left to plan and its plan. Plan from ``start``, else from today (the tool's
+    clock) or the catalog's planning start when that is later, and from where the programme
+    stands (``standing``, read from the journal): what is done is not placed again, releases are
+    usable when the release rule says."""
+    from orchestrator import clock
+    from orchestrator.planning import PlanOptions, plan_waves
+    from orchestrator.planning.standing import Standing, adjust
+
+    today = clock.today()
     if start is not None:
         first_day = start
-    elif catalog.calendar is not None and catalog.calendar.planning_start is not None:
-        first_day = catalog.calendar.planning_start
     else:
-        raise InputError("no start date: pass --start YYYY-MM-DD or set calendar.planning_start "
-                         "in the catalog")
+        planned = catalog.calendar.planning_start if catalog.calendar is not None else None
+        first_day = max(today, planned) if planned else today
     options = PlanOptions(start=first_day, wave_length_days=wave_length, capacity=capacity,
                           pilot_waves=pilot_waves, deadline=deadline)
-    return plan_waves(catalog, options)
+    standing = standing or Standing(today)
+    left = adjust(catalog, standing, wave_length)
+    return left, plan_with_done(plan_waves(left, options), standing)
+
+
+def plan_with_done(plan: Any, standing: Any) -> Any:
+    """The plan with the services it does not place because they are done or in flight."""
+    import dataclasses
+
+    if not standing.states or not hasattr(plan, "done"):
+        return plan
+    from orchestrator.planning.waves import Done
+
+    return dataclasses.replace(plan, done=tuple(Done(*s) for s in standing.states))
+
+
+def _standing_here(catalog: Any) -> Any:
+    """Where the programme stands by the journal `plan save` would use ($LOGIUS_MIGRATE_DB, the
+    site's, the lab's), when there is one; else nothing is done yet. `plan` never creates it."""
+    from orchestrator.errors import InputError, JournalUnavailable
+    from orchestrator.sites import default_site_path
+
+    if not os.environ.get("LOGIUS_MIGRATE_DB") and not default_site_path().exists():
+        return standing_of(catalog, None)
+    from orchestrator.cli.lab import reading_journal
+
+    try:
+        journal = reading_journal(None, None, None)
+    except (InputError, JournalUnavailable):
+        return standing_of(catalog, None)
+    with journal:
+        return standing_of(catalog, journal)
+
+
+def _echo_past(entry: Any, fmt: str) -> None:
+    where = f" in run {entry.run_id}" if entry.run_id else ""
+    if fmt == "json":
+        echo_json({"service": entry.service_id, "wave": None, "state": entry.state, "run": entry.run_id,
+                   "reasons": [f"{entry.state}{where}: not planned again"]})
+        return
+    click.echo(f"{entry.service_id} is {entry.state}{where}: not planned again")
+
+
+def standing_of(catalog: Any, journal: Any) -> Any:
+    """Where the programme stands by ``journal`` (None: nothing done yet)."""
+    from orchestrator import clock
+    from orchestrator.planning.standing import Standing, read_standing
+
+    return read_standing(journal, catalog, clock.today()) if journal is not None else Standing(clock.today())
 
 
 @click.group("plan", invoke_without_command=True)
@@ -97,7 +155,12 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
     catalog = load_catalog(catalog_path)
     if explain_id is not None:
         catalog.service(explain_id)  # a clear error for an unknown id, before planning
-    plan = build_plan(catalog, start, wave_length, capacity, pilot_waves, deadline)
+    standing = _standing_here(catalog)
+    past = {s.service_id: s for s in standing.states}
+    if explain_id in past:
+        _echo_past(past[explain_id], fmt)
+        return
+    catalog, plan = planned(catalog, start, wave_length, capacity, pilot_waves, deadline, standing)
 
     if explain_id is not None:
         from orchestrator.planning.explain import explain_placement
@@ -105,7 +168,7 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         explanation = explain_placement(catalog, plan, explain_id)
         if fmt == "json":
             echo_json({"service": explain_id, "wave": explanation.wave,
-                       "earliest": explanation.earliest, "reasons": explanation.lines()})
+                       "earliest": explanation.earliest_wave, "reasons": explanation.lines()})
             return
         click.echo(f"{explain_id} is in wave {explanation.wave}:")
         for line in explanation.lines():
@@ -118,4 +181,4 @@ def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, ca
         for piece in plan_report.markdown(catalog, plan):
             sys.stdout.write(piece)
     else:
-        plan_report.render_table(catalog, plan, console())
+        plan_report.render_table(catalog, plan, sys.stdout)

@@ -10,7 +10,7 @@ import click
 
 from orchestrator.cli.base import Day, by_option, catalog_option, echo_json, format_option
 from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
-from orchestrator.cli.plan import build_plan, plan_cmd, plan_options
+from orchestrator.cli.plan import build_plan, plan_cmd, plan_options, standing_of
 
 
 def operator_name() -> str:
@@ -56,10 +56,11 @@ def save_cmd(catalog_path: Path | None, start: dt.date | None, wave_length: int,
     from orchestrator.journal.plans import save_plan
 
     catalog = load_catalog(catalog_path)
-    plan = build_plan(catalog, start, wave_length, capacity, pilot_waves, deadline)
     whole, files = catalog_digest(catalog_path)
     site, journal = site_and_journal(site_path, lab_dir, db)
     try:
+        plan = build_plan(catalog, start, wave_length, capacity, pilot_waves, deadline,
+                          standing_of(catalog, journal))
         options = {"start": plan.options.start.isoformat(), "wave_length_days": wave_length,
                    "capacity": capacity, "pilot_waves": pilot_waves,
                    "deadline": deadline.isoformat() if deadline else None}

@@ -165,8 +165,10 @@ def _decision_command(name: str) -> None:
         try:
             if name == "accept":
                 latest = accept(journal, release_id, by, reason, extra.get("manifest"))
+                moved = (f"site {latest['site']} runs it from now on" if latest["site"] else
+                         "no site runs it: its validation named none (validate with --site)")
                 click.echo(f"{release_id} accepted by {by} (validation {latest['id']}, manifest "
-                           f"{latest['manifest_sha256'][:12]})")
+                           f"{latest['manifest_sha256'][:12]}); {moved}")
             else:
                 reject(journal, release_id, by, reason)
                 click.echo(f"{release_id} rejected by {by}")

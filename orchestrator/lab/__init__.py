@@ -161,7 +161,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
                 manifest.append(relative)
 
     layout.root.mkdir(parents=True, exist_ok=True)
-    release = newest_accepted(catalog)
+    release = delivered_by_now(catalog)
     hosts = _make_hosts(services, release, make)
     make("terraform/mirror", terraform.build_mirror)
     make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
@@ -280,12 +280,16 @@ def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
     return targets
 
 
-def newest_accepted(catalog: Catalog) -> str | None:
-    """The release the lab's platform runs: the newest accepted release of the catalog."""
-    from orchestrator.catalog.models import ReleaseStatus
+def delivered_by_now(catalog: Catalog) -> str | None:
+    """The release the lab's platform is built with: the newest the supplier has delivered by the
+    tool's clock (the catalog's ``delivered`` dates). Whether it may be used is not the catalog's
+    to say: the journal's decisions do (`release validate`, `release accept`)."""
+    from orchestrator import clock
+    from orchestrator.policy.releases import in_order
 
-    accepted = [r for r in catalog.releases if r.status is ReleaseStatus.ACCEPTED]
-    return accepted[-1].id if accepted else None
+    today = clock.today()
+    delivered = [r for r in in_order(catalog) if r.delivered is not None and r.delivered <= today]
+    return delivered[-1].id if delivered else None
 
 
 PLATFORM_DIR = "terraform/platform"

@@ -119,7 +119,7 @@ def _chain_line(catalog: Catalog, inst: Instance, options: PlanOptions, i: int, 
     label = _limit_label(inst, options, i)
     first_end = inst.grid.bounds(1)[1]
     if limit < 1:
-        return f"{service.id}: {label} comes before the end of wave 1 ({first_end})"
+        return f"{service.id}: {label} comes before the end of the plan's first period ({first_end})"
     chain = [i]
     while via[chain[-1]] >= 0:
         chain.append(via[chain[-1]])
@@ -128,7 +128,8 @@ def _chain_line(catalog: Catalog, inst: Instance, options: PlanOptions, i: int, 
     releases = {r.id: r for r in catalog.releases}
     own = max(static_bounds(root, inst.grid, releases, inst.pilots), key=lambda b: b.wave)
     who = f"{root.id} " if len(chain) > 1 else ""
-    why = [] if own.wave <= 1 else [f"{who}{own.reason} (wave {own.wave})"]
+    why = [] if own.wave <= 1 else [f"{who}{own.reason} (from the period starting "
+                                    f"{inst.grid.bounds(own.wave)[0]})"]
     if len(chain) > 1:
         why.append(f"the chain {_arrows([inst.services[j].id for j in chain])} of hard "
                    f"dependencies takes {len(chain)} waves, one per link")
@@ -136,8 +137,9 @@ def _chain_line(catalog: Catalog, inst: Instance, options: PlanOptions, i: int, 
               and earliest[j] > max([inst.static[j], *(earliest[p] + 1 for p in inst.predecessors[j])])]
     if pushed:
         why.append(f"blackout windows or contract changes push {', '.join(pushed)} later")
-    return (f"{service.id}: {label} allows waves up to {limit}, but no plan can place it before "
-            f"wave {earliest[i]} (ends {inst.grid.bounds(earliest[i])[1]}): {'; '.join(why)}")
+    return (f"{service.id}: {label} allows waves up to the one ending "
+            f"{inst.grid.bounds(limit)[1]}, but no plan can place it before the period ending "
+            f"{inst.grid.bounds(earliest[i])[1]}: {'; '.join(why)}")
 
 
 def _arrows(ids: list[str]) -> str:
@@ -164,9 +166,10 @@ def _capacity_proof(inst: Instance, limits: list[int], earliest: list[int]) -> l
             confined += at_least[b]
             if b >= a and confined > inst.capacity * (b - a + 1):
                 room = inst.capacity * (b - a + 1)
-                return [f"{confined} services can go no earlier than wave {a} and must be done by "
-                        f"wave {b} (ends {inst.grid.bounds(b)[1]}): at capacity {inst.capacity}, "
-                        f"waves {a}..{b} hold at most {room}"]
+                first, last = inst.grid.bounds(a)[0], inst.grid.bounds(b)[1]
+                return [f"{confined} services can go no earlier than the period starting {first} "
+                        f"and must be done by the one ending {last}: at capacity {inst.capacity} "
+                        f"these {b - a + 1} periods hold at most {room}"]
     return []
 
 
@@ -217,15 +220,15 @@ def _not_found(catalog: Catalog, inst: Instance, options: PlanOptions, limits: l
                best: Schedule, name: str) -> PlanInfeasible:
     from orchestrator.planning.explain import Explainer
 
-    plan = assemble(inst, options, *best, name)
+    plan = assemble(inst, options, *best, name, {r.id: r for r in catalog.releases})
     explainer = Explainer(catalog, plan)
     lines = []
     for i in late(best[0], limits)[:MAX_LINES]:
         service = inst.services[i]
-        wave = plan.wave_of[service.id]
+        wave = plan.wave_for(service.id)
         why = explainer.explain(service.id)
-        lines.append(f"{service.id}: {_limit_label(inst, options, i)}, placed in wave {wave} (ends "
-                     f"{plan.waves[wave - 1].end}): {'; '.join([*why.binding, *why.deferrals])}")
+        lines.append(f"{service.id}: {_limit_label(inst, options, i)}, placed in wave {wave.number} "
+                     f"(ends {wave.end}): {'; '.join([*why.binding, *why.deferrals])}")
     missed = len(late(best[0], limits))
     if missed > MAX_LINES:
         lines.append(f"... and {missed - MAX_LINES} more services")

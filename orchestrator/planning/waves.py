@@ -15,13 +15,15 @@ import datetime as dt
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 from orchestrator.catalog.loader import Catalog
-from orchestrator.catalog.models import Service
+from orchestrator.catalog.models import Release, Service
 from orchestrator.errors import PlanInfeasible
 from orchestrator.gcpause import gc_paused
 from orchestrator.planning.cost import DelayCost, delay_cost
+from orchestrator.planning.gaps import gap_reason
 from orchestrator.planning.rules import (
     PlanOptions,
     WaveGrid,
@@ -49,20 +51,47 @@ class Placement(NamedTuple):
     action: str
 
 
+class Done(NamedTuple):
+    """A service the plan does not place again: already cut over or retired, by ``run_id``."""
+
+    service_id: str
+    state: str
+    run_id: str
+
+
 @dataclass(frozen=True)
 class Wave:
+    """Wave ``number`` (1..n, counting only the periods in which something moves) takes period
+    ``period`` of the grid, from ``start`` to ``end``."""
+
     number: int
     start: dt.date
     end: dt.date
     placements: tuple[Placement, ...]
+    period: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Periods in which nothing moves, from ``start`` to ``end``, before wave ``before``; the
+    reason says what the services of that wave waited for."""
+
+    start: dt.date
+    end: dt.date
+    before: int
+    reason: str
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Waves 1..last (empty ones included, so dates stay on the grid) and where each service sits.
+    """Waves 1..n, numbered densely over the periods that hold services, with the gaps between
+    them, and where each service sits.
 
+    ``wave_of`` gives each service's *period* on the grid (the scheduler's and the explainer's
+    unit: period k starts ``start + (k-1) * length``); what users see is ``wave_for(id).number``.
     ``priority`` says which order filled the waves (the critical path, unless a deadline made
-    the planner search for another)."""
+    the planner search for another). ``done`` names services already migrated or retired,
+    which the plan does not place again."""
 
     options: PlanOptions
     waves: tuple[Wave, ...]
@@ -70,10 +99,24 @@ class Plan:
     pilot_waves: int
     cost: DelayCost | None
     priority: str = CRITICAL_PATH
+    gaps: tuple[Gap, ...] = ()
+    done: tuple[Done, ...] = ()
 
     @property
     def end_date(self) -> dt.date | None:
         return self.waves[-1].end if self.waves else None
+
+    @cached_property
+    def _by_period(self) -> dict[int, Wave]:
+        return {w.period: w for w in self.waves}
+
+    def wave_at(self, period: int) -> Wave | None:
+        """The wave that takes ``period`` of the grid, or None when nothing moves in it."""
+        return self._by_period.get(period)
+
+    def wave_for(self, service_id: str) -> Wave:
+        """The wave ``service_id`` sits in."""
+        return self._by_period[self.wave_of[service_id]]
 
 
 @dataclass(frozen=True)
@@ -155,7 +198,7 @@ def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
         if limits is not None and deadlines.late(wave_of, limits):
             wave_of, members, priority = deadlines.meet(catalog, inst, options, limits,
                                                         (wave_of, members))
-    plan = assemble(inst, options, wave_of, members, priority)
+    plan = assemble(inst, options, wave_of, members, priority, releases)
     if catalog.calendar is not None and catalog.calendar.legacy_contract_end is not None \
             and catalog.cost_model is not None and plan.end_date:
         plan = dataclasses.replace(plan, cost=delay_cost(
@@ -236,14 +279,22 @@ def _fill(inst: Instance, wave: int, ready: list[int], order: list[int]) -> list
 
 
 def assemble(inst: Instance, options: PlanOptions, wave_of: list[int],
-             members: dict[int, list[int]], priority: str) -> Plan:
+             members: dict[int, list[int]], priority: str,
+             releases: Mapping[str, Release] | None = None) -> Plan:
+    """The plan of a schedule: a wave for each period that holds services, numbered 1..n, and
+    a gap, with its reason, for each run of periods in which nothing moves (``releases``, as
+    the scheduler saw them, name what a service waited for)."""
     ids = [s.id for s in inst.services]
     actions = [action_of(s) for s in inst.services]
-    last = max(members, default=0)
-    waves = tuple(
-        Wave(k, *inst.grid.bounds(k), tuple(Placement(ids[i], actions[i])
-                                            for i in members.get(k, ())))
-        for k in range(1, last + 1))
-    return Plan(options=options, waves=waves, wave_of=dict(zip(ids, wave_of, strict=True)),
-                pilot_waves=inst.pilots, cost=None, priority=priority)
+    waves, gaps = [], []
+    for number, period in enumerate(sorted(members), 1):
+        previous = waves[-1].period if waves else 0
+        if period > previous + 1:
+            start, end = inst.grid.bounds(previous + 1)[0], inst.grid.bounds(period - 1)[1]
+            gaps.append(Gap(start, end, number, gap_reason(inst, releases or {}, previous + 1,
+                                                           period, members[period])))
+        waves.append(Wave(number, *inst.grid.bounds(period),
+                          tuple(Placement(ids[i], actions[i]) for i in members[period]), period))
+    return Plan(options=options, waves=tuple(waves), wave_of=dict(zip(ids, wave_of, strict=True)),
+                pilot_waves=inst.pilots, cost=None, priority=priority, gaps=tuple(gaps))
 

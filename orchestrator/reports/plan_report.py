@@ -14,11 +14,10 @@ from typing import IO, Any
 from orchestrator.catalog.loader import Catalog
 from orchestrator.planning.waves import PRIORITIES, Plan
 
-TABLE_NAMES = 10
-
 
 def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
-    """Everything about the plan except its waves: options, platforms, priority, end, cost."""
+    """Everything about the plan except its waves: options, platforms, priority, end, the gaps
+    in which nothing moves, the services already done, cost."""
     organisation = catalog.organisation
     cost = plan.cost
     return {
@@ -35,8 +34,11 @@ def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
         "priority": plan.priority,
         "cost_label": catalog.cost_label,
         "services": len(plan.wave_of),
-        "waves_used": sum(1 for w in plan.waves if w.placements),
+        "waves_used": len(plan.waves),
         "end_date": plan.end_date.isoformat() if plan.end_date else None,
+        "gaps": [{"start": g.start.isoformat(), "end": g.end.isoformat(), "before_wave": g.before,
+                  "reason": g.reason} for g in plan.gaps],
+        "done": [d._asdict() for d in plan.done],
         "cost_of_delay": None if cost is None else {
             "label": catalog.cost_label,
             "legacy_contract_end": cost.contract_end.isoformat(),
@@ -104,39 +106,22 @@ def summary_line(header: dict[str, Any]) -> str:
 
 def markdown(catalog: Catalog, plan: Plan) -> Iterator[str]:
     """The plan as Markdown, in pieces, reasons computed as each service is written."""
+    from orchestrator.reports.plan_table import DONE_SHOWN
     from orchestrator.reports.templates import stream
 
     header = plan_header(catalog, plan)
+    gaps_before: dict[int, list[dict[str, Any]]] = {}
+    for gap in header["gaps"]:
+        gaps_before.setdefault(gap["before_wave"], []).append(gap)
     return stream("plan.md.j2", plan=header, waves=wave_rows(catalog, plan),
                   reasons=reasons_for(catalog, plan), summary=summary_line(header),
+                  gaps_before=gaps_before, done_shown=DONE_SHOWN,
                   priority_means=PRIORITIES.get(plan.priority.split(",")[0], plan.priority))
 
 
-def render_table(catalog: Catalog, plan: Plan, console: Any) -> None:
-    """Print the plan on a rich console: one row per wave (at most TABLE_NAMES names in a row),
-    empty stretches folded into one row."""
-    from rich.table import Table
+def render_table(catalog: Catalog, plan: Plan, out: IO[str]) -> None:
+    """Print the plan as a table on ``out``, row by row: one row per wave (at most ten names in
+    a row), a dim row for each stretch in which nothing moves, then the summary."""
+    from orchestrator.reports.plan_table import write_table
 
-    table = Table(title="Wave plan", title_justify="left")
-    table.add_column("wave", justify="right")
-    table.add_column("dates")
-    table.add_column("services (action)")
-    empty_from = None
-    waves = plan.waves
-    for position, wave in enumerate(waves):
-        if not wave.placements:
-            empty_from = empty_from or wave
-            nxt = waves[position + 1] if position + 1 < len(waves) else None
-            if nxt is None or nxt.placements:
-                label = (str(wave.number) if empty_from is wave
-                         else f"{empty_from.number}-{wave.number}")
-                table.add_row(label, f"{empty_from.start} .. {wave.end}",
-                              "[dim]nothing ready to move[/dim]")
-                empty_from = None
-            continue
-        shown = ", ".join(f"{p.service_id} ({p.action})" for p in wave.placements[:TABLE_NAMES])
-        if len(wave.placements) > TABLE_NAMES:
-            shown += f" [dim]and {len(wave.placements) - TABLE_NAMES:,} more (--format md or json)[/dim]"
-        table.add_row(str(wave.number), f"{wave.start} .. {wave.end}", shown)
-    console.print(table)
-    console.print(summary_line(plan_header(catalog, plan)))
+    write_table(plan, summary_line(plan_header(catalog, plan)), out)

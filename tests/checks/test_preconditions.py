@@ -16,7 +16,7 @@ from orchestrator.checks.service import backups, budget, contract_change, depend
 from orchestrator.journal.blockers import add_blocker, change
 from orchestrator.journal.plans import SavedPlan
 from tests.checks.conftest import NOW, context, write_site
-from tests.conftest import service
+from tests.conftest import accept_release, service
 
 
 def outcome(result) -> str:
@@ -26,17 +26,29 @@ def outcome(result) -> str:
 # -- PRE-REL-001 -------------------------------------------------------------------------------
 
 def test_release_accepted_and_recent_enough(bare_site, tmp_path):
+    """The site runs the release of its newest acceptance in the journal (else its site file's),
+    which must be accepted there: the catalog's status is history, not a decision."""
     site, journal = bare_site
     ctx = context(site, journal, [service("app", min_release="r1"), service("new", min_release="r2")])
+    undecided = release(ctx, ctx.catalog.service("app"))
+    assert outcome(undecided) == "FAIL"
+    assert undecided.summary == "release r1 is not decided in the journal, not accepted"
+    assert "logius-migrate release accept r1 --by NAME --reason TEXT" in undecided.remedy
+    accept_release(journal, "r1", "test-site")
     assert outcome(release(ctx, ctx.catalog.service("app"))) == "PASS"
     late = release(ctx, ctx.catalog.service("new"))
     assert outcome(late) == "FAIL" and late.summary == "the site runs r1; new needs r2 or later"
-    unaccepted = context(write_site(tmp_path / "other", release="r2"), journal)
-    result = release(unaccepted, unaccepted.catalog.service("app"))
-    assert outcome(result) == "FAIL"
-    assert result.summary == "release r2 is delivered, not accepted (the catalog)"
-    none = context(write_site(tmp_path / "none"), journal)
-    assert outcome(release(none, none.catalog.service("app"))) == "INCONCLUSIVE"
+    assert "release accept r2" in late.remedy and "lab deliver" not in late.remedy
+    accept_release(journal, "r2", "another-site")  # validated elsewhere: this site stays on r1
+    assert outcome(release(ctx, ctx.catalog.service("new"))) == "FAIL"
+    accept_release(journal, "r2", "test-site")
+    assert outcome(release(ctx, ctx.catalog.service("new"))) == "PASS"
+    accept_release(journal, "r2", "test-site", decision="rejected")
+    rejected = release(ctx, ctx.catalog.service("new"))
+    assert outcome(rejected) == "FAIL" and rejected.summary.startswith("release r2 is rejected on ")
+    none = context(write_site(tmp_path / "none", name="elsewhere"), journal)
+    nothing = release(none, none.catalog.service("app"))
+    assert outcome(nothing) == "FAIL" and nothing.summary.startswith("the site runs no accepted release")
 
 
 # -- PRE-BLK-001 -------------------------------------------------------------------------------
@@ -107,9 +119,15 @@ def test_no_contract_change_in_the_waves_window(bare_site):
                       {"number": 2, "start": "2027-03-29", "end": "2027-04-25", "services": []}])
     inside = context(site, journal, services, plan=plan, wave=1)
     result = contract_change(inside, inside.catalog.service("app"))
-    assert outcome(result) == "FAIL" and "falls in wave 1 (2027-03-01 to 2027-03-28)" in result.summary
-    outside = context(site, journal, services, plan=plan, wave=2)
+    assert outcome(result) == "FAIL"
+    assert "falls in wave 1 as it runs (2027-03-10 to 2027-03-28)" in result.summary
+    on_time = dt.datetime(2027, 3, 29, 9, tzinfo=dt.UTC)
+    outside = context(site, journal, services, plan=plan, wave=2, now=on_time)
     assert outcome(contract_change(outside, outside.catalog.service("app"))) == "PASS"
+    early = context(site, journal, services, plan=plan, wave=2)  # wave 2 run on the day of the change
+    assert outcome(contract_change(early, early.catalog.service("app"))) == "FAIL"
+    late = context(site, journal, services, plan=plan, wave=1, now=dt.datetime(2027, 4, 2, tzinfo=dt.UTC))
+    assert outcome(contract_change(late, late.catalog.service("app"))) == "PASS"  # after the change
     assert outcome(contract_change(outside, outside.catalog.service("plain"))) == "PASS"
     unplanned = context(site, journal, services)
     assert outcome(contract_change(unplanned, unplanned.catalog.service("app"))) == "INCONCLUSIVE"
@@ -182,16 +200,25 @@ def test_backups_by_command_and_without_a_source(bare_site, tmp_path):
 
 # -- PRE-AVL-001 -------------------------------------------------------------------------------
 
-def test_downtime_against_the_months_budget(bare_site):
+def test_downtime_against_the_periods_budget(bare_site):
+    """The budget is the norm's share of the period holding the moment: a month by default (the
+    30 days of April 2027: 0.2% is 86.4 min), or the period the calendar states."""
     site, journal = bare_site
     services = [service("app", availability_norm=99.8, size="M"),
-                service("tight", availability_norm=99.99), service("unknown")]
-    ctx = context(site, journal, services)
+                service("tight", availability_norm=99.99), service("unknown"),
+                service("big", availability_norm=99.8, expected_downtime_minutes=120)]
+    april = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+    ctx = context(site, journal, services, now=april)
     app = budget(ctx, ctx.catalog.service("app"))
-    assert outcome(app) == "PASS" and app.answer == ("0.0 min used, 87.6 min left; expected 30 min "
+    assert outcome(app) == "PASS" and app.answer == ("0.0 min used, 86.4 min left; expected 30 min "
                                                      "(default for size M)")
+    assert "month 2027-04-01..2027-04-30" in app.summary
     tight = budget(ctx, ctx.catalog.service("tight"))
-    assert outcome(tight) == "FAIL" and "exceeds the 4.4 min left" in tight.summary
+    assert outcome(tight) == "FAIL" and "exceeds the 4.3 min left" in tight.summary
+    assert outcome(budget(ctx, ctx.catalog.service("big"))) == "FAIL"
+    four = context(site, journal, services, now=april, calendar={"availability_period": "four-months"})
+    big = budget(four, four.catalog.service("big"))
+    assert outcome(big) == "PASS" and "of 345.6 min left in four-months 2027-01-01..2027-04-30" in big.summary
     assert outcome(budget(ctx, ctx.catalog.service("unknown"))) == "INCONCLUSIVE"
     with_norm = context(site, journal, services, calendar={"availability_norm": 99.5})
     assert outcome(budget(with_norm, with_norm.catalog.service("unknown"))) == "PASS"
@@ -215,7 +242,7 @@ def test_downtime_already_journalled_counts_against_the_budget(bare_site):
                            .values(finished_at=NOW.timestamp()))
     ctx = context(site, journal, [service("app", availability_norm=99.8, expected_downtime_minutes=20)])
     result = budget(ctx, ctx.catalog.service("app"))
-    assert outcome(result) == "FAIL" and result.answer.startswith("70.0 min used, 17.6 min left")
+    assert outcome(result) == "FAIL" and result.answer.startswith("70.0 min used, 19.3 min left")  # 31 days
     next_month = context(site, journal, [service("app", availability_norm=99.8,
                                                  expected_downtime_minutes=20)],
                          now=dt.datetime(2027, 4, 2, tzinfo=dt.UTC))
@@ -233,6 +260,7 @@ def test_nothing_protected_passes_without_planning(bare_site):
 
 def test_inconclusive_stops_unless_the_site_warns_and_an_override_lets_one_check_pass(bare_site):
     site, journal = bare_site
+    accept_release(journal, "r1", "test-site")
     ctx = context(site, journal, [service("app", availability_norm=99.99, hosts={"legacy": ["legacy-app"]},
                                           data_stores=DATA)])
     results = run_checks(ctx, ctx.catalog.service("app"))

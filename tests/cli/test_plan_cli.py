@@ -6,7 +6,16 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT, service, write_catalog
+
+
+@pytest.fixture(autouse=True)
+def programme_start(monkeypatch):
+    """The tool's clock on the day the seeds' programme starts (their planning_start), so the
+    default plan starts where these tests expect, whatever today is."""
+    monkeypatch.setenv("LOGIUS_MIGRATE_NOW", "2022-10-03T09:00")
 
 
 def test_plan_json_places_every_service_and_states_the_cost(run_cli):
@@ -18,6 +27,12 @@ def test_plan_json_places_every_service_and_states_the_cost(run_cli):
     assert document["end_date"] == document["waves"][-1]["end"]
     assert document["cost_of_delay"]["legacy_contract_end"] == "2024-12-31"
     assert document["options"]["start"] == "2022-10-03"
+    assert [w["number"] for w in document["waves"]] == list(range(1, 9))  # periods 4-9 etc. are gaps
+    assert [(g["start"], g["end"], g["before_wave"]) for g in document["gaps"]] == [
+        ("2022-12-26", "2023-06-11", 4), ("2023-09-04", "2023-10-01", 7), ("2023-10-30", "2024-01-21", 8)]
+    assert document["gaps"][0]["reason"] == ("nothing can move: digid, officiele-publicaties and "
+                                             "overheid-nl wait for lpc-2.0 (available 2023-06-05)")
+    assert document["done"] == []
 
 
 def test_a_late_start_costs_the_documents_monthly_rate(run_cli):
@@ -41,23 +56,29 @@ def test_plan_markdown_explains_each_placement(run_cli):
     assert "| wave | dates | services |" in result.stdout
     assert "**Digipoort** (`digipoort`, rebuild)" in result.stdout
     assert "not before 2023-10-01" in result.stdout
+    assert "| | 2023-09-04 to 2023-10-01 | *nothing can move: digipoort may not move before " \
+           "2023-10-01* |\n| 7 | 2023-10-02 to 2023-10-29 | digipoort (rebuild) |" in result.stdout
+    assert "### Wave 7 (2023-10-02 to 2023-10-29)" in result.stdout
 
 
 def test_plan_table_is_readable(run_cli):
     result = run_cli("plan")
     assert result.exit_code == 0
     assert "Wave plan" in result.stdout and "digipoort (rebuild)" in result.stdout
-    assert "nothing ready to move" in result.stdout
-    assert "plan ends" in result.stdout
+    assert "│    7 │ 2023-10-02 .. 2023-10-29 │ digipoort (rebuild)" in result.stdout
+    assert "│      │ 2023-09-04 .. 2023-10-01 │ nothing can move: digipoort may not move" in result.stdout
+    assert "20 services in 8 waves; plan ends" in result.stdout
+    assert "\x1b[" not in result.stdout  # no styling outside a terminal
 
 
 def test_explain_says_why_a_service_sits_in_its_wave(run_cli):
     result = run_cli("plan", "--explain", "mijnoverheid")
     assert result.exit_code == 0
-    assert result.stdout.startswith("mijnoverheid is in wave ")
-    assert "hard dependency on digid" in result.stdout
+    assert result.stdout.startswith("mijnoverheid is in wave 5:\n")
+    assert "hard dependency on digid (wave 4) must move first" in result.stdout
     as_json = json.loads(run_cli("plan", "--explain", "digipoort", "--format", "json").stdout)
     assert as_json["service"] == "digipoort" and any("not before" in r for r in as_json["reasons"])
+    assert (as_json["wave"], as_json["earliest"]) == (7, 7)
 
 
 def test_explain_of_an_unknown_service_is_an_input_error(run_cli):
@@ -71,15 +92,16 @@ def test_infeasible_constraints_exit_3_and_name_the_conflict(run_cli):
     assert result.exit_code == 3
     lines = result.stderr.splitlines()
     assert lines[0] == "error: --deadline 2023-06-30: no plan can meet it, as a lower bound proves:"
-    assert "error: digipoort: --deadline 2023-06-30 allows waves up to 9, but no plan can place it " \
-           "before wave 14 (ends 2023-10-29): not before 2023-10-01 (wave 14)" in lines
+    assert "error: digipoort: --deadline 2023-06-30 allows waves up to the one ending 2023-06-11, but " \
+           "no plan can place it before the period ending 2023-10-29: not before 2023-10-01 (from the " \
+           "period starting 2023-10-02)" in lines
     assert result.stdout == ""
 
 
-def test_a_catalog_without_a_calendar_needs_a_start(tmp_path, run_cli):
+def test_a_catalog_without_a_calendar_plans_from_today(tmp_path, run_cli):
     folder = write_catalog(tmp_path / "c", {"s.yaml": {"services": [service("a")]}})
-    missing = run_cli("plan", "--catalog", str(folder))
-    assert missing.exit_code == 2 and "no start date" in missing.stderr
+    today = json.loads(run_cli("plan", "--catalog", str(folder), "--format", "json").stdout)
+    assert today["waves"][0]["start"] == "2022-10-03"  # the tool's clock (programme_start)
     given = run_cli("plan", "--catalog", str(folder), "--start", "2025-03-03", "--format", "json")
     document = json.loads(given.stdout)
     assert document["cost_of_delay"] is None and document["waves"][0]["services"][0]["id"] == "a"

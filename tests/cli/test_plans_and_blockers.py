@@ -126,3 +126,23 @@ def test_plan_options_no_longer_change_a_waves_members_at_run_time(flag, run_cli
     assert result.exit_code == 2
     assert result.stderr == (f"error: {flag} is a plan option: waves come from the approved plan; save "
                              f"one with `logius-migrate plan save {flag} ...` and have it approved\n")
+
+
+def test_a_saved_plan_numbers_its_waves_as_plan_shows_them(tmp_path, run_cli):
+    """Nothing can move for months before `late`: the saved plan has waves 1 and 2 (not 1 and
+    5), with their dates, so `plan show` and `wave run 2` speak of the wave `plan` calls 2."""
+    catalog = write_catalog(tmp_path / "catalog", {"c.yaml": {
+        "services": [service("s0"), service("late", not_before="2027-05-01")],
+        "calendar": {"planning_start": "2027-01-04"}}})
+    site = ["--site", str(write_site(tmp_path / "site"))]
+    planned = json.loads(run_cli("plan", "--catalog", str(catalog), "--format", "json").stdout)
+    assert [(w["number"], w["start"]) for w in planned["waves"]] == [(1, "2027-01-04"), (2, "2027-05-24")]
+    assert planned["gaps"][0]["reason"] == "nothing can move: late may not move before 2027-05-01"
+    run_cli("plan", "save", "--catalog", str(catalog), *site, "--by", "ann")
+    shown = json.loads(run_cli("plan", "show", "1", *site, "--format", "json").stdout)
+    assert shown["waves"] == [
+        {"number": 1, "start": "2027-01-04", "end": "2027-01-31", "services": ["s0"]},
+        {"number": 2, "start": "2027-05-24", "end": "2027-06-20", "services": ["late"]}]
+    assert "  wave   2 2027-05-24 .. 2027-06-20: late" in run_cli("plan", "show", "1", *site).stdout
+    beyond = run_cli("wave", "status", "3", *site)
+    assert "it has 2 waves" in beyond.stderr

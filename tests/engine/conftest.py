@@ -19,20 +19,10 @@ from tests.conftest import PROJECT, service, write_catalog
 SOURCE = "test, 2024"
 
 
-#: The shipped catalog's releases (seeds/releases.yaml): the lab runs lpc-1.1, the accepted one, and
-#: `lab deliver` may bring any of the three (their manifests are the shipped ones).
-RELEASES = [
-    {"id": "lpc-1.0", "name": "LPC first version", "delivered": "2021-11-01", "status": "rejected"},
-    {"id": "lpc-1.1", "name": "LPC with the blocking issues fixed", "delivered": "2022-10-01",
-     "available": "2022-10-03", "status": "accepted"},
-    {"id": "lpc-2.0", "name": "LPC fully rebuilt infrastructure", "delivered": "2023-05-01",
-     "available": "2023-06-05", "status": "planned"}]
-
-
 def small_catalog(folder: Path, services: list[dict[str, Any]] | None = None) -> Path:
-    """Two rehosted services and one to retire, all pilots: wave 1 holds all three. The catalog
-    names the releases and an availability norm, so that every precondition can be answered on
-    the lab (whose site holds a service on an INCONCLUSIVE one)."""
+    """Two rehosted services and one to retire, all pilots: wave 1 holds all three. The calendar
+    names an availability norm, so that every precondition can be answered on the lab (whose site
+    holds a service on an INCONCLUSIVE one)."""
     if services is None:
         services = [
             service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
@@ -43,7 +33,7 @@ def small_catalog(folder: Path, services: list[dict[str, Any]] | None = None) ->
                     data_stores=[{"name": "gamma-archive", "size_gb": 1, "sync": "snapshot"}]),
         ]
     return write_catalog(folder, {"catalog.yaml": {
-        "services": services, "releases": RELEASES,
+        "services": services,
         "calendar": {"legacy_contract_end": "2025-12-31", "planning_start": "2025-01-06",
                      "availability_norm": 99.5, "source": SOURCE}}})
 
@@ -60,11 +50,24 @@ def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
     ``approve`` is False, so `wave run` has waves to take."""
     layout = LabLayout(root)
     lab_up(load_catalog(catalog), layout, transport)
+    accept_lab_release(layout)
     if secrets_from is not None:  # same passwords, so configuration files compare equal
         layout.secrets.write_text((secrets_from / "secrets.json").read_text())
     if approve:
         approve_plan(catalog, layout)
     return layout
+
+
+def accept_lab_release(layout: LabLayout) -> None:
+    """Record the release the lab was built with as validated and accepted on it, as `release
+    validate` and `release accept` would (tests/releases and the programme test run the real ones)."""
+    from orchestrator.sites import load_site
+    from tests.conftest import accept_release
+
+    site = load_site(layout.site_file)
+    if site.release is not None:
+        with Journal(resolve_url(layout.journal, None)) as journal:
+            accept_release(journal, site.release, site.name)
 
 
 def approve_plan(catalog: Path, layout: LabLayout, *options: str, db: str | None = None) -> int:

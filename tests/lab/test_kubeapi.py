@@ -17,12 +17,28 @@ from tests.conftest import SEEDS, service
 from tests.engine.conftest import make_lab, session, small_catalog
 
 KUBECTL = Path("/usr/bin/kubectl")
+#: The shipped catalog's releases (seeds/releases.yaml; their manifests are the shipped ones): the
+#: lab is built with lpc-2.0, the newest delivered by now, and `lab deliver` may bring any of them.
+RELEASES = [{"id": "lpc-1.0", "name": "LPC first version", "delivered": "2021-11-01"},
+            {"id": "lpc-1.1", "name": "LPC fixed", "delivered": "2022-10-01", "available": "2022-10-03"},
+            {"id": "lpc-2.0", "name": "LPC rebuilt", "delivered": "2023-05-01", "available": "2023-06-05"}]
+
+
+def with_releases(folder: Path, services: list | None = None) -> Path:
+    """The small catalog (or one of ``services``) with the shipped releases."""
+    import yaml
+
+    path = small_catalog(folder, services)
+    data = yaml.safe_load((path / "catalog.yaml").read_text())
+    data["releases"] = RELEASES
+    (path / "catalog.yaml").write_text(yaml.safe_dump(data))
+    return path
 
 
 def web_catalog(folder: Path) -> Path:
     """alpha declares its namespace, deployment and requests; beta declares nothing (its id is its
     namespace and its deployment's name); gamma retires."""
-    return small_catalog(folder, [
+    return with_releases(folder, [
         service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha-1", "lpc-alpha-2"]},
                 kubernetes={"namespace": "web", "deployment": "alpha-web",
                             "requests": {"cpu": "500m", "memory": "1Gi"}}),
@@ -51,10 +67,10 @@ def test_the_official_client_reads_the_labs_cluster(lab):
     _, layout = lab
     client = client_of(layout)
     try:
-        assert client.version()["gitVersion"] == "v1.24.7"  # lpc-1.1, the catalog's accepted release
+        assert client.version()["gitVersion"] == "v1.26.4"  # lpc-2.0, the newest delivered
         nodes = client.nodes()
         assert names(nodes) == ["lpc-alpha-1", "lpc-alpha-2", "lpc-beta"]
-        assert {n["status"]["nodeInfo"]["kubeletVersion"] for n in nodes} == {"v1.24.7"}
+        assert {n["status"]["nodeInfo"]["kubeletVersion"] for n in nodes} == {"v1.26.4"}
         assert all({"type": "Ready", "status": "True"}.items() <= n["status"]["conditions"][0].items()
                    for n in nodes)
         assert names(client.get("/api/v1/namespaces")["items"]) == [
@@ -73,7 +89,7 @@ def test_the_official_client_reads_the_labs_cluster(lab):
         assert names(deployments["items"]) == ["cert-manager", "ingress-nginx-controller"]  # no app yet
         calico = client.get("/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node")
         assert calico["spec"]["template"]["spec"]["containers"][0]["image"].endswith(
-            "@sha256:437ed3b5838fb8ec7fa961f8d8238f1f363bf6bdfbb54f138271d3f7fbbd7e7d")
+            "@sha256:34b4e6b43166958c8db477a4a4229e6318fc74c44aa65e7284382370678fcb35")
         assert calico["status"]["numberReady"] == 3
         from orchestrator.steps.kubernetes import KubeError
 
@@ -192,7 +208,7 @@ def test_verify_asks_whether_the_deployment_is_ready(lab):
 
 
 def test_lab_up_twice_runs_one_api_and_lab_down_stops_it(tmp_path, isolated_env, run_cli):
-    catalog = small_catalog(tmp_path / "catalog")
+    catalog = with_releases(tmp_path / "catalog")
     root = tmp_path / "lab"
     up = ["lab", "up", "--catalog", str(catalog), "--lab", str(root)]
     assert run_cli(*up).exit_code == 0
@@ -205,7 +221,7 @@ def test_lab_up_twice_runs_one_api_and_lab_down_stops_it(tmp_path, isolated_env,
     status = json.loads(run_cli("lab", "status", "--lab", str(root), "--format", "json").stdout)
     assert status["kubeapi"] == {"running": True, "pid": first["pid"],
                                  "server": f"http://127.0.0.1:{first['port']}"}
-    assert status["release"] == "lpc-1.1"
+    assert status["release"] == "lpc-2.0"
     kubeapi_process.stop(root)  # as if it had died: the next `lab up` starts it again
     assert "Kubernetes API stand-in not running" in run_cli("lab", "status", "--lab", str(root)).stdout
     assert run_cli(*up).exit_code == 0

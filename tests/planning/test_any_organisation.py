@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import yaml
 
 from orchestrator.catalog import load_catalog
@@ -16,6 +17,13 @@ from orchestrator.planning.explain import UNEXPLAINED, explain_all
 from tests.conftest import PROJECT, SEEDS, service
 
 MUNICIPALITY = PROJECT / "tests" / "data" / "municipality"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    """The tool's clock on a fixed day, so the default plan (which starts today) is the same
+    whatever today is."""
+    monkeypatch.setenv("LOGIUS_MIGRATE_NOW", "2026-01-05T09:00")
 
 
 def test_the_municipal_catalog_loads_with_its_own_rules():

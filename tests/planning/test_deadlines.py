@@ -151,8 +151,8 @@ def test_a_deadline_one_wave_too_short_is_proven_infeasible_by_capacity():
         plan(chain_catalog(), capacity=3, pilot_waves=0, deadline=deadline)
     assert "lower bound proves" in caught.value.headline
     assert caught.value.conflicts == [
-        "60 services can go no earlier than wave 1 and must be done by wave 19 (ends 2024-05-12): "
-        "at capacity 3, waves 1..19 hold at most 57"]
+        "60 services can go no earlier than the period starting 2024-01-01 and must be done by the "
+        "one ending 2024-05-12: at capacity 3 these 19 periods hold at most 57"]
 
 
 def test_a_deadline_shorter_than_the_chain_names_the_chain():
@@ -160,15 +160,16 @@ def test_a_deadline_shorter_than_the_chain_names_the_chain():
     with pytest.raises(PlanInfeasible) as caught:
         plan(chain_catalog(), capacity=100, pilot_waves=0, deadline=deadline)
     [conflict] = caught.value.conflicts
-    assert conflict.startswith("c11: --deadline 2024-03-17 allows waves up to 11, but no plan can "
-                               "place it before wave 12 (ends 2024-03-24): the chain c00 -> c01 -> "
-                               "c02 -> ... (6 more) -> c09 -> c10 -> c11 of hard dependencies takes "
-                               "12 waves")
+    assert conflict.startswith("c11: --deadline 2024-03-17 allows waves up to the one ending "
+                               "2024-03-17, but no plan can place it before the period ending "
+                               "2024-03-24: the chain c00 -> c01 -> c02 -> ... (6 more) -> c09 -> "
+                               "c10 -> c11 of hard dependencies takes 12 waves")
 
 
 def test_a_deadline_nothing_proves_impossible_but_no_order_meets_says_the_best_end():
     """Three services that may not take wave 2 (a contract change falls in it) have two waves
-    between them by the deadline: the bounds count three slots, so only the search can tell."""
+    between them by the deadline: the bounds count three slots, so only the search can tell.
+    Nothing moves in that second period, so the reasons name it by its dates."""
     services = [service(sid, contract_change={"date": "2024-01-10"}) for sid in "abc"]
     deadline = START + dt.timedelta(days=3 * LENGTH - 1)
     with pytest.raises(PlanInfeasible) as caught:
@@ -176,9 +177,10 @@ def test_a_deadline_nothing_proves_impossible_but_no_order_meets_says_the_best_e
     assert caught.value.headline == ("--deadline 2024-01-21: no plan found that meets it; the best "
                                      "ends 2024-01-28")
     [conflict] = caught.value.conflicts
-    assert conflict.startswith("c: --deadline 2024-01-21, placed in wave 4 (ends 2024-01-28): ")
-    assert "not wave 2: application-contract change on 2024-01-10" in conflict
-    assert conflict.endswith("not waves 1, 3: each full at capacity 1 with services ahead of it in "
+    assert conflict.startswith("c: --deadline 2024-01-21, placed in wave 3 (ends 2024-01-28): ")
+    assert "not period 2024-01-08 .. 2024-01-14 (no wave): application-contract change on " \
+           "2024-01-10" in conflict
+    assert conflict.endswith("not waves 1, 2: each full at capacity 1 with services ahead of it in "
                              "the priority order (critical path first)")
 
 

@@ -13,7 +13,7 @@ from orchestrator.planning.cost import delay_cost
 from orchestrator.planning.explain import UNEXPLAINED, explain_placement
 from tests.conftest import service
 
-START = dt.date(2024, 1, 1)  # a Monday; waves of 7 days: wave k starts START + 7(k-1)
+START = dt.date(2024, 1, 1)  # a Monday; periods of 7 days: period k starts START + 7(k-1)
 
 
 def plan(services, releases=(), **options):
@@ -64,9 +64,15 @@ def test_without_pilot_candidates_the_pilot_rule_is_lifted():
 def test_a_blackout_window_keeps_a_service_out_of_every_wave_it_touches():
     window = {"start": "2024-01-06", "end": "2024-01-09", "reason": "tax peak"}  # waves 1 and 2
     catalog, result = plan([service("a", blackout_windows=[window])])
-    assert result.wave_of == {"a": 3}
+    assert result.wave_of == {"a": 3}  # the third period, and the plan's first wave
+    assert [(w.number, w.period) for w in result.waves] == [(1, 3)]
     text = reasons(catalog, result, "a")
-    assert "not waves 1-2: blackout window 2024-01-06..2024-01-09 (tax peak)" in text
+    assert "not periods 2024-01-01 .. 2024-01-14: blackout window 2024-01-06..2024-01-09 (tax peak)" \
+        in text
+    [gap] = result.gaps
+    assert (gap.start, gap.end, gap.before) == (START, dt.date(2024, 1, 14), 1)
+    assert gap.reason == ("nothing can move: a is kept out by blackout window 2024-01-06..2024-01-09 "
+                          "(tax peak)")
 
 
 def test_a_window_ending_the_day_before_a_wave_does_not_touch_it():
@@ -88,6 +94,25 @@ def test_a_service_waits_for_its_minimum_release():
     catalog, result = plan([service("a", min_release="lpc-2")], releases=[release])
     assert result.wave_of == {"a": 3}  # wave 2 starts 01-08, before the release; wave 3 on 01-15
     assert "needs infrastructure release lpc-2, available from 2024-01-10" in reasons(catalog, result, "a")
+    assert [g.reason for g in result.gaps] == ["nothing can move: a waits for lpc-2 (available 2024-01-10)"]
+
+
+def test_waves_are_numbered_over_the_periods_in_which_something_moves():
+    """Wave numbers count only the periods that hold services; the periods between are a gap with
+    its dates and what the next wave's services waited for."""
+    services = [service("early"), service("late", not_before="2024-01-20"),
+                service("later", not_before="2024-01-20", dependencies=[{"service": "late"}])]
+    catalog, result = plan(services)
+    assert [(w.number, w.period, w.start) for w in result.waves] == [
+        (1, 1, START), (2, 4, dt.date(2024, 1, 22)), (3, 5, dt.date(2024, 1, 29))]
+    assert result.wave_of == {"early": 1, "late": 4, "later": 5}  # periods of the grid
+    assert result.wave_for("later").number == 3 and result.wave_at(2) is None
+    [gap] = result.gaps
+    assert (gap.start, gap.end, gap.before) == (dt.date(2024, 1, 8), dt.date(2024, 1, 21), 2)
+    assert gap.reason == "nothing can move: late may not move before 2024-01-20"
+    assert explain_placement(catalog, result, "later").lines() == [
+        "earliest possible wave 3, because: hard dependency on late (wave 2) must move first",
+        "placed in wave 3 (2024-01-29 to 2024-02-04) as migrate"]
 
 
 def test_a_release_without_a_date_makes_the_plan_infeasible_and_says_why():
@@ -120,9 +145,10 @@ def test_a_deadline_that_cannot_hold_names_the_conflicting_constraints():
     with pytest.raises(PlanInfeasible) as caught:
         plan([service("a", min_release="lpc-2", deadline="2024-02-01")], releases=[release])
     [conflict] = caught.value.conflicts
-    assert conflict == ("a: its deadline 2024-02-01 allows waves up to 4, but no plan can place it "
-                        "before wave 10 (ends 2024-03-10): needs infrastructure release lpc-2, "
-                        "available from 2024-03-01 (wave 10)")
+    assert conflict == ("a: its deadline 2024-02-01 allows waves up to the one ending 2024-01-28, but "
+                        "no plan can place it before the period ending 2024-03-10: needs "
+                        "infrastructure release lpc-2, available from 2024-03-01 (from the period "
+                        "starting 2024-03-04)")
     assert "lower bound proves" in caught.value.headline
 
 
@@ -131,8 +157,8 @@ def test_a_global_deadline_is_checked_for_every_service():
     with pytest.raises(PlanInfeasible) as caught:
         plan(services, capacity=2, deadline=dt.date(2024, 1, 14))
     assert caught.value.conflicts == [
-        "5 services can go no earlier than wave 1 and must be done by wave 2 (ends 2024-01-14): "
-        "at capacity 2, waves 1..2 hold at most 4"]
+        "5 services can go no earlier than the period starting 2024-01-01 and must be done by the one "
+        "ending 2024-01-14: at capacity 2 these 2 periods hold at most 4"]
 
 
 def test_the_plan_is_the_same_whatever_the_input_order():
@@ -176,5 +202,14 @@ def test_the_shipped_catalog_plans_with_every_placement_explained():
     assert set(explanations) == {s.id for s in catalog.services}
     assert not any(UNEXPLAINED in line for e in explanations.values() for line in e.lines())
     assert result.wave_of["digipoort"] > result.wave_of["cpa-register"]
-    assert result.waves[result.wave_of["digipoort"] - 1].start >= dt.date(2023, 10, 1)
-    assert result.waves[result.wave_of["fbs"] - 1].start >= dt.date(2024, 1, 1)
+    assert result.wave_for("digipoort").start >= dt.date(2023, 10, 1)
+    assert result.wave_for("fbs").start >= dt.date(2024, 1, 1)
+    assert [w.number for w in result.waves] == list(range(1, 9))
+    assert [w.period for w in result.waves] == [1, 2, 3, 10, 11, 12, 14, 18]
+    assert [(g.start.isoformat(), g.end.isoformat(), g.before, g.reason) for g in result.gaps] == [
+        ("2022-12-26", "2023-06-11", 4, "nothing can move: digid, officiele-publicaties and "
+                                        "overheid-nl wait for lpc-2.0 (available 2023-06-05)"),
+        ("2023-09-04", "2023-10-01", 7, "nothing can move: digipoort may not move before 2023-10-01"),
+        ("2023-10-30", "2024-01-21", 8, "nothing can move: fbs may not move before 2024-01-01")]
+    assert explanations["mijnoverheid"].lines()[0] == (
+        "earliest possible wave 5, because: hard dependency on digid (wave 4) must move first")

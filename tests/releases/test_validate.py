@@ -418,17 +418,22 @@ def test_a_refused_acceptance_names_alike_checks_once(run_cli, api_site, httpser
 
 
 def test_the_gate_reads_the_decision(run_cli, tmp_path, bare_site):  # noqa: F811 - the fixture
+    """The catalog says r1 is accepted; the gate reads only the journal's decisions."""
     from orchestrator.checks.platform import release
     from orchestrator.journal.releases import decide
     from tests.checks.conftest import context
+    from tests.conftest import accept_release
 
     path, journal = bare_site
     ctx = context(path, journal)
-    assert release(ctx, ctx.catalog.service("app")).outcome.value == "PASS"  # r1 accepted in the catalog
+    assert release(ctx, ctx.catalog.service("app")).outcome.value == "FAIL"  # the catalog decides nothing
+    accept_release(journal, "r1", "test-site", by="cio")
+    assert release(ctx, ctx.catalog.service("app")).outcome.value == "PASS"
     decide(journal, "r1", "0" * 64, "rejected", None, "cio", "ingress drops sessions")
     rejected = release(ctx, ctx.catalog.service("app"))
     assert rejected.outcome.value == "FAIL"
-    assert rejected.summary == "release r1 is rejected, not accepted (decision by cio in the journal)"
+    assert rejected.summary.startswith("release r1 is rejected on ")
+    assert rejected.summary.endswith(", not accepted")
 
 
 def test_the_catalog_folder_ignores_its_release_manifests(tmp_path):

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Replay the whole programme on the lab, with the tool's clock set to each moment of its history:
+#   2021-11  lpc-1.0 delivered, validated and rejected; its blocking issues registered; waves held
+#   2022-10  lpc-1.1 delivered, validated (it fixes the blockers) and accepted; a plan from there,
+#            approved; the waves that lpc-1.1 carries run, each on its first day
+#   2023-05  lpc-2.0 delivered, validated and accepted; a new plan from where the programme stands
+#            (done services are not planned again), approved; its waves run
+# No gate is overridden anywhere. It ends with every service's state and the total time.
+# Usage: scripts/programme.sh            (the lab in ./.lab, rebuilt; reports in ./programme/)
+#        LOGIUS_MIGRATE_LAB=DIR scripts/programme.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -n "${PROGRAMME_NO_SETUP:-}" ] || scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+began=$(date +%s)
+out=${PROGRAMME_OUT:-programme}
+mkdir -p "$out"
+# `lm ARGS`: logius-migrate ARGS, echoed with the clock; with $PROGRAMME_TIMES, each command's wall
+# time is appended to that file (seconds, then the command), for benchmarks/programme.py.
+lm() {
+  echo "+ [${LOGIUS_MIGRATE_NOW:-now}] logius-migrate $*" >&2
+  local t0 code=0; t0=$(date +%s.%N)
+  logius-migrate "$@" || code=$?
+  [ -z "${PROGRAMME_TIMES:-}" ] || echo "$(awk "BEGIN {print $(date +%s.%N) - $t0}")	$*" >> "$PROGRAMME_TIMES"
+  return $code
+}
+at() { export LOGIUS_MIGRATE_NOW="$1"; }
+# `expect CODE command...`: run it, and stop the replay unless it exits CODE.
+expect() {
+  local want=$1 got=0; shift
+  "$@" || got=$?
+  if [ "$got" != "$want" ]; then echo "programme: '$*' exited $got, not $want" >&2; exit 1; fi
+}
+waves_of() {  # the numbers and first days of the waves of plan $1 that hold services
+  logius-migrate plan show "$1" --format json | python3 -c '
+import json, sys
+for w in json.load(sys.stdin)["waves"]:
+    if w["services"]:
+        print(w["number"], w["start"])'
+}
+run_waves() {  # every wave of plan $1 whose first day is before $2 (or all), each on its first day
+  local plan=$1 until=${2:-9999-12-31} number start
+  while read -r number start; do
+    [[ "$start" < "$until" ]] || continue
+    at "${start}T09:00"
+    lm lab backup                     # the legacy platform's nightly backup job, that morning
+    lm check --wave "$number" --plan "$plan" >/dev/null
+    lm wave run "$number" --plan "$plan" --approve --by operator
+  done < <(waves_of "$plan")
+}
+
+at 2021-11-01T09:00
+lm lab down >/dev/null
+lm lab up
+expect 1 lm release validate seeds/releases/lpc-1.0.yaml --out "$out/lpc-1.0" --by supplier-board
+lm release reject lpc-1.0 --by cio --reason "REL checks failed; migrations paused"
+lm blocker add --scope platform --severity blocking --owner supplier \
+  --title "persistent volumes detach from pods under sustained write load (LPC-KI-1)"
+lm blocker add --scope platform --severity blocking --owner supplier \
+  --title "network policies are not enforced between namespaces (LPC-KI-2)"
+
+at 2022-01-10T09:00
+lm plan save --by planner
+lm plan approve 1 --by cab --reason "programme plan on lpc-1.0"
+expect 1 lm check --wave 1 --plan 1 >/dev/null   # held: no accepted release, two blockers in force
+echo "programme: wave 1 held on lpc-1.0, as it must be" >&2
+
+at 2022-10-01T09:00
+lm lab deliver lpc-1.1
+lm release validate seeds/releases/lpc-1.1.yaml --out "$out/lpc-1.1" --by supplier-board
+at 2022-10-03T08:00
+lm release accept lpc-1.1 --by cio --reason "validation passed; migrations resume"
+lm plan save --by planner
+lm plan approve 2 --by cab --reason "migrations resume on lpc-1.1"
+run_waves 2 2023-05-01
+
+at 2023-05-01T09:00
+lm lab deliver lpc-2.0
+lm release validate seeds/releases/lpc-2.0.yaml --out "$out/lpc-2.0" --by supplier-board
+at 2023-06-05T08:00
+lm release accept lpc-2.0 --by cio --reason "the rebuilt platform passed"
+lm plan save --by planner
+lm plan approve 3 --by cab --reason "the remaining services on lpc-2.0"
+run_waves 3
+
+unset LOGIUS_MIGRATE_NOW
+logius-migrate journal show --format json | python3 -c '
+import collections, json, sys
+states = {s["service"]: s["state"] for s in json.load(sys.stdin)["service_states"]}
+counts = collections.Counter(states.values())
+print("programme: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+      + f" ({len(states)} services)")'
+echo "programme: done in $(( $(date +%s) - began )) s" >&2

@@ -1,0 +1,40 @@
+"""The whole programme on the lab, as `scripts/programme.sh` replays it: the shipped catalog from
+the first LPC delivery (rejected) to every service in its final state, through every wave of its
+approved plans, with no override anywhere. Real Ansible, Terraform and the lab's Kubernetes API;
+slow (minutes), run once in CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestrator.catalog import load_catalog
+from tests.conftest import PROJECT, SEEDS
+
+FINAL = {"rehost": "cut-over", "rebuild": "cut-over", "new-build": "cut-over", "retire": "decommissioned"}
+
+
+@pytest.mark.slow
+def test_the_whole_programme_reaches_every_final_state_with_no_override(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGIUS_MIGRATE_")}
+    env.update(LOGIUS_MIGRATE_LAB=str(tmp_path / "lab"), PROGRAMME_NO_SETUP="1",
+               PROGRAMME_OUT=str(tmp_path / "reports"), LOGIUS_MIGRATE_HOME=str(tmp_path / "home"),
+               PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
+    done = subprocess.run([str(PROJECT / "scripts/programme.sh")], capture_output=True, text=True,
+                          env=env, timeout=1500, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "--override" not in done.stderr
+    assert "programme: wave 1 held on lpc-1.0, as it must be" in done.stderr
+    shown = subprocess.run([sys.executable, "-m", "orchestrator", "journal", "show", "--format", "json"],
+                           capture_output=True, text=True, env=env, check=True)
+    journal = json.loads(shown.stdout)
+    states = {s["service"]: s["state"] for s in journal["service_states"]}
+    catalog = load_catalog(SEEDS)
+    assert states == {s.id: FINAL[s.disposition.value] for s in catalog.services}
+    assert done.stdout.strip().splitlines()[-1].startswith("programme: ")
+    assert not [e for e in journal["events"] if "override" in e["message"].lower()]
