@@ -19,9 +19,12 @@ from tests.engine.conftest import make_lab, session, small_catalog
 KUBECTL = Path("/usr/bin/kubectl")
 #: The shipped catalog's releases (seeds/releases.yaml; their manifests are the shipped ones): the
 #: lab is built with lpc-2.0, the newest delivered by now, and `lab deliver` may bring any of them.
-RELEASES = [{"id": "lpc-1.0", "name": "LPC first version", "delivered": "2021-11-01"},
-            {"id": "lpc-1.1", "name": "LPC fixed", "delivered": "2022-10-01", "available": "2022-10-03"},
-            {"id": "lpc-2.0", "name": "LPC rebuilt", "delivered": "2023-05-01", "available": "2023-06-05"}]
+RELEASES = [
+    {"id": "lpc-1.0", "name": "LPC first version", "delivered": "2021-11-01", "status": "rejected"},
+    {"id": "lpc-1.1", "name": "LPC fixed", "delivered": "2022-10-01", "available": "2022-10-03",
+     "status": "accepted"},
+    {"id": "lpc-2.0", "name": "LPC rebuilt", "delivered": "2023-05-01", "available": "2023-06-05",
+     "status": "planned"}]
 
 
 def with_releases(folder: Path, services: list | None = None) -> Path:

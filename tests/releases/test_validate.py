@@ -72,14 +72,15 @@ current-context: lpc
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A lab of one service on one LPC host, its platform built with lpc-1.1 (the catalog's
-    accepted release): landing zone applied, the host's etc/lpc-release written."""
+    """A lab of one service on one LPC host, its platform built with lpc-1.1 (the newest release
+    delivered by now): landing zone applied, the host's etc/lpc-release written."""
     from orchestrator.catalog import load_catalog
     from orchestrator.lab import LabLayout, lab_up
 
     root = tmp_path_factory.mktemp("release-lab")
     catalog = write_catalog(root / "catalog", {"catalog.yaml": {
-        "releases": [{"id": "lpc-1.1", "name": "fixed", "status": "accepted", "available": "2022-10-03"}],
+        "releases": [{"id": "lpc-1.1", "name": "fixed", "status": "accepted", "delivered": "2022-10-01",
+                      "available": "2022-10-03"}],
         "services": [service("app", hosts={"legacy": ["legacy-app"], "target": ["lpc-app"]})]}})
     layout = LabLayout(root / "lab")
     lab_up(load_catalog(catalog), layout)
