@@ -33,7 +33,7 @@ def test_the_whole_programme_reaches_every_final_state_with_no_override(tmp_path
     shown = subprocess.run([sys.executable, "-m", "orchestrator", "journal", "show", "--format", "json"],
                            capture_output=True, text=True, env=env, check=True)
     journal = json.loads(shown.stdout)
-    states = {s["service"]: s["state"] for s in journal["service_states"]}
+    states = {sid: s["state"] for sid, s in journal["service_states"].items()}
     catalog = load_catalog(SEEDS)
     assert states == {s.id: FINAL[s.disposition.value] for s in catalog.services}
     assert done.stdout.strip().splitlines()[-1].startswith("programme: ")

@@ -192,6 +192,10 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     return report
 
 
+#: Where the lab's backup job writes its markers on each legacy host (see playbooks/backup.yml).
+BACKUP_DIR = "var/backups/logius-migrate"
+
+
 def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict[str, dict[str, Any]]:
     """Every host of the lab as a folder (legacy hosts seeded, LPC hosts naming ``release``, the
     gateway with a route per service), and each host's inventory variables."""
@@ -207,7 +211,13 @@ def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict
                                else "new" if service.disposition is Disposition.NEW_BUILD
                                else "rehosted"}
                 files = seeded.get(host, {})
-                make(f"hosts/{host}", lambda path, files=files: _write_tree(path, files))
+                backups = group == "legacy"  # the legacy platform's backup folder, as on a real host
+
+                def build(path: Path, files: dict[str, str] = files, backups: bool = backups) -> None:
+                    _write_tree(path, files)
+                    if backups:
+                        (path / BACKUP_DIR).mkdir(parents=True, exist_ok=True)
+                make(f"hosts/{host}", build)
     routes = {f"etc/gateway/routes/{s.id}.conf": gateway_route(s) for s in services if s.hosts.legacy}
     make(f"hosts/{GATEWAY}", lambda path: (_write_tree(path, routes),
                                            (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)))
