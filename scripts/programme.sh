@@ -86,7 +86,7 @@ run_waves 3
 unset LOGIUS_MIGRATE_NOW
 logius-migrate journal show --format json | python3 -c '
 import collections, json, sys
-states = {s["service"]: s["state"] for s in json.load(sys.stdin)["service_states"]}
+states = {sid: s["state"] for sid, s in json.load(sys.stdin)["service_states"].items()}
 counts = collections.Counter(states.values())
 print("programme: " + ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
       + f" ({len(states)} services)")'
