@@ -166,3 +166,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if any(part in {"engine", "steps"} for part in item.path.parts[-3:-1]):
             item.add_marker(pytest.mark.slow)
+    # The longest files first: on two workers (--dist loadfile keeps a file on one) they then end
+    # beside the many short ones instead of after them.
+    items.sort(key=lambda item: LONGEST_FIRST.get(item.path.name, len(LONGEST_FIRST)))
+
+
+LONGEST_FIRST = {"test_programme.py": 0, "test_readme.py": 1, "test_ssh_lab_catalog.py": 2,
+                 "test_crash_resume.py": 3, "test_ssh_lab.py": 4, "test_wheel.py": 5}

@@ -4,10 +4,12 @@ inside the package."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +52,15 @@ def test_the_wheel_installs_and_runs_a_wave_outside_the_clone(tmp_path):
     assert saved.returncode == 0, saved.stderr
     approved = run("plan", "approve", "1", "--by", "reviewer", "--reason", "wheel test")
     assert approved.returncode == 0, approved.stderr
+    held = json.loads(run("check", "--wave", "1", "--format", "json").stdout)  # no release accepted
+    remedy = next(r["remedy"] for r in held["results"]
+                  if r["check"] == "PRE-REL-001" and r["outcome"] == "FAIL")
+    manifest = remedy.split("logius-migrate release validate ")[1].split(";")[0]
+    assert Path(manifest).is_file() and str(PROJECT) not in manifest, "the installed package's manifest"
+    validated = run("release", "validate", manifest, "--out", str(tmp_path / "report"))
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    release = Path(manifest).stem
+    assert run("release", "accept", release, "--by", "board", "--reason", "wheel test").returncode == 0
     assert run("check", "--wave", "1").returncode == 0
     wave = run("wave", "run", "1", "--approve")
     assert wave.returncode == 0, wave.stderr

@@ -98,10 +98,13 @@ def session(catalog: Path, layout: LabLayout, db: str | None = None, **kwargs: A
 
 
 def host_files(layout: LabLayout) -> dict[str, Any]:
-    """Every directory and file below the hosts, with mode and bytes: the lab as it stands."""
+    """Every directory and file below the hosts, with mode and bytes: the lab as it stands. The
+    backup job's markers are left out: they say when a backup was taken, by the clock."""
     tree: dict[str, Any] = {}
     for path in sorted(layout.hosts.rglob("*")):
         relative = str(path.relative_to(layout.hosts))
+        if "/var/backups/logius-migrate/" in relative and relative.endswith(".stamp"):
+            continue
         mode = oct(path.stat().st_mode & 0o7777)
         tree[relative] = ("dir", mode) if path.is_dir() else ("file", mode, path.read_bytes())
     return tree

@@ -4,6 +4,7 @@ byte-identical)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -61,7 +62,8 @@ def test_a_cut_over_service_in_a_later_wave_is_refused(migrated, run_cli):
 def test_an_edited_catalog_cannot_migrate_a_service_again(migrated, run_cli, tmp_path):
     catalog, layout = migrated
     edited = yaml.safe_load((catalog / "catalog.yaml").read_text())
-    edited["services"][0]["not_before"] = "2025-06-01"  # alpha moves to a later wave
+    later = dt.date.today() + dt.timedelta(days=200)
+    edited["services"][0]["not_before"] = later.isoformat()  # alpha moves to a later wave
     (tmp_path / "edited").mkdir()
     (tmp_path / "edited" / "catalog.yaml").write_text(yaml.safe_dump(edited))
     plan = json.loads(run_cli("plan", "--catalog", str(tmp_path / "edited"), "--format", "json").stdout)

@@ -12,7 +12,7 @@ import yaml
 
 from orchestrator.journal import Journal, resolve_url
 from orchestrator.journal.evidence import results
-from tests.conftest import service
+from tests.conftest import accept_release, service
 from tests.engine.conftest import approve_plan, host_files, make_lab, small_catalog, state_files
 
 RELEASES = [{"id": "r1", "name": "R1", "status": "accepted", "available": "2024-06-03"},
@@ -57,7 +57,7 @@ def test_waves_are_refused_before_any_change(tmp_path, isolated_env, run_cli):
     pending = wave(run_cli, catalog, layout)
     assert "plan 1 is saved but not approved: logius-migrate plan approve 1" in pending.stderr
 
-    set_site(layout, release="r2")  # a release that is delivered, not accepted
+    set_site(layout, release="r2")  # a release the journal has not accepted
     stale = wave(run_cli, catalog, layout, "--plan", "1")
     assert stale.exit_code == 2 and "plan 1 is not approved" in stale.stderr
     approve_plan(catalog, layout)
@@ -67,11 +67,13 @@ def test_waves_are_refused_before_any_change(tmp_path, isolated_env, run_cli):
     approve_plan(catalog, layout)
     unaccepted = wave(run_cli, catalog, layout)
     assert unaccepted.exit_code == 7, unaccepted.stderr
-    assert "error: alpha: PRE-REL-001 FAIL: release r2 is delivered, not accepted (the catalog)" in \
+    assert "error: alpha: PRE-REL-001 FAIL: release r2 is not decided in the journal, not accepted" in \
         unaccepted.stderr
     assert host_files(layout) == hosts and state_files(layout) == state
 
     set_site(layout, release="r1")
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        accept_release(journal, "r1", "lab")
     approve_plan(catalog, layout)
     blocker = run_cli("blocker", "add", "--scope", "platform", "--severity", "blocking", "--title",
                       "firewall change pending", "--owner", "network", "--lab", str(layout.root))

@@ -12,7 +12,7 @@ import pytest
 from orchestrator.lab import LabLayout, lab_down, sshd
 from orchestrator.steps import ansible
 from tests.conftest import SEEDS
-from tests.engine.conftest import approve_plan, cli_process
+from tests.engine.conftest import accept_lab_release, approve_plan, cli_process
 from tests.engine.test_ssh_lab import require_sshd
 
 pytestmark = pytest.mark.slow
@@ -80,6 +80,7 @@ def test_the_whole_shipped_catalog_over_ssh(seeds_ssh_lab, isolated_env):
     assert all("Accepted publickey" in (server / "sshd.log").read_text() for server in servers)
 
     approve_plan(SEEDS, layout)
+    accept_lab_release(layout)  # the release lab up delivered, as `release validate` and `accept` do
     assert "wave-1: done" in run_cli(["wave", "run", "1", "--approve", *args], env)
 
     before = processes()
