@@ -110,6 +110,8 @@ def applying(layout) -> bool:
 
 #: name: (catalog, drill pause, {fault file (below the lab): content}, the step to watch, its status,
 #: wait for a recorded tool process, seconds after)
+#: One point of each kind: inside a tool that finishes (terraform), between steps, inside a playbook
+#: that is cancelled, at the gate, and inside a step several services share.
 KILL_POINTS = {
     "inside a terraform apply": ("one", None, {"faults/alpha.provision": "sleep 4"}, "alpha/provision",
                                  "running", True, 0.3),
@@ -117,9 +119,6 @@ KILL_POINTS = {
                                                   "done", False, 0.3),
     "inside replicate-data (a playbook)": ("one", None, {
         "hosts/lpc-alpha/etc/logius-lab/faults/alpha.replicate-data.sleep": "60"}, "alpha/replicate-data",
-        "running", True, 1.0),
-    "inside final-sync (a playbook)": ("one", None, {
-        "hosts/lpc-alpha/etc/logius-lab/faults/alpha.final-sync.sleep": "60"}, "alpha/final-sync",
         "running", True, 1.0),
     "at the approval gate": ("one", "approve:60", {}, "alpha/final-sync", "done", False, 0.5),
     "inside cutover (several services on the gateway)": ("three", None, {}, "alpha/cutover", "running",
