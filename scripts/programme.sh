@@ -65,22 +65,21 @@ lm plan approve 1 --by cab --reason "programme plan on lpc-1.0"
 expect 1 lm check --wave 1 --plan 1 >/dev/null   # held: no accepted release, two blockers in force
 echo "programme: wave 1 held on lpc-1.0, as it must be" >&2
 
-at 2022-10-01T09:00
-lm lab deliver lpc-1.1
-lm release validate seeds/releases/lpc-1.1.yaml --out "$out/lpc-1.1" --by supplier-board
-at 2022-10-03T08:00
-lm release accept lpc-1.1 --by cio --reason "validation passed; migrations resume"
-lm plan save --by planner
-lm plan approve 2 --by cab --reason "migrations resume on lpc-1.1"
-run_waves 2 2023-05-01
+# `release_arrives RELEASE DELIVERED ACCEPTED PLAN REASON`: the supplier delivers RELEASE on the
+# day DELIVERED, it is validated, accepted on ACCEPTED, and plan PLAN is saved from there, approved.
+release_arrives() {
+  at "$2T09:00"
+  lm lab deliver "$1"
+  lm release validate "seeds/releases/$1.yaml" --out "$out/$1" --by supplier-board
+  at "$3T08:00"
+  lm release accept "$1" --by cio --reason "validation passed"
+  lm plan save --by planner
+  lm plan approve "$4" --by cab --reason "$5"
+}
 
-at 2023-05-01T09:00
-lm lab deliver lpc-2.0
-lm release validate seeds/releases/lpc-2.0.yaml --out "$out/lpc-2.0" --by supplier-board
-at 2023-06-05T08:00
-lm release accept lpc-2.0 --by cio --reason "the rebuilt platform passed"
-lm plan save --by planner
-lm plan approve 3 --by cab --reason "the remaining services on lpc-2.0"
+release_arrives lpc-1.1 2022-10-01 2022-10-03 2 "migrations resume on lpc-1.1"
+run_waves 2 2023-05-01
+release_arrives lpc-2.0 2023-05-01 2023-06-05 3 "the remaining services on lpc-2.0"
 run_waves 3
 
 unset LOGIUS_MIGRATE_NOW

@@ -37,12 +37,11 @@ def read_standing(journal: Any, catalog: Any, today: dt.date) -> Standing:
     used in the period holding ``today``."""
     from orchestrator.policy import availability, releases
 
-    states = tuple(PastLegacy(s.service, s.state, s.run_id)
-                   for s in journal.service_states().values()
-                   if s.state in (*DONE_STATES, IN_FLIGHT) and s.service in catalog.index)
+    known = [s for s in journal.service_states().values() if s.service in catalog.index]
+    states = tuple(PastLegacy(s.service, s.state, s.run_id) for s in known
+                   if s.state in (*DONE_STATES, IN_FLIGHT))
     period = availability.period_of(today, availability.period_name(catalog))
-    used = {s.service: availability.journalled_downtime(journal, s.service, period)
-            for s in journal.service_states().values() if s.service in catalog.index}
+    used = {s.service: availability.journalled_downtime(journal, s.service, period) for s in known}
     return Standing(today, releases.decisions(journal), states, {k: v for k, v in used.items() if v})
 
 
