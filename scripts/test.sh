@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: linters (ruff, ansible-lint offline, playbook syntax),
+# Set up and run the whole test suite: linters (ruff, mypy, ansible-lint offline, playbook syntax),
 # then pytest. The PostgreSQL tests need the Debian package `postgresql`, the SSH lab's tests
 # `openssh-server` (.ci/run installs both). Extra arguments go to pytest (-m "not slow": the fast loop).
 set -euo pipefail
@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh test
 . .venv/bin/activate
 ruff check orchestrator tests benchmarks
+mypy  # the package's types, configured in pyproject.toml
 (cd playbooks && for playbook in *.yml ../orchestrator/lab/hooks/*.yml; do
    ansible-playbook --syntax-check -i localhost, "$playbook" >/dev/null
  done && ansible-lint --offline --nocolor -q . ../orchestrator/lab/hooks)

@@ -28,7 +28,8 @@ def test_the_wheel_installs_and_runs_a_wave_outside_the_clone(tmp_path):
                     "orchestrator/_data/terraform/lab/landing-zone/main.tf",
                     "orchestrator/_data/inventories/lab.yml.j2", "orchestrator/_data/seeds/calendar.yaml",
                     "orchestrator/lab/hooks/before-phase.yml",
-                    "orchestrator/journal/migrations/versions/0002_service_states.py"):
+                    "orchestrator/journal/migrations/versions/0002_service_states.py",
+                    "orchestrator/py.typed"):
         assert shipped in names
 
     venv = tmp_path / "venv"
