@@ -23,13 +23,12 @@ from orchestrator.catalog.loader import Catalog
 from orchestrator.catalog.models import Disposition, Service
 from orchestrator.errors import InputError
 
-LAB_ENV = "LOGIUS_MIGRATE_LAB"
+# The lab's default folder is the default site's rule, so it lives in orchestrator.sites.
+from orchestrator.sites import LAB_ENV as LAB_ENV
+from orchestrator.sites import default_lab_dir as default_lab_dir
+
 GATEWAY = "gateway"
 HOOKS = Path(__file__).resolve().parent / "hooks"
-
-
-def default_lab_dir() -> Path:
-    return Path(os.environ.get(LAB_ENV) or Path.cwd() / ".lab")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from orchestrator.errors import CatalogError, InputError
 
 SITE_ENV = "LOGIUS_MIGRATE_SITE"
 SITE_FILE = "site.yml"
+#: The lab's folder when no ``--lab`` is given (the lab lives there, and so its site file).
+LAB_ENV = "LOGIUS_MIGRATE_LAB"
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,14 @@ class Site:
         return load_site_secrets(list(self.secret_sources), self.directory, str(self.path))
 
 
+def default_lab_dir() -> Path:
+    """The lab's folder: ``$LOGIUS_MIGRATE_LAB``, else ``./.lab``."""
+    return Path(os.environ.get(LAB_ENV) or Path.cwd() / ".lab")
+
+
 def default_site_path(lab_dir: Path | None = None) -> Path:
     """``$LOGIUS_MIGRATE_SITE``, else the lab's site file (``--lab``, ``$LOGIUS_MIGRATE_LAB`` or
     ``./.lab``)."""
-    from orchestrator.lab import default_lab_dir
-
     env = os.environ.get(SITE_ENV)
     if env and lab_dir is None:
         return Path(env)
