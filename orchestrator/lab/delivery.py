@@ -37,7 +37,7 @@ class Delivery:
 def release_manifest(catalog: Any, release_id: str) -> Path | None:
     """The manifest of ``release_id``: first in the ``releases/`` folder beside the catalog file
     that declares the release, then among the shipped ones (``seeds/releases``)."""
-    from orchestrator.releases.manifest import find_manifest
+    from orchestrator.catalog.manifest import find_manifest
     from orchestrator.resources import resource
 
     origin = catalog.origin.get(("releases", release_id))
@@ -50,7 +50,7 @@ def deliver(layout: Any, catalog: Any, release_id: str, manifest_path: Path | No
     or ``manifest_path``): apply its platform landing zone, then write the release on every LPC
     host. Delivering the release already there changes nothing. InputError (one line) for a
     release the catalog does not know, no manifest, or a manifest of another release."""
-    from orchestrator.releases.manifest import load_manifest, platform_variables
+    from orchestrator.catalog.manifest import load_manifest, platform_variables
 
     known = [r.id for r in catalog.releases]
     if release_id not in known:

@@ -35,7 +35,7 @@ def in_order(catalog: Any) -> list[Any]:
 
 def decisions(journal: Any) -> dict[str, Decision]:
     """The newest decision on each release, with the site its validation ran on."""
-    from orchestrator.checks.windows import AMSTERDAM
+    from orchestrator.clock import AMSTERDAM
     from orchestrator.journal.releases import decisions as every_decision
     from orchestrator.journal.releases import validations
 
@@ -93,7 +93,7 @@ def usable_from(catalog: Any, decided: Mapping[str, Decision]) -> dict[str, tupl
 def manifest_hint(catalog: Any, release_id: str) -> str:
     """The path of the release's manifest beside the catalog (or the shipped one), as a user would
     type it, else MANIFEST."""
-    from orchestrator.releases.manifest import find_manifest
+    from orchestrator.catalog.manifest import find_manifest
     from orchestrator.resources import resource
 
     origin = catalog.origin.get(("releases", release_id))

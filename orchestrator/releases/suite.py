@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.catalog.manifest import Manifest, Policy, version_tuple
 from orchestrator.checks import Outcome, Result, maker
-from orchestrator.releases.manifest import Manifest, Policy, version_tuple
 
 
 @dataclass

@@ -226,9 +226,9 @@ def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cl
     own, <journal>_tf_.platform, apart from the service stacks' <journal>_tf_<id>; planned from there."""
     import psycopg
 
+    from orchestrator.catalog.manifest import load_manifest, platform_variables
     from orchestrator.engine.session import pg_backend
     from orchestrator.lab import lab_platform_module
-    from orchestrator.releases.manifest import load_manifest, platform_variables
     from orchestrator.steps.terraform import TerraformStack, write_platform_module
     from tests.steps.test_terraform import stack_databases
 
