@@ -53,10 +53,18 @@ def maker(check_id: str, title: str, service: Any) -> Callable[..., Result]:
     return make
 
 
+#: What a Terraform plan of a service's stack would change, one ``{"address", "actions"}`` per
+#: resource: the engine gives the checks one (on the run's site, backend and journal).
+TerraformPlanner = Callable[[Any], list[dict[str, Any]]]
+#: A Kubernetes client for a site, or None when the site has no cluster.
+KubeConnector = Callable[[Any], Any]
+
+
 @dataclass
 class CheckContext:
     """What the checks may consult. ``now`` is the moment of the change (aware); ``plan`` the
-    saved plan the wave comes from, if any; ``engine`` an EngineContext (for Terraform)."""
+    saved plan the wave comes from, if any; ``planner`` what a service's Terraform plan would
+    change (None outside a wave session); ``connect`` the site's Kubernetes client."""
 
     catalog: Any
     site: Any
@@ -65,13 +73,14 @@ class CheckContext:
     plan: Any = None
     wave: int | None = None
     members: list[str] = field(default_factory=list)
-    engine: Any = None
+    planner: TerraformPlanner | None = None
+    connect: KubeConnector | None = None
     _kube: Any = None
 
     def kube(self) -> Any:
         """The site's Kubernetes client (made once), or None when the site has no cluster."""
         if self._kube is None:
-            self._kube = site_kube_client(self.site)
+            self._kube = (self.connect or site_kube_client)(self.site)
         return self._kube
 
     def close(self) -> None:

@@ -146,12 +146,9 @@ def terraform(ctx: CheckContext, service: Any, make: Any) -> Result:
                     "nothing to check")
     if not service.moves:
         return make(Outcome.PASS, "a retired service has no landing zone", "", "nothing planned")
-    if ctx.engine is None:
+    if ctx.planner is None:
         return make(Outcome.INCONCLUSIVE, "not checked: no engine session", "", "")
-    from orchestrator.engine.tools import stack_for, tf_variables
-
-    stack = stack_for(ctx.engine, service, run_id="check")
-    changes = stack.planned_changes(tf_variables(ctx.engine, service))
+    changes = ctx.planner(service)
     doomed = [c["address"] for c in changes if "delete" in c["actions"]
               and any(fnmatch.fnmatch(c["address"], p) for p in protected)]
     asked = f"terraform plan of {service.id}; protected: {', '.join(protected)}"
@@ -160,7 +157,6 @@ def terraform(ctx: CheckContext, service: Any, make: Any) -> Result:
         return make(Outcome.FAIL, f"the plan destroys protected {', '.join(doomed)}", asked, answer,
                     "change the module or variables so that they are kept")
     return make(Outcome.PASS, "the plan destroys no protected resource", asked, answer)
-
 
 
 CHECKS = [release, blockers, kubernetes, terraform]
