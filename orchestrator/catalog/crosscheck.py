@@ -1,18 +1,14 @@
 """The checks that need more than one item: ids, references, domains, citations, criteria, cost.
 
-Each adds its problems to the loader's :class:`~orchestrator.catalog.loader.Problems`, with the
+Each adds its problems to the loader's :class:`~orchestrator.catalog.problems.Problems`, with the
 path of the node concerned so the line can be found.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from orchestrator.catalog.graph import find_cycles
 from orchestrator.catalog.models import ASSUMABLE_FIELDS, DependencyKind, Organisation
-
-if TYPE_CHECKING:
-    from orchestrator.catalog.loader import Item, Problems
+from orchestrator.catalog.problems import Item, Problems
 
 WORD = {"services": "service", "releases": "release", "facts": "fact", "criteria": "criterion"}
 

@@ -92,7 +92,7 @@ def load_site(path: Path) -> Site:
     import yaml
     from pydantic import ValidationError
 
-    from orchestrator.catalog.loader import field_path, pydantic_message
+    from orchestrator.catalog.problems import field_path, pydantic_message
     from orchestrator.sites.models import SiteFile
 
     if not path.is_file():
