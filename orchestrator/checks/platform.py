@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from orchestrator.checks import CheckContext, Outcome, Result, precondition
+from orchestrator.checks.base import CheckContext, Outcome, Result, precondition
 
 
 @precondition("PRE-REL-001", "platform release accepted and recent enough")
