@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import InputError
-from orchestrator.lab import PLATFORM_DIR
+from orchestrator.lab.layout import PLATFORM_DIR
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ def deliver(layout: Any, catalog: Any, release_id: str, manifest_path: Path | No
 def _apply_platform(layout: Any, variables: dict[str, Any]) -> dict[str, int]:
     """Plan, then apply, the lab's platform landing zone with ``variables``; the plan's changes
     counted by action (add, change, destroy)."""
-    from orchestrator.lab import lab_platform_module
+    from orchestrator.lab.layout import lab_platform_module
     from orchestrator.steps import terraform
 
-    work_dir = layout.root / PLATFORM_DIR
-    stack = terraform.TerraformStack(work_dir, layout.terraform_env())
+    work_dir = layout.platform_dir
+    stack = terraform.TerraformStack(work_dir, layout.site().terraform_env())
     if terraform.write_platform_module(work_dir, lab_platform_module()) or not stack.initialized:
         stack.init()
     planned = stack.planned_changes(variables)

@@ -240,7 +240,7 @@ def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cl
     site = lab_site(lab, tmp_path, httpserver, journal=pg_url, terraform=terraform,
                     inventory=str(tmp_path / "empty.yml"))
     write_platform_module(zone, lab_platform_module())
-    stack = TerraformStack(zone, lab.terraform_env(), pg_backend(pg_url).for_platform())
+    stack = TerraformStack(zone, lab.site().terraform_env(), pg_backend(pg_url).for_platform())
     stack.init()
     stack.apply(platform_variables(load_manifest(FIXED)[0]))
     with psycopg.connect(pg_url) as connection:
