@@ -23,8 +23,9 @@ def unique_ids(items: dict[str, list[Item]], problems: Problems) -> dict[tuple[s
             key = (section, item.model.id)
             if key in origin:
                 where = origin[key]
-                if where == item.file and first_position[key] is not None:
-                    where = f"item {first_position[key] + 1} of section '{section}' in this file"
+                first = first_position[key]
+                if where == item.file and first is not None:
+                    where = f"item {first + 1} of section '{section}' in this file"
                 problems.add(item.file, f"{WORD[section]} '{item.model.id}': field 'id': duplicate "
                                         f"id (first defined in {where})",
                              (section, item.position, "id"))

@@ -31,9 +31,10 @@ from orchestrator.catalog.problems import Item, Problems, field_path, pydantic_m
 from orchestrator.errors import CatalogError, InputError
 
 CATALOG_ENV = "LOGIUS_MIGRATE_CATALOG"
-LIST_SECTIONS = {"services": Service, "releases": Release, "facts": Fact, "criteria": Criterion,
-                 "sources": Source}
-SINGLE_SECTIONS = {"organisation": Organisation, "calendar": Calendar, "cost_model": CostModel}
+LIST_SECTIONS: dict[str, type[BaseModel]] = {"services": Service, "releases": Release, "facts": Fact,
+                                              "criteria": Criterion, "sources": Source}
+SINGLE_SECTIONS: dict[str, type[BaseModel]] = {"organisation": Organisation, "calendar": Calendar,
+                                                "cost_model": CostModel}
 ITEM_WORD = {"services": "service", "releases": "release", "facts": "fact", "criteria": "criterion",
              "sources": "source"}
 SECTION_NAMES = ", ".join(sorted({*LIST_SECTIONS, *SINGLE_SECTIONS}))

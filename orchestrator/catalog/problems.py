@@ -3,6 +3,7 @@ the line, for YAML), the item and the field. The loader and its cross-checks bot
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,9 @@ class Problems:
 
     def __init__(self) -> None:
         self.paths: dict[str, Path] = {}
-        self._entries: list[tuple[str, str, tuple[str | int, ...], int | None]] = []
+        self._entries: list[tuple[str, str, tuple[str | int | None, ...], int | None]] = []
 
-    def add(self, file: str, text: str, where: tuple[str | int, ...] = (),
+    def add(self, file: str, text: str, where: tuple[str | int | None, ...] = (),
             line: int | None = None) -> None:
         self._entries.append((file, text, where, line))
 
@@ -59,7 +60,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return text or "(item)"
 
 
-def pydantic_message(error: dict[str, Any]) -> str:
+def pydantic_message(error: Mapping[str, Any]) -> str:
     msg = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):

@@ -128,7 +128,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
                     and at(layout.host_root(h)) in report.created]
     env = site.terraform_env()
-    jobs = [terraform.TerraformStack(site.stack_dir(sid), env).init for sid in fresh_stacks]
+    jobs: list[Any] = [terraform.TerraformStack(site.stack_dir(sid), env).init for sid in fresh_stacks]
     if fresh_legacy:
         jobs.append(functools.partial(lab_backup, layout, fresh_legacy))
     if platform is not None:
@@ -162,8 +162,10 @@ def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict
                         (path / BACKUP_DIR).mkdir(parents=True, exist_ok=True)
                 make(f"hosts/{host}", build)
     routes = {f"etc/gateway/routes/{s.id}.conf": gateway_route(s) for s in services if s.hosts.legacy}
-    make(f"hosts/{GATEWAY}", lambda path: (_write_tree(path, routes),
-                                           (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)))
+    def gateway(path: Path) -> None:
+        _write_tree(path, routes)
+        (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)
+    make(f"hosts/{GATEWAY}", gateway)
     hosts[GATEWAY] = {"group": "gateway"}
     return hosts
 
@@ -200,7 +202,7 @@ def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make
     from orchestrator.steps import terraform
 
     manifest = release_manifest(catalog, release) if release else None
-    if manifest is None:
+    if release is None or manifest is None:
         return None
     fresh = not layout.platform_dir.exists()
     make(layout.relative(layout.platform_dir),

@@ -4,6 +4,7 @@ blackout window or contract change touches the wave), and assemble the plan of a
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 from collections.abc import Mapping, Sequence
 
@@ -69,14 +70,15 @@ def list_schedule(inst: Instance, ranks: Sequence[tuple[object, ...]]
 def _fill(inst: Instance, wave: int, ready: list[int], order: list[int]) -> list[int]:
     """Take up to capacity ready services for ``wave``, skipping (and keeping ready) those a
     blackout window or contract change keeps out of it."""
-    start = end = None
+    start: dt.date | None = None
+    end: dt.date | None = None
     taken: list[int] = []
     skipped: list[int] = []
     while ready and len(taken) < inst.capacity:
         r = heapq.heappop(ready)
         i = order[r]
         if inst.blockable[i]:
-            if start is None:
+            if start is None or end is None:
                 start, end = inst.grid.bounds(wave)
             if wave_blocker(inst.services[i], start, end) is not None:
                 skipped.append(r)
@@ -95,7 +97,8 @@ def assemble(inst: Instance, options: PlanOptions, wave_of: list[int],
     the scheduler saw them, name what a service waited for)."""
     ids = [s.id for s in inst.services]
     actions = [action_of(s) for s in inst.services]
-    waves, gaps = [], []
+    waves: list[Wave] = []
+    gaps: list[Gap] = []
     for number, period in enumerate(sorted(members), 1):
         previous = waves[-1].period if waves else 0
         if period > previous + 1:

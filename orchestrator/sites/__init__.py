@@ -113,21 +113,24 @@ def load_site(path: Path) -> Site:
 
 
 def _resolve(model: Any, path: Path) -> Site:
+    def to(value: str) -> Path:
+        return (path.parent / Path(value).expanduser()).resolve()
+
     def at(value: str | None) -> Path | None:
-        return None if value is None else (path.parent / Path(value).expanduser()).resolve()
+        return None if value is None else to(value)
 
     journal = model.journal
     if journal and "://" not in journal:
         journal = str(at(journal))
     terraform = model.terraform
-    return Site(path=path, name=model.name, inventory=at(model.inventory), work_dir=at(terraform.work_dir),
-                modules={k: at(v) for k, v in terraform.modules.items()}, backend=terraform.backend,
+    return Site(path=path, name=model.name, inventory=to(model.inventory), work_dir=to(terraform.work_dir),
+                modules={k: to(v) for k, v in terraform.modules.items()}, backend=terraform.backend,
                 cli_config=at(terraform.cli_config), terraform_home=at(terraform.home),
                 variables=dict(terraform.variables), secret_sources=tuple(model.secrets),
                 kubernetes=model.kubernetes, journal=journal, before_phase=at(model.hooks.before_phase),
                 after_phase=at(model.hooks.after_phase), allow_self_approval=model.allow_self_approval,
                 release=model.release, on_inconclusive=model.on_inconclusive, backups=model.backups,
                 protected=tuple(terraform.protected),
-                platform=(at(terraform.platform.module), at(terraform.platform.work_dir))
+                platform=(to(terraform.platform.module), to(terraform.platform.work_dir))
                 if terraform.platform else None,
                 digest=hashlib.sha256(path.read_bytes()).hexdigest())
