@@ -17,17 +17,17 @@ PACKAGE = PROJECT / "orchestrator"
 #: its own part, the other parts of its layer and every part of a layer below; never a part of a
 #: layer above. "orchestrator" is the package's own __init__ (its version).
 #:   base: orchestrator, errors, clock, identity, liveness, resources, gcpause
-#:   < catalog < journal < policy (reads the journal) < planning, runbook < reports
-#:   < steps < sites < checks < releases < engine < lab < workspace < cli, __main__
+#:   < catalog < journal < runbook, steps < sites < policy (reads the journal and the site)
+#:   < planning < reports < checks < releases < engine < lab < workspace < cli, __main__
 LAYERS: list[set[str]] = [
     {"orchestrator", "errors", "clock", "identity", "liveness", "resources", "gcpause"},
     {"catalog"},
     {"journal"},
-    {"policy"},
-    {"planning", "runbook"},
-    {"reports"},
-    {"steps"},
+    {"runbook", "steps"},
     {"sites"},
+    {"policy"},
+    {"planning"},
+    {"reports"},
     {"checks"},
     {"releases"},
     {"engine"},

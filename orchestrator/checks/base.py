@@ -8,7 +8,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestrator.catalog import Catalog
+    from orchestrator.journal import Journal
+    from orchestrator.sites import Site
 
 
 class Outcome(StrEnum):
@@ -61,9 +66,9 @@ class CheckContext:
     saved plan the wave comes from, if any; ``planner`` what a service's Terraform plan would
     change (None outside a wave session); ``connect`` the site's Kubernetes client."""
 
-    catalog: Any
-    site: Any
-    journal: Any
+    catalog: Catalog
+    site: Site
+    journal: Journal
     now: dt.datetime
     plan: Any = None
     wave: int | None = None
@@ -85,7 +90,7 @@ class CheckContext:
             self._kube = None
 
 
-def site_kube_client(site: Any) -> Any:
+def site_kube_client(site: Site) -> Any:
     """A client for the site's Kubernetes API (its kubeconfig and context), or None when the
     site has none. ``LOGIUS_MIGRATE_KUBE_TIMEOUT`` sets the per-call timeout (default 10 s)."""
     import os

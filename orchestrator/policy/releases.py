@@ -15,7 +15,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def decisions(journal: Any) -> dict[str, Decision]:
     return latest
 
 
-def site_release(site: Any, journal: Any) -> tuple[str | None, str]:
+def site_release(site: Site, journal: Any) -> tuple[str | None, str]:
     """The release the site runs and how that is known: its newest acceptance in the journal, else
     its site file's ``release``."""
     from orchestrator.journal.releases import decisions as every_decision
