@@ -4,9 +4,12 @@ and quota, and what the Terraform plan would destroy."""
 from __future__ import annotations
 
 import fnmatch
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.checks.base import CheckContext, Outcome, Result, precondition
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 
 @precondition("PRE-REL-001", "platform release accepted and recent enough")
@@ -45,7 +48,7 @@ def release(ctx: CheckContext, service: Any, make: Any) -> Result:
                 + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {where}")
 
 
-def _is_lab(site: Any) -> bool:
+def _is_lab(site: Site) -> bool:
     """Whether the site is a lab's (its folder holds the lab's manifest), so `lab deliver` exists."""
     return (site.directory / "manifest.json").is_file()
 
