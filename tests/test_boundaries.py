@@ -82,7 +82,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+#: Every module of orchestrator/ (``_data`` holds the shipped playbooks and modules, not the tool's code).
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))
+           if "_data" not in p.relative_to(PACKAGE).parts}
 
 
 def part_of(module: str) -> str:
