@@ -85,14 +85,8 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     from orchestrator.journal import Journal, resolve_url
     from orchestrator.steps import terraform
 
-    if layout.root.exists() and not layout.root.is_dir():
-        raise InputError(f"--lab {layout.root}: is a file, not a folder; give a folder for the lab")
     report = LabReport(layout.root)
-    manifest = _read_manifest(layout)
-    built = "ssh" if "ssh" in manifest else "local" if manifest else None
-    if built is not None and built != transport:
-        raise InputError(f"lab {layout.root} was built with --transport {built}; run `logius-migrate lab "
-                         f"down` first to rebuild it with --transport {transport}")
+    manifest = _manifest_for(layout, transport)
     services = lab_services(catalog)
 
     def make(relative: str, create: Any) -> None:
@@ -113,7 +107,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make(at(layout.cli_config), lambda path: terraform.write_cli_config(path, layout.mirror))
     make(at(layout.terraform_home), lambda path: path.mkdir(parents=True))
     make(at(layout.site_file), lambda path: _write(path, site_text(layout, release)))
-    site = layout.site()  # what the engine sees of the lab from here on: its stacks, its Terraform
+    site = layout.site()  # the lab as the engine sees it: its stacks and its Terraform environment
     platform = _platform_job(catalog, layout, release, make)
     fresh_stacks = _make_stacks(services, layout, site, make)
     connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
@@ -137,6 +131,19 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     report.hosts = len(hosts)
     report.services = len(services)
     return report
+
+
+def _manifest_for(layout: LabLayout, transport: str) -> list[str]:
+    """What the lab's manifest lists; InputError when the root is a file, or the lab there was
+    built with another transport."""
+    if layout.root.exists() and not layout.root.is_dir():
+        raise InputError(f"--lab {layout.root}: is a file, not a folder; give a folder for the lab")
+    manifest = _read_manifest(layout)
+    built = "ssh" if "ssh" in manifest else "local" if manifest else None
+    if built is not None and built != transport:
+        raise InputError(f"lab {layout.root} was built with --transport {built}; run `logius-migrate lab "
+                         f"down` first to rebuild it with --transport {transport}")
+    return manifest
 
 
 def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict[str, dict[str, Any]]:
