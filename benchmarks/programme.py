@@ -71,7 +71,7 @@ def replay(base: Path, runs: list[tuple[str, list[str]]]) -> list[float]:
             path = work / "wave.sh"
             path.write_text(script(commands(catalog, layout, services, work, channel.variables()), False))
             began = time.perf_counter()
-            subprocess.run(["bash", str(path)], check=True, env=layout.terraform_env().child_env())
+            subprocess.run(["bash", str(path)], check=True, env=layout.site().terraform_env().child_env())
             seconds.append(time.perf_counter() - began)
     return seconds
 

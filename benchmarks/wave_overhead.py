@@ -66,7 +66,7 @@ def commands(catalog, layout: LabLayout, members: list, work: Path,
                     "service": service.id, "hosts": list(service.hosts.target),
                     "release": service.min_release or "none",
                     "fault_file": str(layout.faults / f"{service.id}.provision")}))
-                group.append(f"{terraform} -chdir={layout.stack_dir(service.id)} apply -auto-approve "
+                group.append(f"{terraform} -chdir={layout.site().stack_dir(service.id)} apply -auto-approve "
                              f"-input=false -no-color -var-file={var_file} >/dev/null")
             groups.append(group)
             continue
@@ -173,7 +173,7 @@ def main() -> None:
                 else:
                     chains = per_service_chains(catalog, layout, members, work, channel.variables())
                     path.write_text(chain_script(chains, parallel))
-                env = layout.terraform_env().child_env()
+                env = layout.site().terraform_env().child_env()
                 began = time.perf_counter()
                 subprocess.run(["bash", str(path)], check=True, env=env)
                 timings[name] = time.perf_counter() - began

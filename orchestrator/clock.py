@@ -12,7 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from zoneinfo import ZoneInfo
 
+#: Where the programme's calendar is kept: freezes, windows and "today" are Amsterdam time.
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NOW_ENV = "LOGIUS_MIGRATE_NOW"
 _STARTED = time.time()
 
@@ -29,8 +32,6 @@ def _origin() -> dt.datetime | None:
         raise InputError(f"${NOW_ENV}={fixed!r}: not an ISO 8601 date or time "
                          f"(e.g. 2023-06-12 or 2023-06-12T09:00)") from None
     if moment.tzinfo is None:
-        from orchestrator.checks.windows import AMSTERDAM
-
         moment = moment.replace(tzinfo=AMSTERDAM)
     return moment
 
@@ -51,6 +52,4 @@ def timestamp() -> float:
 
 def today() -> dt.date:
     """The day of :func:`now` in Amsterdam, where the programme's calendar is kept."""
-    from orchestrator.checks.windows import AMSTERDAM
-
     return now().astimezone(AMSTERDAM).date()

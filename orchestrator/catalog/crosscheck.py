@@ -1,18 +1,14 @@
 """The checks that need more than one item: ids, references, domains, citations, criteria, cost.
 
-Each adds its problems to the loader's :class:`~orchestrator.catalog.loader.Problems`, with the
+Each adds its problems to the loader's :class:`~orchestrator.catalog.problems.Problems`, with the
 path of the node concerned so the line can be found.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from orchestrator.catalog.graph import find_cycles
 from orchestrator.catalog.models import ASSUMABLE_FIELDS, DependencyKind, Organisation
-
-if TYPE_CHECKING:
-    from orchestrator.catalog.loader import Item, Problems
+from orchestrator.catalog.problems import Item, Problems
 
 WORD = {"services": "service", "releases": "release", "facts": "fact", "criteria": "criterion"}
 
@@ -27,8 +23,9 @@ def unique_ids(items: dict[str, list[Item]], problems: Problems) -> dict[tuple[s
             key = (section, item.model.id)
             if key in origin:
                 where = origin[key]
-                if where == item.file and first_position[key] is not None:
-                    where = f"item {first_position[key] + 1} of section '{section}' in this file"
+                first = first_position[key]
+                if where == item.file and first is not None:
+                    where = f"item {first + 1} of section '{section}' in this file"
                 problems.add(item.file, f"{WORD[section]} '{item.model.id}': field 'id': duplicate "
                                         f"id (first defined in {where})",
                              (section, item.position, "id"))

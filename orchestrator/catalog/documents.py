@@ -165,7 +165,7 @@ def compose(file: Path) -> Any:
         return None
 
 
-def locate(root: Any, path: Sequence[str | int]) -> int | None:
+def locate(root: Any, path: Sequence[str | int | None]) -> int | None:
     """The 1-based line of the node at ``path`` (keys and list positions) below ``root`` (from
     :func:`compose`), or of its deepest existing ancestor; None without a tree."""
     node, line = root, None
@@ -179,7 +179,7 @@ def locate(root: Any, path: Sequence[str | int]) -> int | None:
     return line
 
 
-def _child(node: Any, step: str | int) -> Any:
+def _child(node: Any, step: str | int | None) -> Any:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from orchestrator.catalog.documents import SUFFIXES, DocumentError, compose, locate, read_document
+from orchestrator.catalog import crosscheck
+from orchestrator.catalog.documents import SUFFIXES, DocumentError, read_document
 from orchestrator.catalog.models import (
     Calendar,
     CostModel,
@@ -26,12 +27,14 @@ from orchestrator.catalog.models import (
     Service,
     Source,
 )
+from orchestrator.catalog.problems import Item, Problems, field_path, pydantic_message
 from orchestrator.errors import CatalogError, InputError
 
 CATALOG_ENV = "LOGIUS_MIGRATE_CATALOG"
-LIST_SECTIONS = {"services": Service, "releases": Release, "facts": Fact, "criteria": Criterion,
-                 "sources": Source}
-SINGLE_SECTIONS = {"organisation": Organisation, "calendar": Calendar, "cost_model": CostModel}
+LIST_SECTIONS: dict[str, type[BaseModel]] = {"services": Service, "releases": Release, "facts": Fact,
+                                              "criteria": Criterion, "sources": Source}
+SINGLE_SECTIONS: dict[str, type[BaseModel]] = {"organisation": Organisation, "calendar": Calendar,
+                                                "cost_model": CostModel}
 ITEM_WORD = {"services": "service", "releases": "release", "facts": "fact", "criteria": "criterion",
              "sources": "source"}
 SECTION_NAMES = ", ".join(sorted({*LIST_SECTIONS, *SINGLE_SECTIONS}))
@@ -136,27 +139,6 @@ def _display(file: Path) -> str:
         return str(absolute)
 
 
-def field_path(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(item)"
-
-
-def pydantic_message(error: dict[str, Any]) -> str:
-    msg = error["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    # A secret source that went wrong may hold a value: never echo it.
-    if error["type"] not in {"value_error", "missing", "extra_forbidden", "secret_source"}:
-        msg += f" (got {error.get('input')!r})"
-    return msg
-
-
 class _Builder:
     def __init__(self, root: str) -> None:
         self.root = root
@@ -221,8 +203,6 @@ class _Builder:
             return None
 
     def finish(self) -> Catalog:
-        from orchestrator.catalog import crosscheck
-
         problems = self.problems
         origin = crosscheck.unique_ids(self.items, problems)
         organisation = self.singles["organisation"].model if "organisation" in self.singles \
@@ -258,45 +238,6 @@ class _Builder:
             origin=origin,
             warnings=tuple(_assumption_warnings(services, releases, origin)),
         )
-
-
-@dataclass(frozen=True)
-class Item:
-    """A validated item and where it came from: the file, and its position in its section."""
-
-    file: str
-    position: int | None
-    model: Any
-
-
-class Problems:
-    """Problems found so far, each with the file and the path of the node it is about; the YAML
-    line of that node is looked up only when the problems are listed (files with none are never
-    read twice)."""
-
-    def __init__(self) -> None:
-        self.paths: dict[str, Path] = {}
-        self._entries: list[tuple[str, str, tuple[str | int, ...], int | None]] = []
-
-    def add(self, file: str, text: str, where: tuple[str | int, ...] = (),
-            line: int | None = None) -> None:
-        self._entries.append((file, text, where, line))
-
-    def __bool__(self) -> bool:
-        return bool(self._entries)
-
-    def lines(self) -> list[str]:
-        """One line per problem, grouped by file (each file's problems keep their order)."""
-        out = []
-        trees: dict[str, Any] = {}  # each file with problems is composed once
-        for file, text, where, line in sorted(self._entries, key=lambda e: e[0]):
-            path = self.paths.get(file)
-            if line is None and where and path is not None:
-                if file not in trees:
-                    trees[file] = compose(path)
-                line = locate(trees[file], where)
-            out.append(f"{file}:{line}: {text}" if line is not None else f"{file}: {text}")
-        return out
 
 
 def _item_label(raw: Any, position: int) -> str:

@@ -4,9 +4,12 @@ and quota, and what the Terraform plan would destroy."""
 from __future__ import annotations
 
 import fnmatch
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orchestrator.checks import CheckContext, Outcome, Result, precondition
+from orchestrator.checks.base import CheckContext, Outcome, Result, precondition
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 
 @precondition("PRE-REL-001", "platform release accepted and recent enough")
@@ -45,7 +48,7 @@ def release(ctx: CheckContext, service: Any, make: Any) -> Result:
                 + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {where}")
 
 
-def _is_lab(site: Any) -> bool:
+def _is_lab(site: Site) -> bool:
     """Whether the site is a lab's (its folder holds the lab's manifest), so `lab deliver` exists."""
     return (site.directory / "manifest.json").is_file()
 
@@ -146,12 +149,9 @@ def terraform(ctx: CheckContext, service: Any, make: Any) -> Result:
                     "nothing to check")
     if not service.moves:
         return make(Outcome.PASS, "a retired service has no landing zone", "", "nothing planned")
-    if ctx.engine is None:
+    if ctx.planner is None:
         return make(Outcome.INCONCLUSIVE, "not checked: no engine session", "", "")
-    from orchestrator.engine.tools import stack_for, tf_variables
-
-    stack = stack_for(ctx.engine, service, run_id="check")
-    changes = stack.planned_changes(tf_variables(ctx.engine, service))
+    changes = ctx.planner(service)
     doomed = [c["address"] for c in changes if "delete" in c["actions"]
               and any(fnmatch.fnmatch(c["address"], p) for p in protected)]
     asked = f"terraform plan of {service.id}; protected: {', '.join(protected)}"
@@ -160,7 +160,6 @@ def terraform(ctx: CheckContext, service: Any, make: Any) -> Result:
         return make(Outcome.FAIL, f"the plan destroys protected {', '.join(doomed)}", asked, answer,
                     "change the module or variables so that they are kept")
     return make(Outcome.PASS, "the plan destroys no protected resource", asked, answer)
-
 
 
 CHECKS = [release, blockers, kubernetes, terraform]

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from orchestrator.checks import CheckContext, Outcome, Result, precondition
+from orchestrator.checks.base import CheckContext, Outcome, Result, precondition
 from orchestrator.checks.windows import AMSTERDAM, active
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from orchestrator.clock import AMSTERDAM as AMSTERDAM  # the calendar's zone is the clock's
+
 LEVEL_RANK = {"freeze": 2, "caution": 1}
 
 

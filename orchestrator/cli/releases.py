@@ -63,8 +63,8 @@ def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy:
     Exit codes: 0 every check passed (a waived one counts as passed), 1 a check failed,
     2 bad input, 8 no failure but some checks could not be made (INCONCLUSIVE).
     """
+    from orchestrator.catalog.manifest import load_manifest
     from orchestrator.releases import EXIT_INCONCLUSIVE, validate
-    from orchestrator.releases.manifest import load_manifest
 
     release_id = load_manifest(manifest)[0].id
     site, journal = _site_and_journal(site_path, lab_dir, db)

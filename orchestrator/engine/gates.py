@@ -19,9 +19,10 @@ def now() -> dt.datetime:
 
 def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan: Any) -> Any:
     from orchestrator.checks import CheckContext
+    from orchestrator.engine.tools import terraform_planner
 
     return CheckContext(catalog=ctx.catalog, site=ctx.site, journal=ctx.journal, now=now(),
-                        plan=plan, wave=wave, members=list(members), engine=ctx)
+                        plan=plan, wave=wave, members=list(members), planner=terraform_planner(ctx))
 
 
 def check_services(ctx: EngineContext, run_id: str | None, wave: int | None, members: list[str],

@@ -3,6 +3,7 @@ a run, so every tool process is recorded in the journal and honours a stop reque
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from orchestrator import liveness
@@ -45,3 +46,10 @@ def tf_variables(ctx: EngineContext, service: Service) -> dict[str, Any]:
     """The module's variables: the engine's own, then the site's extra ones."""
     return {"service": service.id, "hosts": list(service.hosts.target),
             "release": service.min_release or "none", **ctx.site.terraform_variables(service.id)}
+
+
+def terraform_planner(ctx: EngineContext) -> Callable[[Service], list[dict[str, Any]]]:
+    """What the checks plan with: the changes the service's stack would make (PRE-TF-001)."""
+    def planned(service: Service) -> list[dict[str, Any]]:
+        return stack_for(ctx, service, run_id="check").planned_changes(tf_variables(ctx, service))
+    return planned

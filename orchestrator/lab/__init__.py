@@ -17,77 +17,22 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.catalog.loader import Catalog
 from orchestrator.catalog.models import Disposition, Service
 from orchestrator.errors import InputError
+from orchestrator.lab.layout import BACKUP_DIR, HOOKS, LabLayout, lab_module, lab_platform_module
+from orchestrator.lab.layout import PLATFORM_DIR as PLATFORM_DIR
 
-LAB_ENV = "LOGIUS_MIGRATE_LAB"
+# The lab's default folder is the default site's rule, so it lives in orchestrator.sites.
+from orchestrator.sites import LAB_ENV as LAB_ENV
+from orchestrator.sites import default_lab_dir as default_lab_dir
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
+
 GATEWAY = "gateway"
-HOOKS = Path(__file__).resolve().parent / "hooks"
-
-
-def default_lab_dir() -> Path:
-    return Path(os.environ.get(LAB_ENV) or Path.cwd() / ".lab")
-
-
-@dataclass(frozen=True)
-class LabLayout:
-    """Where everything of one lab lives, below ``root``."""
-
-    root: Path
-
-    @property
-    def hosts(self) -> Path:
-        return self.root / "hosts"
-
-    def host_root(self, host: str) -> Path:
-        return self.hosts / host
-
-    @property
-    def terraform(self) -> Path:
-        return self.root / "terraform"
-
-    def stack_dir(self, service_id: str) -> Path:
-        return self.terraform / "work" / service_id
-
-    @property
-    def inventory(self) -> Path:
-        return self.root / "inventories" / "lab.yml"
-
-    @property
-    def journal(self) -> Path:
-        return self.root / "journal.db"
-
-    @property
-    def secrets(self) -> Path:
-        return self.root / "secrets.json"
-
-    @property
-    def manifest(self) -> Path:
-        return self.root / "manifest.json"
-
-    @property
-    def staging(self) -> Path:
-        return self.root / "staging"
-
-    @property
-    def faults(self) -> Path:
-        return self.root / "faults"
-
-    @property
-    def site_file(self) -> Path:
-        return self.root / "site.yml"
-
-    def exists(self) -> bool:
-        return self.manifest.exists()
-
-    def terraform_env(self) -> Any:
-        """The environment of every terraform call on this lab: its mirror, its own HOME."""
-        from orchestrator.steps.terraform import TerraformEnv
-
-        return TerraformEnv(self.terraform / "terraformrc", self.terraform / "home")
 
 
 @dataclass
@@ -140,14 +85,8 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     from orchestrator.journal import Journal, resolve_url
     from orchestrator.steps import terraform
 
-    if layout.root.exists() and not layout.root.is_dir():
-        raise InputError(f"--lab {layout.root}: is a file, not a folder; give a folder for the lab")
     report = LabReport(layout.root)
-    manifest = _read_manifest(layout)
-    built = "ssh" if "ssh" in manifest else "local" if manifest else None
-    if built is not None and built != transport:
-        raise InputError(f"lab {layout.root} was built with --transport {built}; run `logius-migrate lab "
-                         f"down` first to rebuild it with --transport {transport}")
+    manifest = _manifest_for(layout, transport)
     services = lab_services(catalog)
 
     def make(relative: str, create: Any) -> None:
@@ -162,26 +101,28 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
 
     layout.root.mkdir(parents=True, exist_ok=True)
     release = delivered_by_now(catalog)
+    at = layout.relative
     hosts = _make_hosts(services, release, make)
-    make("terraform/mirror", terraform.build_mirror)
-    make("terraform/terraformrc", lambda path: terraform.write_cli_config(path, path.parent / "mirror"))
-    make("terraform/home", lambda path: path.mkdir(parents=True))
-    make("site.yml", lambda path: _write(path, site_text(layout, release)))
+    make(at(layout.mirror), terraform.build_mirror)
+    make(at(layout.cli_config), lambda path: terraform.write_cli_config(path, layout.mirror))
+    make(at(layout.terraform_home), lambda path: path.mkdir(parents=True))
+    make(at(layout.site_file), lambda path: _write(path, site_text(layout, release)))
+    site = layout.site()  # the lab as the engine sees it: its stacks and its Terraform environment
     platform = _platform_job(catalog, layout, release, make)
-    fresh_stacks = _make_stacks(services, layout, make)
+    fresh_stacks = _make_stacks(services, layout, site, make)
     connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
     inventory = render_inventory(hosts, layout, connection)
-    make("inventories/lab.yml", lambda path: _write(path, inventory))
-    make("secrets.json", lambda path: _write_secrets(path, services))
-    make("staging", lambda path: path.mkdir(parents=True))
-    make("faults", lambda path: path.mkdir(parents=True))
-    make("journal.db", lambda path: Journal(resolve_url(path, path), create=True).close())
+    make(at(layout.inventory), lambda path: _write(path, inventory))
+    make(at(layout.secrets), lambda path: _write_secrets(path, services))
+    make(at(layout.staging), lambda path: path.mkdir(parents=True))
+    make(at(layout.faults), lambda path: path.mkdir(parents=True))
+    make(at(layout.journal), lambda path: Journal(resolve_url(path, path), create=True).close())
     start_api = _kubeapi_job(services, layout, make)
     _write_manifest(layout, manifest)
     fresh_legacy = [h for h, v in hosts.items() if v.get("group") == "legacy"
-                    and f"hosts/{h}" in report.created]
-    env = layout.terraform_env()
-    jobs = [terraform.TerraformStack(layout.stack_dir(sid), env).init for sid in fresh_stacks]
+                    and at(layout.host_root(h)) in report.created]
+    env = site.terraform_env()
+    jobs: list[Any] = [terraform.TerraformStack(site.stack_dir(sid), env).init for sid in fresh_stacks]
     if fresh_legacy:
         jobs.append(functools.partial(lab_backup, layout, fresh_legacy))
     if platform is not None:
@@ -192,8 +133,17 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     return report
 
 
-#: Where the lab's backup job writes its markers on each legacy host (see playbooks/backup.yml).
-BACKUP_DIR = "var/backups/logius-migrate"
+def _manifest_for(layout: LabLayout, transport: str) -> list[str]:
+    """What the lab's manifest lists; InputError when the root is a file, or the lab there was
+    built with another transport."""
+    if layout.root.exists() and not layout.root.is_dir():
+        raise InputError(f"--lab {layout.root}: is a file, not a folder; give a folder for the lab")
+    manifest = _read_manifest(layout)
+    built = "ssh" if "ssh" in manifest else "local" if manifest else None
+    if built is not None and built != transport:
+        raise InputError(f"lab {layout.root} was built with --transport {built}; run `logius-migrate lab "
+                         f"down` first to rebuild it with --transport {transport}")
+    return manifest
 
 
 def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict[str, dict[str, Any]]:
@@ -219,21 +169,24 @@ def _make_hosts(services: list[Service], release: str | None, make: Any) -> dict
                         (path / BACKUP_DIR).mkdir(parents=True, exist_ok=True)
                 make(f"hosts/{host}", build)
     routes = {f"etc/gateway/routes/{s.id}.conf": gateway_route(s) for s in services if s.hosts.legacy}
-    make(f"hosts/{GATEWAY}", lambda path: (_write_tree(path, routes),
-                                           (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)))
+    def gateway(path: Path) -> None:
+        _write_tree(path, routes)
+        (path / "etc/gateway/routes").mkdir(parents=True, exist_ok=True)
+    make(f"hosts/{GATEWAY}", gateway)
     hosts[GATEWAY] = {"group": "gateway"}
     return hosts
 
 
-def _make_stacks(services: list[Service], layout: LabLayout, make: Any) -> list[str]:
-    """A Terraform stack (root module) per moving service; the ids of those made now."""
+def _make_stacks(services: list[Service], layout: LabLayout, site: Site, make: Any) -> list[str]:
+    """A Terraform stack (root module) per moving service, where the lab's site keeps it; the ids
+    of those made now."""
     from orchestrator.steps import terraform
 
     fresh = []
     for service in services:
         if not service.moves:
             continue
-        relative = f"terraform/work/{service.id}"
+        relative = layout.relative(site.stack_dir(service.id))
         if not (layout.root / relative).exists():
             fresh.append(service.id)
         make(relative, lambda path: terraform.write_root_module(path, lab_module(), ["fault_file"]))
@@ -256,10 +209,11 @@ def _platform_job(catalog: Catalog, layout: LabLayout, release: str | None, make
     from orchestrator.steps import terraform
 
     manifest = release_manifest(catalog, release) if release else None
-    if manifest is None:
+    if release is None or manifest is None:
         return None
-    fresh = not (layout.root / PLATFORM_DIR).exists()
-    make(PLATFORM_DIR, lambda path: terraform.write_platform_module(path, lab_platform_module()))
+    fresh = not layout.platform_dir.exists()
+    make(layout.relative(layout.platform_dir),
+         lambda path: terraform.write_platform_module(path, lab_platform_module()))
     return functools.partial(deliver, layout, catalog, release, manifest) if fresh else None
 
 
@@ -269,7 +223,7 @@ def _kubeapi_job(services: list[Service], layout: LabLayout, make: Any) -> Any:
     from orchestrator.lab import cluster, kubeapi_process
 
     make(kubeapi_process.FOLDER, lambda path: cluster.write_services(path, services))
-    make(kubeapi_process.KUBECONFIG, lambda path: kubeapi_process.write_kubeconfig(path, 0))
+    make(layout.relative(layout.kubeconfig), lambda path: kubeapi_process.write_kubeconfig(path, 0))
     return functools.partial(kubeapi_process.start, layout.root)
 
 
@@ -302,51 +256,43 @@ def delivered_by_now(catalog: Catalog) -> str | None:
     return delivered[-1].id if delivered else None
 
 
-PLATFORM_DIR = "terraform/platform"
-
-
-def lab_platform_module() -> Path:
-    """The lab's platform landing zone (the LPC platform a release builds, null provider only)."""
-    from orchestrator.resources import resource
-
-    return resource("terraform") / "lab" / "platform"
-
-
-def lab_module() -> Path:
-    """The lab's landing-zone module (null provider only, with a fault hook of its own)."""
-    from orchestrator.resources import resource
-
-    return resource("terraform") / "lab" / "landing-zone"
-
-
-def site_text(layout: LabLayout, release: str | None = None) -> str:
-    """The lab's site file: its inventory, stacks, secrets and journal, and its own faults and
-    drills (a Terraform variable of the lab module, and hook playbooks around every phase)."""
-    import yaml
-
+def site_document(layout: LabLayout, release: str | None = None) -> dict[str, Any]:
+    """The lab's site file, rendered from its layout: its inventory, stacks, secrets and journal,
+    and its own faults and drills (a Terraform variable of the lab module, and hook playbooks
+    around every phase). Paths are relative to the lab's root, where the site file lives."""
+    at = layout.relative
     module = str(lab_module())
-    site = {
+    site: dict[str, Any] = {
         "name": "lab",
-        "inventory": "inventories/lab.yml",
-        "journal": "journal.db",
-        "terraform": {"work_dir": "terraform/work", "cli_config": "terraform/terraformrc",
-                      "home": "terraform/home", "backend": "journal",
+        "inventory": at(layout.inventory),
+        "journal": at(layout.journal),
+        "terraform": {"work_dir": at(layout.work_dir), "cli_config": at(layout.cli_config),
+                      "home": at(layout.terraform_home), "backend": "journal",
                       "modules": {"rehost": module, "rebuild": module, "new-build": module},
-                      "variables": {"fault_file": "{site_dir}/faults/{service}.provision"},
-                      "platform": {"module": str(lab_platform_module()), "work_dir": PLATFORM_DIR}},
-        "secrets": [{"file": "secrets.json"}],
+                      "variables": {"fault_file": f"{{site_dir}}/{at(layout.faults)}/{{service}}.provision"},
+                      "platform": {"module": str(lab_platform_module()),
+                                   "work_dir": at(layout.platform_dir)}},
+        "secrets": [{"file": at(layout.secrets)}],
         "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
                   "after_phase": str(HOOKS / "after-phase.yml")},
         # The lab's Kubernetes API is a stand-in of its own (orchestrator/lab/kubeapi.py), so
         # every check can be answered: one that cannot holds its service, as on a real site.
-        "kubernetes": {"kubeconfig": "kubeconfig", "context": "lab"},
+        "kubernetes": {"kubeconfig": at(layout.kubeconfig), "context": "lab"},
         "on_inconclusive": "hold",
-        "backups": {"marker": "{site_dir}/hosts/{host}/var/backups/logius-migrate/{service}.stamp",
+        "backups": {"marker": f"{{site_dir}}/{at(layout.hosts)}/{{host}}/{BACKUP_DIR}/{{service}}.stamp",
                     "take": "logius-migrate lab backup"},
     }
     if release is not None:
         site["release"] = release
-    return "# The lab's site, written by `logius-migrate lab up`.\n" + yaml.safe_dump(site, sort_keys=False)
+    return site
+
+
+def site_text(layout: LabLayout, release: str | None = None) -> str:
+    """The lab's site file as `lab up` writes it (:func:`site_document`)."""
+    import yaml
+
+    return ("# The lab's site, written by `logius-migrate lab up`.\n"
+            + yaml.safe_dump(site_document(layout, release), sort_keys=False))
 
 
 def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import InputError
-from orchestrator.lab import PLATFORM_DIR
+from orchestrator.lab.layout import PLATFORM_DIR, LabLayout
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Delivery:
 def release_manifest(catalog: Any, release_id: str) -> Path | None:
     """The manifest of ``release_id``: first in the ``releases/`` folder beside the catalog file
     that declares the release, then among the shipped ones (``seeds/releases``)."""
-    from orchestrator.releases.manifest import find_manifest
+    from orchestrator.catalog.manifest import find_manifest
     from orchestrator.resources import resource
 
     origin = catalog.origin.get(("releases", release_id))
@@ -45,12 +45,12 @@ def release_manifest(catalog: Any, release_id: str) -> Path | None:
     return find_manifest(folders, release_id)
 
 
-def deliver(layout: Any, catalog: Any, release_id: str, manifest_path: Path | None = None) -> Delivery:
+def deliver(layout: LabLayout, catalog: Any, release_id: str, manifest_path: Path | None = None) -> Delivery:
     """Deliver ``release_id`` to the lab (its manifest found as :func:`release_manifest` finds it,
     or ``manifest_path``): apply its platform landing zone, then write the release on every LPC
     host. Delivering the release already there changes nothing. InputError (one line) for a
     release the catalog does not know, no manifest, or a manifest of another release."""
-    from orchestrator.releases.manifest import load_manifest, platform_variables
+    from orchestrator.catalog.manifest import load_manifest, platform_variables
 
     known = [r.id for r in catalog.releases]
     if release_id not in known:
@@ -67,14 +67,14 @@ def deliver(layout: Any, catalog: Any, release_id: str, manifest_path: Path | No
     return Delivery(release_id, path, hosts, updated, changes)
 
 
-def _apply_platform(layout: Any, variables: dict[str, Any]) -> dict[str, int]:
+def _apply_platform(layout: LabLayout, variables: dict[str, Any]) -> dict[str, int]:
     """Plan, then apply, the lab's platform landing zone with ``variables``; the plan's changes
     counted by action (add, change, destroy)."""
-    from orchestrator.lab import lab_platform_module
+    from orchestrator.lab.layout import lab_platform_module
     from orchestrator.steps import terraform
 
-    work_dir = layout.root / PLATFORM_DIR
-    stack = terraform.TerraformStack(work_dir, layout.terraform_env())
+    work_dir = layout.platform_dir
+    stack = terraform.TerraformStack(work_dir, layout.site().terraform_env())
     if terraform.write_platform_module(work_dir, lab_platform_module()) or not stack.initialized:
         stack.init()
     planned = stack.planned_changes(variables)
@@ -88,7 +88,7 @@ def _apply_platform(layout: Any, variables: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def _name_release(layout: Any, release_id: str) -> tuple[list[str], list[str]]:
+def _name_release(layout: LabLayout, release_id: str) -> tuple[list[str], list[str]]:
     """Write ``etc/lpc-release`` on every LPC host of the lab's inventory; (all of them, those
     whose file said something else before)."""
     from orchestrator.steps.ansible import load_inventory

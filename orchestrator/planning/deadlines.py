@@ -19,8 +19,10 @@ from collections.abc import Sequence
 
 from orchestrator.catalog.loader import Catalog
 from orchestrator.errors import PlanInfeasible
+from orchestrator.planning.instance import Instance
+from orchestrator.planning.plan import CRITICAL_PATH
 from orchestrator.planning.rules import PlanOptions, priority_key, static_bounds, wave_blocker
-from orchestrator.planning.waves import CRITICAL_PATH, Instance, assemble, list_schedule
+from orchestrator.planning.schedule import assemble, list_schedule
 
 NO_LIMIT = sys.maxsize
 LATEST_FIRST = "deadline first"

@@ -17,13 +17,13 @@ from itertools import accumulate
 
 from orchestrator.catalog.loader import Catalog
 from orchestrator.catalog.models import DependencyKind, Service
+from orchestrator.planning.plan import Plan
 from orchestrator.planning.rules import (
     WaveGrid,
     action_of,
     constraint_predecessors,
     static_bounds,
 )
-from orchestrator.planning.waves import Plan
 
 UNEXPLAINED = "unexplained"
 NAMES_SHOWN = 5

@@ -14,7 +14,7 @@ from orchestrator.catalog.models import Release, Service
 from orchestrator.planning.rules import WaveGrid, wave_blocker
 
 if TYPE_CHECKING:
-    from orchestrator.planning.waves import Instance
+    from orchestrator.planning.instance import Instance
 
 NAMES_SHOWN = 5
 

@@ -125,7 +125,7 @@ def earliest_fit(catalog: Any, service: Any, day: dt.date, used: float) -> dt.da
 def journalled_downtime(journal: Any, service_id: str, period: Period) -> float:
     """Minutes of downtime the journal holds for the service in ``period`` (Amsterdam days): from
     the start of each freeze to the end of the done cutover after it."""
-    from orchestrator.checks.windows import AMSTERDAM
+    from orchestrator.clock import AMSTERDAM
 
     start = dt.datetime.combine(period.start, dt.time(), AMSTERDAM).timestamp()
     end = dt.datetime.combine(period.end, dt.time(), AMSTERDAM).timestamp()

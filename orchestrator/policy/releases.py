@@ -15,7 +15,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def in_order(catalog: Any) -> list[Any]:
 
 def decisions(journal: Any) -> dict[str, Decision]:
     """The newest decision on each release, with the site its validation ran on."""
-    from orchestrator.checks.windows import AMSTERDAM
+    from orchestrator.clock import AMSTERDAM
     from orchestrator.journal.releases import decisions as every_decision
     from orchestrator.journal.releases import validations
 
@@ -48,7 +51,7 @@ def decisions(journal: Any) -> dict[str, Decision]:
     return latest
 
 
-def site_release(site: Any, journal: Any) -> tuple[str | None, str]:
+def site_release(site: Site, journal: Any) -> tuple[str | None, str]:
     """The release the site runs and how that is known: its newest acceptance in the journal, else
     its site file's ``release``."""
     from orchestrator.journal.releases import decisions as every_decision
@@ -93,7 +96,7 @@ def usable_from(catalog: Any, decided: Mapping[str, Decision]) -> dict[str, tupl
 def manifest_hint(catalog: Any, release_id: str) -> str:
     """The path of the release's manifest beside the catalog (or the shipped one), as a user would
     type it, else MANIFEST."""
-    from orchestrator.releases.manifest import find_manifest
+    from orchestrator.catalog.manifest import find_manifest
     from orchestrator.resources import resource
 
     origin = catalog.origin.get(("releases", release_id))

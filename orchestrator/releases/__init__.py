@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator import clock
 from orchestrator.errors import InputError, Refused
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 EXIT_INCONCLUSIVE = 8
 
@@ -27,12 +30,12 @@ class Validation:
     reports: dict[str, str]
 
 
-def validate(manifest_path: Path, site: Any, journal: Any, out: Path, by: str,
+def validate(manifest_path: Path, site: Site | None, journal: Any, out: Path, by: str,
              waivers_path: Path | None = None, policy_path: Path | None = None,
              today: dt.date | None = None, progress: Any = None) -> Validation:
+    from orchestrator.catalog.manifest import default_policy_path, load_manifest, load_policy
     from orchestrator.journal.releases import record_validation
     from orchestrator.releases import reports
-    from orchestrator.releases.manifest import default_policy_path, load_manifest, load_policy
     from orchestrator.releases.suite import SuiteContext, run_suite
     from orchestrator.releases.waivers import apply_waivers, load_waivers
 
@@ -44,7 +47,7 @@ def validate(manifest_path: Path, site: Any, journal: Any, out: Path, by: str,
         ctx.progress = progress
     if site is not None:
         from orchestrator.checks import site_kube_client
-        from orchestrator.engine.session import terraform_backend
+        from orchestrator.sites.backend import terraform_backend
 
         ctx.backend = terraform_backend(site, journal.url)
         ctx.kube = site_kube_client(site)

@@ -37,7 +37,7 @@ def run(ctx: Any) -> list[Result]:
 
 
 def _plan(ctx: Any, make: Any) -> Result:
-    from orchestrator.releases.manifest import platform_variables
+    from orchestrator.catalog.manifest import platform_variables
     from orchestrator.steps.terraform import TerraformStack, write_platform_module
 
     module, work_dir = ctx.site.platform

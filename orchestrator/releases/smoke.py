@@ -8,9 +8,12 @@ every host's answer as evidence.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.checks import Outcome, Result, maker
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 CHECKS: list[tuple[str, str]] = [
     ("REL-ANS-001", "every LPC host answers Ansible"),
@@ -42,7 +45,7 @@ def run(ctx: Any) -> list[Result]:
     return [_verdict(ctx, check_id, title, hosts, answers, stopped) for check_id, title in CHECKS]
 
 
-def lpc_hosts(site: Any) -> tuple[list[str], str]:
+def lpc_hosts(site: Site) -> tuple[list[str], str]:
     """The hosts of group ``lpc`` of the site's inventory, or none and why."""
     import yaml
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from orchestrator.catalog.manifest import Manifest, Policy, version_tuple
 from orchestrator.checks import Outcome, Result, maker
-from orchestrator.releases.manifest import Manifest, Policy, version_tuple
+
+if TYPE_CHECKING:
+    from orchestrator.sites import Site
 
 
 @dataclass
@@ -21,7 +24,7 @@ class SuiteContext:
     policy: Policy
     kube: Any = None  # a KubeClient, or None without a cluster
     kube_reason: str = "no --site with a Kubernetes API was given"
-    site: Any = None  # the Site whose landing zone and hosts are checked, or None
+    site: Site | None = None  # the site whose landing zone and hosts are checked, or None
     backend: Any = None  # Terraform's backend for the site (None: local state)
     progress: Callable[[str], None] = field(default=lambda line: None)
 

@@ -14,6 +14,8 @@ from orchestrator.errors import CatalogError, InputError
 
 SITE_ENV = "LOGIUS_MIGRATE_SITE"
 SITE_FILE = "site.yml"
+#: The lab's folder when no ``--lab`` is given (the lab lives there, and so its site file).
+LAB_ENV = "LOGIUS_MIGRATE_LAB"
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,14 @@ class Site:
         return load_site_secrets(list(self.secret_sources), self.directory, str(self.path))
 
 
+def default_lab_dir() -> Path:
+    """The lab's folder: ``$LOGIUS_MIGRATE_LAB``, else ``./.lab``."""
+    return Path(os.environ.get(LAB_ENV) or Path.cwd() / ".lab")
+
+
 def default_site_path(lab_dir: Path | None = None) -> Path:
     """``$LOGIUS_MIGRATE_SITE``, else the lab's site file (``--lab``, ``$LOGIUS_MIGRATE_LAB`` or
     ``./.lab``)."""
-    from orchestrator.lab import default_lab_dir
-
     env = os.environ.get(SITE_ENV)
     if env and lab_dir is None:
         return Path(env)
@@ -87,7 +92,7 @@ def load_site(path: Path) -> Site:
     import yaml
     from pydantic import ValidationError
 
-    from orchestrator.catalog.loader import field_path, pydantic_message
+    from orchestrator.catalog.problems import field_path, pydantic_message
     from orchestrator.sites.models import SiteFile
 
     if not path.is_file():
@@ -108,21 +113,24 @@ def load_site(path: Path) -> Site:
 
 
 def _resolve(model: Any, path: Path) -> Site:
+    def to(value: str) -> Path:
+        return (path.parent / Path(value).expanduser()).resolve()
+
     def at(value: str | None) -> Path | None:
-        return None if value is None else (path.parent / Path(value).expanduser()).resolve()
+        return None if value is None else to(value)
 
     journal = model.journal
     if journal and "://" not in journal:
         journal = str(at(journal))
     terraform = model.terraform
-    return Site(path=path, name=model.name, inventory=at(model.inventory), work_dir=at(terraform.work_dir),
-                modules={k: at(v) for k, v in terraform.modules.items()}, backend=terraform.backend,
+    return Site(path=path, name=model.name, inventory=to(model.inventory), work_dir=to(terraform.work_dir),
+                modules={k: to(v) for k, v in terraform.modules.items()}, backend=terraform.backend,
                 cli_config=at(terraform.cli_config), terraform_home=at(terraform.home),
                 variables=dict(terraform.variables), secret_sources=tuple(model.secrets),
                 kubernetes=model.kubernetes, journal=journal, before_phase=at(model.hooks.before_phase),
                 after_phase=at(model.hooks.after_phase), allow_self_approval=model.allow_self_approval,
                 release=model.release, on_inconclusive=model.on_inconclusive, backups=model.backups,
                 protected=tuple(terraform.protected),
-                platform=(at(terraform.platform.module), at(terraform.platform.work_dir))
+                platform=(to(terraform.platform.module), to(terraform.platform.work_dir))
                 if terraform.platform else None,
                 digest=hashlib.sha256(path.read_bytes()).hexdigest())

@@ -272,3 +272,33 @@ def test_inconclusive_stops_unless_the_site_warns_and_an_override_lets_one_check
     assert not stopping(overridden, "warn")
     [avl] = [r for r in overridden if r.check_id == "PRE-AVL-001"]
     assert avl.overridden_by == "ann" and avl.outcome is Outcome.FAIL
+
+
+def test_the_terraform_check_plans_with_the_planner_it_is_given(tmp_path):
+    """PRE-TF-001 asks the planner the checks receive (the engine gives one per session), not the
+    engine itself: without one it is inconclusive; a planned delete of a protected address fails."""
+    from orchestrator.journal import Journal, resolve_url
+
+    path = write_site(tmp_path / "site", release="r1",
+                      terraform={"work_dir": "work", "modules": {"rehost": "module"},
+                                 "protected": ["module.db.*"]})
+    journal = Journal(resolve_url(tmp_path / "site" / "journal.db", None))
+    try:
+        unplanned = context(path, journal)
+        assert outcome(terraform(unplanned, unplanned.catalog.service("app"))) == "INCONCLUSIVE"
+        asked = []
+
+        def planner(changes):
+            def plan(service):
+                asked.append(service.id)
+                return changes
+            return plan
+
+        keeps = context(path, journal, planner=planner([{"address": "module.db.x", "actions": ["update"]}]))
+        assert outcome(terraform(keeps, keeps.catalog.service("app"))) == "PASS"
+        doomed = context(path, journal, planner=planner([{"address": "module.db.x", "actions": ["delete"]}]))
+        result = terraform(doomed, doomed.catalog.service("app"))
+        assert outcome(result) == "FAIL" and result.summary == "the plan destroys protected module.db.x"
+        assert asked == ["app", "app"]
+    finally:
+        journal.close()

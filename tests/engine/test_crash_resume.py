@@ -158,7 +158,7 @@ def test_a_run_killed_alone_resumes_at_once_without_repeating_a_step(point, refe
     assert counts == ledger_counts(ref_layout)
     assert all(n == 1 for steps in counts.values() for n in steps.values()), counts
     assert recorded_tools(layout) == [], "every orphaned tool was settled and forgotten"
-    assert not (layout.stack_dir("alpha") / ".terraform.tfstate.lock.info").exists()
+    assert not (layout.site().stack_dir("alpha") / ".terraform.tfstate.lock.info").exists()
 
 
 def test_a_resume_right_after_a_kill_starts_within_two_seconds(references, tmp_path, isolated_env):

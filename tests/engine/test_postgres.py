@@ -50,15 +50,16 @@ def test_a_wave_runs_and_rolls_back_with_everything_in_postgresql(tmp_path, isol
         rollback_service(ctx, "gamma", force=True, reason="postgres drill")
         assert ctx.journal.run("wave-1").status == "rolled-back"
     assert host_files(layout) == before
-    assert not (layout.stack_dir("alpha") / "terraform.tfstate").exists(), "state lives in PostgreSQL"
+    assert not (layout.site().stack_dir("alpha") / "terraform.tfstate").exists(), "state lives in PostgreSQL"
     backend = pg_backend(resolve_url(pg_url, None))
     with psycopg.connect(pg_url) as connection:
         schemas = {row[0] for row in connection.execute("SELECT nspname FROM pg_namespace")}
         runs = connection.execute("SELECT id, status FROM runs").fetchall()
-    assert stack_databases(pg_url) == {backend.database(layout.stack_dir(sid)) for sid in ("alpha", "beta")}
+    assert stack_databases(pg_url) == {backend.database(layout.site().stack_dir(sid))
+                                       for sid in ("alpha", "beta")}
     assert not any(name.startswith("tf_") for name in schemas), "no state in the journal's database"
     assert runs == [("wave-1", "rolled-back")]
-    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(), backend)
+    stack = TerraformStack(layout.site().stack_dir("alpha"), layout.site().terraform_env(), backend)
     assert stack.resources() == [], "the rollback destroyed the landing zone in the pg backend"
 
 

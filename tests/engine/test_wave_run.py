@@ -66,7 +66,7 @@ def test_a_wave_runs_every_step_once_retrying_a_transient_fault(lab):
     assert (archive / "etc/gamma/app.conf").exists() and (archive / "srv/gamma/VERSION").exists()
     legacy = (layout.host_root("legacy-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes()
     assert (layout.host_root("lpc-alpha") / "var/lib/alpha/alpha-db/part-0001.dat").read_bytes() == legacy
-    stack = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env())
+    stack = TerraformStack(layout.site().stack_dir("alpha"), layout.site().terraform_env())
     assert "module.landing_zone.null_resource.placement[\"lpc-alpha\"]" in stack.resources()
     assert not stack.plan({"service": "alpha", "hosts": ["lpc-alpha"], "release": "none",
                            "fault_file": str(layout.faults / "alpha.provision")})
@@ -204,5 +204,5 @@ def test_an_inventory_lacking_the_waves_hosts_is_refused_before_any_change(inven
         assert "gateway (group gateway, for alpha: missing)" in result.stderr
     with session(catalog, layout) as ctx:
         assert ctx.journal.runs() == [], "no run was started"
-    assert not (layout.stack_dir("alpha") / "terraform.tfstate").exists(), "nothing was provisioned"
+    assert not (layout.site().stack_dir("alpha") / "terraform.tfstate").exists(), "nothing was provisioned"
     assert ledger_counts(layout) == {}

@@ -226,9 +226,9 @@ def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cl
     own, <journal>_tf_.platform, apart from the service stacks' <journal>_tf_<id>; planned from there."""
     import psycopg
 
+    from orchestrator.catalog.manifest import load_manifest, platform_variables
     from orchestrator.engine.session import pg_backend
     from orchestrator.lab import lab_platform_module
-    from orchestrator.releases.manifest import load_manifest, platform_variables
     from orchestrator.steps.terraform import TerraformStack, write_platform_module
     from tests.steps.test_terraform import stack_databases
 
@@ -240,7 +240,7 @@ def test_the_landing_zone_state_in_the_journal_s_postgresql_database(lab, run_cl
     site = lab_site(lab, tmp_path, httpserver, journal=pg_url, terraform=terraform,
                     inventory=str(tmp_path / "empty.yml"))
     write_platform_module(zone, lab_platform_module())
-    stack = TerraformStack(zone, lab.terraform_env(), pg_backend(pg_url).for_platform())
+    stack = TerraformStack(zone, lab.site().terraform_env(), pg_backend(pg_url).for_platform())
     stack.init()
     stack.apply(platform_variables(load_manifest(FIXED)[0]))
     with psycopg.connect(pg_url) as connection:

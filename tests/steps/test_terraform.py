@@ -32,18 +32,18 @@ def stack(tmp_path, isolated_env):
     layout = make_lab(tmp_path / "lab", one_service_catalog(tmp_path / "catalog"))
     variables = {"service": "alpha", "hosts": ["lpc-alpha"], "release": "none",
                  "fault_file": str(layout.faults / "alpha.provision")}
-    return layout, TerraformStack(layout.stack_dir("alpha"), layout.terraform_env()), variables
+    return layout, TerraformStack(layout.site().stack_dir("alpha"), layout.site().terraform_env()), variables
 
 
 def test_an_emptied_state_and_a_stale_lock_are_repaired_with_evidence(stack):
     layout, tf, variables = stack
     tf.apply(variables)
-    good = (layout.stack_dir("alpha") / "terraform.tfstate").read_text()
+    good = (layout.site().stack_dir("alpha") / "terraform.tfstate").read_text()
     variables = {**variables, "hosts": ["lpc-alpha", "lpc-alpha-2"]}
     tf.apply(variables)  # keeps the previous state aside first
-    state = layout.stack_dir("alpha") / "terraform.tfstate"
+    state = layout.site().stack_dir("alpha") / "terraform.tfstate"
     state.write_bytes(b"")  # what a kill inside terraform's state write leaves
-    (layout.stack_dir("alpha") / LOCK_INFO).write_text(json.dumps({"ID": "x1", "Operation": "apply",
+    (layout.site().stack_dir("alpha") / LOCK_INFO).write_text(json.dumps({"ID": "x1", "Operation": "apply",
                                                                    "Who": "ann@h"}))
     evidence = tf.repair()
     assert evidence[0].startswith("alpha: terraform.tfstate was unreadable (0 bytes) after a crash; put back")
@@ -58,9 +58,9 @@ def test_an_emptied_state_and_a_stale_lock_are_repaired_with_evidence(stack):
 def test_a_first_apply_killed_before_any_state_leaves_no_state(stack):
     layout, tf, variables = stack
     tf._keep_state_aside()  # as apply does before it runs
-    (layout.stack_dir("alpha") / "terraform.tfstate").write_bytes(b"")
+    (layout.site().stack_dir("alpha") / "terraform.tfstate").write_bytes(b"")
     assert "there was no state before the interrupted change" in tf.repair()[0]
-    assert not (layout.stack_dir("alpha") / "terraform.tfstate").exists()
+    assert not (layout.site().stack_dir("alpha") / "terraform.tfstate").exists()
 
 
 def test_a_step_timeout_interrupts_terraform(stack):
@@ -95,12 +95,12 @@ def test_the_pg_password_is_only_in_the_calls_environment(tmp_path, isolated_env
         except OSError:
             pass
 
-    tf = TerraformStack(layout.stack_dir("alpha"), layout.terraform_env(), backend,
+    tf = TerraformStack(layout.site().stack_dir("alpha"), layout.site().terraform_env(), backend,
                         watch=ChildWatch(started=started))
     tf.init()
     tf.apply({"service": "alpha", "hosts": ["lpc-alpha"], "release": "none", "fault_file": "/nonexistent"})
     assert seen and all(password not in argv for argv in seen)
-    files = [p for p in (layout.stack_dir("alpha") / ".terraform").rglob("*") if p.is_file()]
+    files = [p for p in (layout.site().stack_dir("alpha") / ".terraform").rglob("*") if p.is_file()]
     assert files and all(password.encode() not in p.read_bytes() for p in files)
     assert password not in json.dumps(dict(os.environ))
 

@@ -131,7 +131,7 @@ class Policy(_Model):
 def _read(path: Path, model: type[BaseModel], section: str) -> tuple[Any, str]:
     """Validate ``section`` of a YAML file into ``model``; the model and the file's SHA-256."""
     from orchestrator.catalog.documents import DocumentError, read_document
-    from orchestrator.catalog.loader import field_path, pydantic_message
+    from orchestrator.catalog.problems import field_path, pydantic_message
 
     what = {"release": "the release manifest", "policy": "the policy"}[section]
     if path.is_dir():
