@@ -5,7 +5,6 @@ where it runs. `lab up` writes the lab's own site file, and the lab is the defau
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,17 +67,6 @@ class Site:
         from orchestrator.sites.secrets import load_site_secrets
 
         return load_site_secrets(list(self.secret_sources), self.directory, str(self.path))
-
-
-def default_site_path(lab_dir: Path | None = None) -> Path:
-    """``$LOGIUS_MIGRATE_SITE``, else the lab's site file (``--lab``, ``$LOGIUS_MIGRATE_LAB`` or
-    ``./.lab``)."""
-    from orchestrator.lab import default_lab_dir
-
-    env = os.environ.get(SITE_ENV)
-    if env and lab_dir is None:
-        return Path(env)
-    return Path(lab_dir or default_lab_dir()) / SITE_FILE
 
 
 def load_site(path: Path) -> Site:
