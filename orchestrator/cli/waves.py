@@ -345,7 +345,7 @@ def journal_show_cmd(ws: Workspace, run_id: str | None, fmt: str) -> None:
         if run_id is not None and not runs:
             known = ", ".join(r.id for r in journal.runs()) or "none yet"
             raise InputError(f"--run {run_id}: no such run in journal {journal.display_url} (runs: {known})")
-        document = {
+        document: dict[str, Any] = {
             "schema_version": journal.schema_version(),
             "service_states": {sid: {"state": st.state, "run": st.run_id}
                                for sid, st in journal.service_states().items()},

@@ -12,7 +12,6 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -32,15 +31,17 @@ if TYPE_CHECKING:
 FIELDS = ("catalog_path", "site_path", "lab_dir", "db", "by")
 
 
-@dataclass
 class Workspace:
     """The world of one command. Everything is read when first asked for, and once."""
 
-    catalog_path: Path | None = None
-    site_path: Path | None = None
-    lab_dir: Path | None = None
-    db: str | None = None
-    by: str | None = None
+    def __init__(self, catalog_path: Path | None = None, site_path: Path | None = None,
+                 lab_dir: Path | None = None, db: str | None = None, by: str | None = None) -> None:
+        self.catalog_path, self.site_path, self.lab_dir = catalog_path, site_path, lab_dir
+        self.db, self.by = db, by
+
+    def __repr__(self) -> str:
+        given = ", ".join(f"{name}={getattr(self, name)!r}" for name in FIELDS if getattr(self, name))
+        return f"Workspace({given})"
 
     @cached_property
     def catalog(self) -> Catalog:
