@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 #: The options a workspace is built from, by the name each passes its value under.
 FIELDS = ("catalog_path", "site_path", "lab_dir", "db", "by")
+#: orchestrator.journal.DB_ENV, spelled here: importing journal/ loads SQLAlchemy, which `plan`
+#: without a journal, and --help, never need.
+DB_ENV = "LOGIUS_MIGRATE_DB"
 
 
 class Workspace:
@@ -78,9 +81,8 @@ class Workspace:
 
     @property
     def db_given(self) -> bool:
-        from orchestrator.journal.urls import db_given
-
-        return db_given(self.db)
+        """Whether ``--db`` ($LOGIUS_MIGRATE_DB) names the journal (else the site does)."""
+        return bool(self.db or os.environ.get(DB_ENV))
 
     def journal_url(self) -> str:
         """``--db`` ($LOGIUS_MIGRATE_DB), else the site's journal."""
@@ -162,7 +164,7 @@ def lab_option(func: Any) -> Any:
 
 
 def db_option(func: Any) -> Any:
-    return click.option("--db", default=None, envvar="LOGIUS_MIGRATE_DB", show_envvar=True,
+    return click.option("--db", default=None, envvar=DB_ENV, show_envvar=True,
                         help="Journal: a PostgreSQL URL or a journal file [default: the site's]. "
                              "It must exist (see `journal init`).")(func)
 
