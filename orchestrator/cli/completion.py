@@ -30,10 +30,10 @@ def service_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) ->
 
 def _approved_plan(ctx: click.Context) -> Any:
     """The approved plan `wave run` would take (--plan's, else the newest approved), or None."""
-    from orchestrator.journal.plans import get_plan, latest_approved
-
     plan_id = ctx.params.get("plan_id")
     with _workspace(ctx).journal(read_only=True) as journal:
+        from orchestrator.journal.plans import get_plan, latest_approved
+
         plan = latest_approved(journal) if plan_id is None else get_plan(journal, plan_id)
     return plan if plan is not None and plan.approved else None
 

@@ -85,23 +85,25 @@ class Workspace:
         return bool(self.db or os.environ.get(DB_ENV))
 
     def journal_url(self) -> str:
-        """``--db`` ($LOGIUS_MIGRATE_DB), else the site's journal."""
+        """``--db`` ($LOGIUS_MIGRATE_DB), else the site's journal (the site file read first)."""
+        site = None if self.db_given else self.site
         from orchestrator.journal.urls import journal_url
 
-        if self.db_given:
+        if site is None:
             return journal_url(self.db)
-        return journal_url(self.db, self.site.journal, self.site.path)
+        return journal_url(self.db, site.journal, site.path)
 
     def journal(self, read_only: bool = False, create: bool = False, site: bool = False) -> Journal:
         """The journal, which must exist unless ``create``; use it as a context manager.
         ``read_only`` for a command that only reads (a read-only SQLite journal is then read,
         never written); ``site``: the site file is read (and so checked) even when ``--db`` names
         the journal, as the commands that record the site's name or rules do."""
-        from orchestrator.journal import Journal
-
         if site:
             self.site  # noqa: B018 - read now, so a broken site file is refused first
-        return Journal(self.journal_url(), read_only=read_only, create=create)
+        url = self.journal_url()
+        from orchestrator.journal import Journal
+
+        return Journal(url, read_only=read_only, create=create)
 
     @contextlib.contextmanager
     def session(self, progress: Progress | None = None, stop: StopRequest | None = None,
