@@ -120,7 +120,23 @@ def read_document(file: Path) -> Any:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DocumentError(f"cannot read: {exc}") from None
-    if file.suffix == ".json":
+    return parse_document(text, file.suffix)
+
+
+def decode_document(raw: bytes) -> str:
+    """A file's bytes as :func:`read_document` reads them (UTF-8, universal newlines), for a
+    reader that keeps the bytes too; DocumentError when they are not UTF-8."""
+    import io
+
+    try:
+        return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"cannot read: {exc}") from None
+
+
+def parse_document(text: str, suffix: str) -> Any:
+    """A document's text as plain data (JSON for ``.json``, else YAML); DocumentError with the line."""
+    if suffix == ".json":
         return _read_json(text)
     try:
         return _load_yaml(text)

@@ -15,7 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from orchestrator.catalog import crosscheck
-from orchestrator.catalog.documents import SUFFIXES, DocumentError, read_document
+from orchestrator.catalog.documents import (
+    SUFFIXES,
+    DocumentError,
+    decode_document,
+    parse_document,
+)
 from orchestrator.catalog.models import (
     Calendar,
     CostModel,
@@ -59,6 +64,10 @@ class Catalog:
     hard_pairs: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
     #: Position of each service in ``services``, by id.
     index: dict[str, int] = field(init=False, repr=False, compare=False)
+    #: The SHA-256 of the content the loader read (see :func:`catalog_digest`; empty for a catalog
+    #: made from data) and each file's own: what a saved plan records and a run is checked against.
+    digest: str = field(default="", repr=False, compare=False)
+    file_digests: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {s.id: i for i, s in enumerate(self.services)}
@@ -117,9 +126,10 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
 
     root = Path(path) if path is not None else default_catalog_path()
     builder = _Builder(_display(root))
+    base = root if root.is_dir() else root.parent
     with gc_paused():
         for file in catalog_files(root):
-            builder.read_file(file, _display(file))
+            builder.read_file(file, _display(file), str(file.relative_to(base)))
         return builder.finish()
 
 
@@ -145,11 +155,21 @@ class _Builder:
         self.problems = Problems()
         self.items: dict[str, list[Item]] = {name: [] for name in LIST_SECTIONS}
         self.singles: dict[str, Item] = {}
+        self.digests: dict[str, str] = {}  # each file's SHA-256, by its name below the catalog
 
-    def read_file(self, file: Path, name: str) -> None:
+    def read_file(self, file: Path, name: str, key: str) -> None:
+        """Read one file once: its bytes are hashed (under ``key``) and parsed."""
+        import hashlib
+
         self.problems.paths[name] = file
         try:
-            data = read_document(file)
+            raw = file.read_bytes()
+        except OSError as exc:
+            self.problems.add(name, f"cannot read: {exc}")
+            return
+        self.digests[key] = hashlib.sha256(raw).hexdigest()
+        try:
+            data = parse_document(decode_document(raw), file.suffix)
         except DocumentError as exc:
             self.problems.add(name, str(exc), line=exc.line)
             return
@@ -237,6 +257,8 @@ class _Builder:
             organisation=organisation,
             origin=origin,
             warnings=tuple(_assumption_warnings(services, releases, origin)),
+            digest=content_digest(self.digests) if self.digests else "",
+            file_digests=dict(self.digests),
         )
 
 
@@ -271,5 +293,11 @@ def catalog_digest(path: Path | str | None = None) -> tuple[str, dict[str, str]]
     files = catalog_files(root)
     base = root if root.is_dir() else root.parent
     each = {str(f.relative_to(base)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-    whole = hashlib.sha256(json.dumps(each, sort_keys=True).encode()).hexdigest()
-    return whole, each
+    return content_digest(each), each
+
+
+def content_digest(each: dict[str, str]) -> str:
+    """The SHA-256 of a catalog from its files' own (name below the catalog: SHA-256)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(each, sort_keys=True).encode()).hexdigest()

@@ -4,39 +4,22 @@ issues that the gates read."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import click
 
 from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
-from orchestrator.cli.lab import db_option, lab_option, reading_journal, site_of, site_option
-
-
-def _journal(site_path: Path | None, lab_dir: Path | None, db: str | None, read_only: bool = False) -> Any:
-    from orchestrator.engine.session import open_journal_only
-
-    if read_only:
-        return reading_journal(site_path, lab_dir, db)
-    return open_journal_only(site_of(site_path, lab_dir), db)
+from orchestrator.cli.workspace import Workspace, workspace_options
 
 
 def _where(func: Any) -> Any:
-    for option in (format_option("text", "json"), db_option, lab_option, site_option):
-        func = option(func)
-    return func
+    """--site, --lab, --db (the workspace) and --format."""
+    return workspace_options(format_option("text", "json")(func))
 
 
-def _by(by: str | None) -> str:
-    from orchestrator.cli.plans import operator_name
-
-    return by or operator_name()
-
-
-def _today() -> dt.date:
-    from orchestrator.engine.gates import now
-
-    return now().date()
+def _today(ws: Workspace) -> dt.date:
+    """The day of the moment: the tool's one clock."""
+    return ws.clock.now().date()
 
 
 @click.group("blocker")
@@ -55,26 +38,22 @@ def blocker_group() -> None:
 @click.option("--by", default=None, help="Who records it [default: you].")
 @catalog_option
 @_where
-def add_cmd(scope: str, severity: str, title: str, owner: str, due: dt.date | None, by: str | None,
-            catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
+def add_cmd(ws: Workspace, scope: str, severity: str, title: str, owner: str, due: dt.date | None,
             fmt: str) -> None:
     """Open a blocker; prints its id. Its scope must exist: a service or release of the catalog, a
     wave of a saved plan, or the platform."""
     from orchestrator.journal.blockers import add_blocker
 
-    journal = _journal(site_path, lab_dir, db)
-    try:
-        _check_scope_exists(scope, catalog_path, journal)
-        blocker = add_blocker(journal, scope, severity, title, owner, _by(by), due)
-    finally:
-        journal.close()
+    with ws.journal() as journal:
+        _check_scope_exists(scope, ws, journal)
+        blocker = add_blocker(journal, scope, severity, title, owner, ws.operator, due)
     if fmt == "json":
         echo_json({"id": blocker.id})
     else:
         click.echo(blocker.id)
 
 
-def _check_scope_exists(scope: str, catalog_path: Path | None, journal: Any) -> None:
+def _check_scope_exists(scope: str, ws: Workspace, journal: Any) -> None:
     """Refuse a scope naming a service, release or wave that does not exist: it could never block."""
     from orchestrator.journal.blockers import check_scope, check_scope_exists
 
@@ -83,9 +62,7 @@ def _check_scope_exists(scope: str, catalog_path: Path | None, journal: Any) -> 
     releases: list[str] = []
     plan_waves: dict[int, int] = {}
     if kind in ("service", "release"):
-        from orchestrator.catalog import load_catalog
-
-        catalog = load_catalog(catalog_path)
+        catalog = ws.catalog
         services, releases = [s.id for s in catalog.services], [r.id for r in catalog.releases]
     elif kind == "wave":
         from orchestrator.journal.plans import list_plans
@@ -98,20 +75,14 @@ def _check_scope_exists(scope: str, catalog_path: Path | None, journal: Any) -> 
 @click.option("--all", "show_all", is_flag=True, help="Resolved ones too.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table",
               show_default=True, help="Output format (md: for the steering meeting).")
-@db_option
-@lab_option
-@site_option
-def list_cmd(show_all: bool, fmt: str, db: str | None, lab_dir: Path | None,
-             site_path: Path | None) -> None:
+@workspace_options(db_first=True)
+def list_cmd(ws: Workspace, show_all: bool, fmt: str) -> None:
     """The blockers: blocking first, then by due date."""
     from orchestrator.journal.blockers import list_blockers
 
-    journal = _journal(site_path, lab_dir, db, read_only=True)
-    try:
+    with ws.journal(read_only=True) as journal:
         blockers = list_blockers(journal, include_resolved=show_all)
-    finally:
-        journal.close()
-    today = _today()
+    today = _today(ws)
     rank = {"blocking": 0, "major": 1, "minor": 2}
     blockers.sort(key=lambda b: (b.status == "resolved", rank[b.severity], b.due or "9999", b.id))
     rows = [_row(b, today) for b in blockers]
@@ -158,18 +129,14 @@ def _markdown(rows: list[dict[str, Any]], today: dt.date) -> str:
 @blocker_group.command("show")
 @click.argument("blocker_id")
 @_where
-def show_cmd(blocker_id: str, site_path: Path | None, lab_dir: Path | None, db: str | None,
-             fmt: str) -> None:
+def show_cmd(ws: Workspace, blocker_id: str, fmt: str) -> None:
     """One blocker with its full history."""
     from orchestrator.journal.blockers import get_blocker, history
 
-    journal = _journal(site_path, lab_dir, db, read_only=True)
-    try:
+    with ws.journal(read_only=True) as journal:
         blocker = get_blocker(journal, blocker_id)
         events = history(journal, blocker.id)
-    finally:
-        journal.close()
-    row = _row(blocker, _today())
+    row = _row(blocker, _today(ws))
     row["evidence"] = blocker.evidence
     row["history"] = [{"at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds"),
                        "action": e["action"], "by": e["by"], "detail": e["detail"]} for e in events]
@@ -190,16 +157,12 @@ def _change_command(action: str, doc: str) -> None:
     @click.option("--reason", required=True, help="Why; journalled in its history.")
     @click.option("--by", default=None, help="Who [default: you].")
     @_where
-    def command(blocker_id: str, reason: str, by: str | None, site_path: Path | None,
-                lab_dir: Path | None, db: str | None, fmt: str, **waiver: Any) -> None:
+    def command(ws: Workspace, blocker_id: str, reason: str, fmt: str, **waiver: Any) -> None:
         from orchestrator.journal.blockers import change
 
-        journal = _journal(site_path, lab_dir, db)
-        try:
+        with ws.journal() as journal:
             terms = (waiver["owner"], waiver["expires"]) if action == "waive" else None
-            blocker = change(journal, blocker_id, action, _by(by), reason, terms)
-        finally:
-            journal.close()
+            blocker = change(journal, blocker_id, action, ws.operator, reason, terms)
         if fmt == "json":
             echo_json({"id": blocker.id, "status": blocker.status})
         else:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 
 from orchestrator.cli.base import catalog_option, console, echo_json, format_option
 from orchestrator.cli.completion import service_ids
+from orchestrator.cli.workspace import Workspace, pass_workspace
 
 
 @click.group("catalog")
@@ -19,19 +19,19 @@ def catalog_group() -> None:
 @catalog_group.command("validate")
 @catalog_option
 @format_option("text", "json")
-def validate_cmd(catalog_path: Path | None, fmt: str) -> None:
+@pass_workspace
+def validate_cmd(ws: Workspace, fmt: str) -> None:
     """Check every file of the catalog and report all problems at once.
 
     Each problem is one line naming the file, the item and the field; the exit code is 2 when
     there is any. Values the source documents do not give are listed as warnings.
     """
-    from orchestrator.catalog import load_catalog
     from orchestrator.errors import CatalogError
     from orchestrator.gcpause import gc_paused
 
     try:
         with gc_paused():  # see gcpause: a large catalog is millions of acyclic objects
-            catalog = load_catalog(catalog_path)
+            catalog = ws.catalog
     except CatalogError as exc:
         if fmt == "json":
             echo_json({"valid": False, "problems": exc.problems})
@@ -51,11 +51,10 @@ def validate_cmd(catalog_path: Path | None, fmt: str) -> None:
 @catalog_group.command("list")
 @catalog_option
 @format_option("table", "json")
-def list_cmd(catalog_path: Path | None, fmt: str) -> None:
+@pass_workspace
+def list_cmd(ws: Workspace, fmt: str) -> None:
     """List the services, with disposition, size, criticality and minimum release."""
-    from orchestrator.catalog import load_catalog
-
-    catalog = load_catalog(catalog_path)
+    catalog = ws.catalog
     if fmt == "json":
         echo_json([s.model_dump(mode="json") for s in catalog.services])
         return
@@ -76,11 +75,10 @@ def list_cmd(catalog_path: Path | None, fmt: str) -> None:
 @click.argument("service_id", shell_complete=service_ids)
 @catalog_option
 @format_option("text", "json")
-def show_cmd(service_id: str, catalog_path: Path | None, fmt: str) -> None:
+@pass_workspace
+def show_cmd(ws: Workspace, service_id: str, fmt: str) -> None:
     """Show everything the catalog says about one service, and what depends on it."""
-    from orchestrator.catalog import load_catalog
-
-    catalog = load_catalog(catalog_path)
+    catalog = ws.catalog
     service = catalog.service(service_id)
     data = service.model_dump(mode="json")
     data["defined_in"] = catalog.origin[("services", service.id)]

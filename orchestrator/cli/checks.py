@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from orchestrator.cli.base import catalog_option, console, echo_json
 from orchestrator.cli.completion import service_ids
-from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+from orchestrator.cli.workspace import Workspace, workspace_options
 
 
 @click.command("check")
@@ -18,13 +17,11 @@ from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 @click.option("--plan", "plan_id", type=int, default=None,
               help="The saved plan the wave comes from [default: the newest approved, else the newest].")
 @catalog_option
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table",
               show_default=True, help="Output format.")
-def check_cmd(service_id: str | None, wave: int | None, plan_id: int | None, catalog_path: Path | None,
-              site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+def check_cmd(ws: Workspace, service_id: str | None, wave: int | None, plan_id: int | None,
+              fmt: str) -> None:
     """Run the preconditions for SERVICE or for every service of --wave N, as `wave run` would
     before each service's first change, and journal the evidence. Exit 1 when any service would
     be stopped (a FAIL, or an INCONCLUSIVE unless the site says on_inconclusive: warn).
@@ -37,12 +34,11 @@ def check_cmd(service_id: str | None, wave: int | None, plan_id: int | None, cat
     from orchestrator.checks import stopping
     from orchestrator.cli.base import verbosity
     from orchestrator.engine.gates import check_services
-    from orchestrator.engine.session import open_session
     from orchestrator.errors import InputError
 
     if (service_id is None) == (wave is None):
         raise InputError("check takes a SERVICE or --wave N (one of them)")
-    with open_session(catalog_path, site_of(site_path, lab_dir), db, verbosity=verbosity()) as ctx:
+    with ws.session(verbosity=verbosity()) as ctx:
         plan = _plan(ctx.journal, plan_id)
         if wave is not None:
             if plan is None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
 from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
+from orchestrator.cli.workspace import Workspace, pass_workspace
 
 
 def plan_options(func: Any) -> Any:
@@ -70,22 +69,19 @@ def plan_with_done(plan: Any, standing: Any) -> Any:
     return dataclasses.replace(plan, done=tuple(Done(*s) for s in standing.states))
 
 
-def _standing_here(catalog: Any) -> Any:
+def _standing_here(ws: Workspace) -> Any:
     """Where the programme stands by the journal `plan save` would use ($LOGIUS_MIGRATE_DB, the
     site's, the lab's), when there is one; else nothing is done yet. `plan` never creates it."""
     from orchestrator.errors import InputError, JournalUnavailable
-    from orchestrator.sites import default_site_path
 
-    if not os.environ.get("LOGIUS_MIGRATE_DB") and not default_site_path().exists():
-        return standing_of(catalog, None)
-    from orchestrator.cli.lab import reading_journal
-
+    if not ws.db_given and not ws.site_file.exists():
+        return standing_of(ws.catalog, None)
     try:
-        journal = reading_journal(None, None, None)
+        journal = ws.journal(read_only=True)
     except (InputError, JournalUnavailable):
-        return standing_of(catalog, None)
+        return standing_of(ws.catalog, None)
     with journal:
-        return standing_of(catalog, journal)
+        return standing_of(ws.catalog, journal)
 
 
 def _echo_past(entry: Any, fmt: str) -> None:
@@ -113,8 +109,9 @@ def standing_of(catalog: Any, journal: Any) -> Any:
 @click.option("--explain", "explain_id", metavar="SERVICE", default=None,
               help="Say why SERVICE sits in its wave, instead of printing the whole plan.")
 @format_option("table", "json", "md")
+@pass_workspace
 @click.pass_context
-def plan_cmd(ctx: click.Context, catalog_path: Path | None, start: dt.date | None, wave_length: int,
+def plan_cmd(ctx: click.Context, ws: Workspace, start: dt.date | None, wave_length: int,
              capacity: int, pilot_waves: int, deadline: dt.date | None,
              explain_id: str | None, fmt: str) -> None:
     """Assign every service to a wave, deterministically; `plan save` and `plan approve` make it
@@ -144,18 +141,17 @@ def plan_cmd(ctx: click.Context, catalog_path: Path | None, start: dt.date | Non
     from orchestrator.gcpause import gc_paused
 
     with gc_paused():  # millions of acyclic objects on a large catalog: see gcpause
-        _plan(catalog_path, start, wave_length, capacity, pilot_waves, deadline, explain_id, fmt)
+        _plan(ws, start, wave_length, capacity, pilot_waves, deadline, explain_id, fmt)
 
 
-def _plan(catalog_path: Path | None, start: dt.date | None, wave_length: int, capacity: int,
+def _plan(ws: Workspace, start: dt.date | None, wave_length: int, capacity: int,
           pilot_waves: int, deadline: dt.date | None, explain_id: str | None, fmt: str) -> None:
-    from orchestrator.catalog import load_catalog
     from orchestrator.reports import plan_report
 
-    catalog = load_catalog(catalog_path)
+    catalog = ws.catalog
     if explain_id is not None:
         catalog.service(explain_id)  # a clear error for an unknown id, before planning
-    standing = _standing_here(catalog)
+    standing = _standing_here(ws)
     past = {s.service_id: s for s in standing.states}
     if explain_id in past:
         _echo_past(past[explain_id], fmt)

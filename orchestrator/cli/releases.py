@@ -9,14 +9,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.base import echo_json, format_option
-from orchestrator.cli.lab import db_option, lab_option, site_option
-from orchestrator.cli.plans import site_and_journal as _site_and_journal
-
-
-def _by(by: str | None) -> str:
-    from orchestrator.cli.plans import operator_name
-
-    return by or operator_name()
+from orchestrator.cli.workspace import Workspace, workspace_options
 
 
 @click.group("release")
@@ -45,13 +38,10 @@ def _progress_line(line: str) -> None:
 @click.option("--policy", "policy", type=click.Path(path_type=Path), default=None,
               help="The agency's requirements [default: the shipped seeds/releases/policy.yaml].")
 @click.option("--by", default=None, help="Who validates [default: you].")
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @format_option("text", "json")
-def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy: Path | None,
-                 by: str | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
-                 fmt: str) -> None:
+def validate_cmd(ws: Workspace, manifest: Path, out: Path | None, waivers: Path | None,
+                 policy: Path | None, fmt: str) -> None:
     """Run the acceptance suite on MANIFEST: static checks of the manifest (REL-MAN-*) and, on the
     site, checks of the platform through its Kubernetes API (REL-K8S-*), a Terraform plan of its
     landing zone with the manifest's values (REL-TF-*: drift is a FAIL with the diff) and a smoke
@@ -67,12 +57,9 @@ def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy:
     from orchestrator.releases import EXIT_INCONCLUSIVE, validate
 
     release_id = load_manifest(manifest)[0].id
-    site, journal = _site_and_journal(site_path, lab_dir, db)
-    try:
-        result = validate(manifest, site, journal, out or Path(f"release-{release_id}"), _by(by),
+    with ws.journal(site=True) as journal:
+        result = validate(manifest, ws.site, journal, out or Path(f"release-{release_id}"), ws.operator,
                           waivers, policy, progress=_progress_line)
-    finally:
-        journal.close()
     doc = result.document
     if fmt == "json":
         echo_json({"validation": result.id, "release": doc["release"], "outcome": doc["outcome"],
@@ -90,17 +77,14 @@ def validate_cmd(manifest: Path, out: Path | None, waivers: Path | None, policy:
 
 
 @release_group.command("list")
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @format_option("text", "json")
-def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+def list_cmd(ws: Workspace, fmt: str) -> None:
     """Every validation in the journal, with its manifest hash and outcome, and the decision
     taken on it (accepted or rejected, by whom, why)."""
     from orchestrator.journal.releases import decisions, validations
 
-    _, journal = _site_and_journal(site_path, lab_dir, db, read_only=True)
-    with journal:
+    with ws.journal(read_only=True, site=True) as journal:
         found, decided = validations(journal), decisions(journal)
     rows = [{"validation": v["id"], "release": v["release_id"], "manifest_sha256": v["manifest_sha256"],
              "outcome": v["outcome"], "by": v["by"], "reports": v["reports"],
@@ -121,22 +105,16 @@ def list_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: 
 @release_group.command("diff")
 @click.argument("first", type=int)
 @click.argument("second", type=int)
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @format_option("text", "json")
-def diff_cmd(first: int, second: int, site_path: Path | None, lab_dir: Path | None, db: str | None,
-             fmt: str) -> None:
+def diff_cmd(ws: Workspace, first: int, second: int, fmt: str) -> None:
     """Which checks changed between validations FIRST and SECOND (ids from `release list`)."""
     from orchestrator.errors import InputError
     from orchestrator.journal.releases import validations
     from orchestrator.releases import diff
 
-    _, journal = _site_and_journal(site_path, lab_dir, db, read_only=True)
-    try:
+    with ws.journal(read_only=True, site=True) as journal:
         by_id = {v["id"]: v for v in validations(journal)}
-    finally:
-        journal.close()
     for number in (first, second):
         if number not in by_id:
             raise InputError(f"validation {number}: no such validation (see `logius-migrate release list`)")
@@ -154,15 +132,12 @@ def _decision_command(name: str) -> None:
     @click.argument("release_id")
     @click.option("--by", required=True, help="Who decides.")
     @click.option("--reason", required=True, help="Why; journalled.")
-    @site_option
-    @lab_option
-    @db_option
-    def command(release_id: str, by: str, reason: str, site_path: Path | None, lab_dir: Path | None,
-                db: str | None, **extra: Any) -> None:
+    @workspace_options
+    def command(ws: Workspace, release_id: str, reason: str, **extra: Any) -> None:
         from orchestrator.releases import accept, reject
 
-        _, journal = _site_and_journal(site_path, lab_dir, db)
-        try:
+        by = ws.by or ""  # required: who decides, as given
+        with ws.journal(site=True) as journal:
             if name == "accept":
                 latest = accept(journal, release_id, by, reason, extra.get("manifest"))
                 moved = (f"site {latest['site']} runs it from now on" if latest["site"] else
@@ -172,8 +147,6 @@ def _decision_command(name: str) -> None:
             else:
                 reject(journal, release_id, by, reason)
                 click.echo(f"{release_id} rejected by {by}")
-        finally:
-            journal.close()
 
     if name == "accept":
         command.__doc__ = ("Accept RELEASE_ID: allowed only when the latest validation of that exact "

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from orchestrator.cli.base import echo_json, format_option
-from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+from orchestrator.cli.workspace import Workspace, workspace_options
 
 
 @click.group("site")
@@ -16,21 +14,17 @@ def site_group() -> None:
 
 
 @site_group.command("check")
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @format_option("text", "json")
-def check_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+def check_cmd(ws: Workspace, fmt: str) -> None:
     """Validate the site file, then check that its inventory, Terraform modules, secrets (counted,
     never shown), journal and kubeconfig context are there. Exit 2 if anything is not."""
-    from orchestrator.engine.session import journal_url
     from orchestrator.errors import LogiusMigrateError
-    from orchestrator.sites import default_site_path, load_site
     from orchestrator.sites.check import check_site
 
-    site = load_site(site_of(site_path, lab_dir) or default_site_path())
+    site = ws.site
     try:
-        url = journal_url(site, db)
+        url: str | None = ws.journal_url()
     except LogiusMigrateError:
         url = None
     checks = check_site(site, url)

@@ -7,14 +7,13 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import click
 
 from orchestrator.cli.base import by_option, catalog_option, echo_json, format_option, verbosity
 from orchestrator.cli.completion import service_ids, wave_numbers
-from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
+from orchestrator.cli.workspace import Workspace, pass_workspace, workspace_options
 
 
 @click.command("runbook")
@@ -22,14 +21,14 @@ from orchestrator.cli.lab import db_option, lab_option, site_of, site_option
 @click.argument("service_id", shell_complete=service_ids)
 @catalog_option
 @format_option("table", "json")
-def runbook_cmd(action: str, service_id: str, catalog_path: Path | None, fmt: str) -> None:
+@pass_workspace
+def runbook_cmd(ws: Workspace, action: str, service_id: str, fmt: str) -> None:
     """Show the steps that migrate SERVICE: kind, hosts, undo, point of no return, retries."""
     from dataclasses import asdict
 
-    from orchestrator.catalog import load_catalog
     from orchestrator.runbook import runbook_for
 
-    service = load_catalog(catalog_path).service(service_id)
+    service = ws.catalog.service(service_id)
     steps = runbook_for(service)
     if fmt == "json":
         echo_json({"service": service.id, "disposition": service.disposition.value,
@@ -112,9 +111,7 @@ def _approver(approve: bool) -> Any:
 def _wave_command(name: str, resume: bool) -> Any:
     @click.argument("wave", type=click.IntRange(min=1), shell_complete=wave_numbers)
     @catalog_option
-    @site_option
-    @lab_option
-    @db_option
+    @workspace_options
     @click.option("--plan", "plan_id", type=int, default=None,
                   help="The approved plan to take the wave from [default: the newest approved].")
     @click.option("--approve", is_flag=True, help="Approve the cutover gate in advance (otherwise "
@@ -127,29 +124,24 @@ def _wave_command(name: str, resume: bool) -> Any:
     @click.option("--reason", default=None, metavar="TEXT", help="Why the overridden checks may pass.")
     @_moved_plan_options
     @format_option("text", "json")
-    def command(wave: int, catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None,
-                db: str | None, plan_id: int | None, approve: bool, overrides: tuple[str, ...],
-                reason: str | None, by: str | None, fmt: str, **moved: Any) -> None:
+    def command(ws: Workspace, wave: int, plan_id: int | None, approve: bool, overrides: tuple[str, ...],
+                reason: str | None, fmt: str, **moved: Any) -> None:
         from orchestrator.cli.logs import redact_with
         from orchestrator.engine import run_wave
         from orchestrator.engine.approved import members_of, plan_for_run
-        from orchestrator.engine.session import open_session
         from orchestrator.engine.stopping import StopRequest, stop_on_signals
-        from orchestrator.identity import owner
 
         _refuse_plan_options(moved)
         granted = _overrides(overrides, reason)
         stop = StopRequest()
-        site = site_of(site_path, lab_dir)
         with stop_on_signals(stop, lambda text: click.echo(text, err=True)), _progress() as progress, \
-                open_session(catalog_path, site, db, progress=progress, stop=stop, owner=owner(by),
-                             verbosity=verbosity()) as ctx:
+                ws.session(progress=progress, stop=stop, verbosity=verbosity()) as ctx:
             redact_with(ctx.redactor)
             if resume:
                 from orchestrator.engine.wave import resumable
 
                 resumable(ctx, wave)
-            plan = plan_for_run(ctx.journal, plan_id, catalog_path, ctx.site)
+            plan = plan_for_run(ctx.journal, plan_id, ctx.catalog, ctx.site)
             members = None if resume else members_of(plan, wave)
             result = run_wave(ctx, wave, members, resume=resume, approve=approve,
                               approver=_approver(approve), plan=plan, overrides=granted)
@@ -222,16 +214,11 @@ _wave_command("resume", resume=True)
 
 @wave_group.command("status")
 @click.argument("wave", type=click.IntRange(min=1), shell_complete=wave_numbers)
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @format_option("table", "json")
-def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str | None, fmt: str) -> None:
+def status_cmd(ws: Workspace, wave: int, fmt: str) -> None:
     """Show the runs of WAVE and the state of every step of the latest one."""
-    from orchestrator.cli.lab import reading_journal
-
-    journal = reading_journal(site_path, lab_dir, db)
-    try:
+    with ws.journal(read_only=True) as journal:
         runs = [r for r in journal.runs(wave=wave) if r.kind == "wave"]
         if not runs:
             _refuse_unplanned(journal, wave)
@@ -241,8 +228,6 @@ def status_cmd(wave: int, site_path: Path | None, lab_dir: Path | None, db: str 
                 click.echo(f"wave {wave}: not started")
             return
         document = _status_document(journal, wave, runs)
-    finally:
-        journal.close()
     if fmt == "json":
         echo_json(document)
     else:
@@ -320,23 +305,17 @@ def _lease_text(lease: dict[str, Any] | None) -> str:
 @click.option("--force", is_flag=True, help="Cross a point of no return (needs --reason).")
 @click.option("--reason", default=None, help="Why the point of no return may be crossed; journalled.")
 @catalog_option
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @by_option()
 @format_option("text", "json")
-def rollback_cmd(service_id: str, to_point: int | None, force: bool, reason: str | None,
-                 catalog_path: Path | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
-                 by: str | None, fmt: str) -> None:
+def rollback_cmd(ws: Workspace, service_id: str, to_point: int | None, force: bool, reason: str | None,
+                 fmt: str) -> None:
     """Undo SERVICE's steps, newest first, back to a rollback point. Refuses to cross a point of
     no return (a completed cutover or decommission) without --force and --reason (exit 6)."""
     from orchestrator.cli.logs import redact_with
     from orchestrator.engine import rollback_service
-    from orchestrator.engine.session import open_session
-    from orchestrator.identity import owner
 
-    with open_session(catalog_path, site_of(site_path, lab_dir), db, owner=owner(by),
-                      verbosity=verbosity()) as ctx:
+    with ws.session(verbosity=verbosity()) as ctx:
         redact_with(ctx.redactor)
         result = rollback_service(ctx, service_id, to_point, force=force, reason=reason)
     if fmt == "json":
@@ -354,24 +333,19 @@ def journal_group() -> None:
 
 @journal_group.command("show")
 @click.option("--run", "run_id", default=None, help="Only this run.")
-@site_option
-@lab_option
-@db_option
+@workspace_options
 @format_option("text", "json")
-def journal_show_cmd(run_id: str | None, site_path: Path | None, lab_dir: Path | None, db: str | None,
-                     fmt: str) -> None:
+def journal_show_cmd(ws: Workspace, run_id: str | None, fmt: str) -> None:
     """Show runs, step executions, rollback points and events (secrets are never stored). A
     read-only journal (an auditor's copy) is read without a write."""
-    from orchestrator.cli.lab import reading_journal
     from orchestrator.errors import InputError
 
-    journal = reading_journal(site_path, lab_dir, db)
-    try:
+    with ws.journal(read_only=True) as journal:
         runs = [r for r in journal.runs() if run_id is None or r.id == run_id]
         if run_id is not None and not runs:
             known = ", ".join(r.id for r in journal.runs()) or "none yet"
             raise InputError(f"--run {run_id}: no such run in journal {journal.display_url} (runs: {known})")
-        document = {
+        document: dict[str, Any] = {
             "schema_version": journal.schema_version(),
             "service_states": {sid: {"state": st.state, "run": st.run_id}
                                for sid, st in journal.service_states().items()},
@@ -386,8 +360,6 @@ def journal_show_cmd(run_id: str | None, site_path: Path | None, lab_dir: Path |
                         "at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds")}
                        for e in journal.events(run_id)],
         }
-    finally:
-        journal.close()
     if fmt == "json":
         echo_json(document)
         return
@@ -406,17 +378,11 @@ def journal_show_cmd(run_id: str | None, site_path: Path | None, lab_dir: Path |
 
 
 @journal_group.command("init")
-@site_option
-@lab_option
-@db_option
-def journal_init_cmd(site_path: Path | None, lab_dir: Path | None, db: str | None) -> None:
+@workspace_options
+def journal_init_cmd(ws: Workspace) -> None:
     """Create a journal (a SQLite file, or the tables in a PostgreSQL database). Every other
     command refuses a journal that does not exist, so a mistyped --db never starts an empty one."""
-    from orchestrator.engine.session import init_journal
-
-    journal, created = init_journal(site_of(site_path, lab_dir), db)
-    try:
-        click.echo(f"journal {journal.display_url}: " + ("created" if created else "already there") +
+    with ws.journal(create=True) as journal:
+        click.echo(f"journal {journal.display_url}: " + ("created" if journal.created else
+                                                         "already there") +
                    f", schema version {journal.schema_version()}")
-    finally:
-        journal.close()

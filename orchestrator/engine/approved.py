@@ -3,16 +3,21 @@ catalog (content hash) and for this site. Anything else is refused, naming what 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from orchestrator.errors import InputError, Refused
 
+if TYPE_CHECKING:
+    from orchestrator.catalog import Catalog
+    from orchestrator.journal import Journal
+    from orchestrator.journal.plans import SavedPlan
+    from orchestrator.sites import Site
 
-def plan_for_run(journal: Any, plan_id: int | None, catalog_path: Path | None, site: Any) -> Any:
+
+def plan_for_run(journal: Journal, plan_id: int | None, catalog: Catalog, site: Site) -> SavedPlan:
     """The approved plan to run (``plan_id``, else the newest approved); Refused when there is
-    none, when it is not approved, or when the catalog or the site changed since it was saved."""
-    from orchestrator.catalog.loader import catalog_digest
+    none, when it is not approved, or when the catalog or the site changed since it was saved.
+    The catalog is the one the run loaded: its digest is of the very bytes the run uses."""
     from orchestrator.journal.plans import get_plan, latest_approved, list_plans
 
     plan = get_plan(journal, plan_id) if plan_id is not None else latest_approved(journal)
@@ -26,8 +31,7 @@ def plan_for_run(journal: Any, plan_id: int | None, catalog_path: Path | None, s
     if not plan.approved:
         raise Refused([f"plan {plan.id} is not approved: logius-migrate plan approve {plan.id} --by NAME "
                        f"--reason TEXT (someone other than {plan.saved_by})"], "nothing was run")
-    whole, files = catalog_digest(catalog_path)
-    changes = _changes(plan, whole, files, site)
+    changes = _changes(plan, catalog.digest, catalog.file_digests, site)
     if changes:
         raise Refused([f"plan {plan.id} no longer stands: {change}" for change in changes],
                       "nothing was run; save the plan again and have it approved "
@@ -35,8 +39,8 @@ def plan_for_run(journal: Any, plan_id: int | None, catalog_path: Path | None, s
     return plan
 
 
-def _changes(plan: Any, whole: str, files: dict[str, str], site: Any) -> list[str]:
-    changes = []
+def _changes(plan: SavedPlan, whole: str, files: dict[str, str], site: Site) -> list[str]:
+    changes: list[str] = []
     if whole != plan.catalog_hash:
         before = plan.catalog_files
         for name in sorted(set(before) | set(files)):
@@ -55,7 +59,7 @@ def _changes(plan: Any, whole: str, files: dict[str, str], site: Any) -> list[st
     return changes
 
 
-def members_of(plan: Any, wave: int) -> list[str]:
+def members_of(plan: SavedPlan, wave: int) -> list[str]:
     members = plan.wave(wave)["services"]
     if not members:
         raise InputError(f"wave {wave} of plan {plan.id} has no services")

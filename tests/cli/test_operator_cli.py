@@ -89,11 +89,50 @@ def test_completion_offers_service_ids(words, expected):
     assert {line.split(",", 1)[1] for line in result.stdout.splitlines()} == expected
 
 
-def test_completion_offers_the_plans_wave_numbers():
+def approved_default_plan(folder, capacity: int = 3) -> str:
+    """A journal under ``folder`` holding the shipped catalog's plan of these options (the
+    defaults: `plan`'s), saved and approved: the plan completion reads. Returns its path."""
+    from orchestrator.catalog import load_catalog
+    from orchestrator.cli.plan import build_plan
+    from orchestrator.cli.plans import plan_waves_document
+    from orchestrator.journal import Journal, resolve_url
+    from orchestrator.journal.plans import approve_plan, save_plan
+
+    catalog = load_catalog()
+    plan = build_plan(catalog, None, 28, capacity, 1)
+    path = folder / "journal.db"
+    with Journal(resolve_url(path, None), create=True) as journal:
+        saved = save_plan(journal, "tester", {"capacity": capacity}, catalog.digest, catalog.file_digests,
+                          "lab", "", plan_waves_document(plan))
+        approve_plan(journal, saved.id, "reviewer", "tested", allow_self_approval=False)
+    return str(path)
+
+
+def test_completion_offers_the_plans_wave_numbers(tmp_path):
     result = cli(env={"_LOGIUS_MIGRATE_COMPLETE": "bash_complete", "COMP_WORDS": "logius-migrate wave run ",
-                      "COMP_CWORD": "3"})
+                      "COMP_CWORD": "3", "LOGIUS_MIGRATE_DB": approved_default_plan(tmp_path)})
     numbers = [int(line.split(",", 1)[1]) for line in result.stdout.splitlines()]
     planned = cli("plan", "--format", "json").stdout
     import json
 
     assert numbers == [w["number"] for w in json.loads(planned)["waves"]] and len(numbers) > 5
+
+
+def test_completion_offers_the_approved_plans_waves_not_a_plan_of_its_own(tmp_path):
+    """The waves of the approved plan in the journal (here one of capacity 9: five waves, where
+    the defaults make seven), not of a plan completion makes of its own. No approved plan, or no
+    journal: nothing."""
+    words = {"_LOGIUS_MIGRATE_COMPLETE": "bash_complete", "COMP_WORDS": "logius-migrate wave status ",
+             "COMP_CWORD": "3"}
+    approved = cli(env={**words, "LOGIUS_MIGRATE_DB": approved_default_plan(tmp_path, capacity=9)})
+    from orchestrator.journal import Journal, resolve_url
+    from orchestrator.journal.plans import list_plans
+
+    with Journal(resolve_url(tmp_path / "journal.db", None)) as journal:
+        waves = list_plans(journal)[0].waves
+    assert approved.stdout.splitlines() == [f"plain,{w['number']}" for w in waves], approved.stderr
+    assert len(waves) == 5
+    Journal(resolve_url(tmp_path / "empty.db", None), create=True).close()
+    for db in (tmp_path / "empty.db", tmp_path / "missing.db"):
+        nothing = cli(env={**words, "LOGIUS_MIGRATE_DB": str(db)})
+        assert nothing.returncode == 0 and nothing.stdout.strip() == "", nothing.stderr
