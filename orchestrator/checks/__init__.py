@@ -56,7 +56,8 @@ def maker(check_id: str, title: str, service: Any) -> Callable[..., Result]:
 @dataclass
 class CheckContext:
     """What the checks may consult. ``now`` is the moment of the change (aware); ``plan`` the
-    saved plan the wave comes from, if any; ``engine`` an EngineContext (for Terraform)."""
+    saved plan the wave comes from, if any; ``engine`` an EngineContext (for Terraform); ``watch``
+    the run's ChildWatch (a command a check runs is recorded and stops on request), if in a run."""
 
     catalog: Any
     site: Any
@@ -66,6 +67,7 @@ class CheckContext:
     wave: int | None = None
     members: list[str] = field(default_factory=list)
     engine: Any = None
+    watch: Any = None
     _kube: Any = None
 
     def kube(self) -> Any:
