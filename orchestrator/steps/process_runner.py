@@ -151,12 +151,17 @@ class Started:
         return out, self._stack.enter_context(tempfile.TemporaryFile(dir=folder))
 
     def wait(self) -> ProcessResult:
+        """Its result, once it has ended; an exception while waiting kills it, as in
+        :func:`subprocess.run`."""
         try:
             if self.request.output_dir is not None:
                 stopped = self._wait_files()
                 return ProcessResult(self.process.returncode, _read(self._out), _read(self._err), stopped)
             stdout, stderr, stopped = self._wait_pipes()
             return ProcessResult(self.process.returncode, stdout or "", stderr or "", stopped)
+        except BaseException:
+            self.process.kill()
+            raise
         finally:
             self._stack.close()
 

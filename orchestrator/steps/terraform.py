@@ -220,7 +220,7 @@ class PgBackend:
         becomes a step's, naming ``what`` (an unreachable server's is worth retrying)."""
         import psycopg
 
-        secret = {"password": self.password} if self.password else {}
+        secret: dict[str, Any] = {"password": self.password} if self.password else {}
         try:
             with psycopg.connect(self.conn_str, autocommit=True, connect_timeout=10, **secret) as connection:
                 yield connection
@@ -296,6 +296,7 @@ class _VariableFiles(VariableFiles):
     def __init__(self) -> None:
         super().__init__()
         self.folder: Path | None = None
+        self.files: list[Path] = []
 
     def create(self, variables: Any) -> str:
         if self.folder is None:
