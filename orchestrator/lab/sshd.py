@@ -171,6 +171,8 @@ def start_all(folders: list[Path]) -> None:
     """Start every sshd of ``folders`` that is not running, side by side, and wait until each
     listens on all its addresses. When one fails, those started here are stopped again and
     InputError names the server and the last line of its log."""
+    from orchestrator.steps import process_runner
+
     if not SSHD.exists():
         raise InputError(f"{SSHD} is missing: the SSH lab needs Debian's openssh-server "
                          f"(apt-get install openssh-server)")
@@ -178,8 +180,6 @@ def start_all(folders: list[Path]) -> None:
     pending = [folder for folder in folders if running(folder) is None]
     for folder in pending:
         (folder / "sshd.pid").unlink(missing_ok=True)  # stale: its process is gone
-    from orchestrator.steps import process_runner
-
     launched = [(folder, process_runner.start(process_runner.ProcessRequest(
         (str(SSHD), "-f", str(folder / "sshd_config"), "-E", str(folder / "sshd.log")),
         timeout=DAEMONISE_SECONDS, keep_stdout=False))) for folder in pending]
