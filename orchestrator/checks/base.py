@@ -64,7 +64,8 @@ KubeConnector = Callable[[Any], Any]
 class CheckContext:
     """What the checks may consult. ``now`` is the moment of the change (aware); ``plan`` the
     saved plan the wave comes from, if any; ``planner`` what a service's Terraform plan would
-    change (None outside a wave session); ``connect`` the site's Kubernetes client."""
+    change (None outside a wave session); ``connect`` the site's Kubernetes client; ``watch`` the
+    run's ChildWatch (a command a check runs is recorded and stops on request), if in a run."""
 
     catalog: Catalog
     site: Site
@@ -75,6 +76,7 @@ class CheckContext:
     members: list[str] = field(default_factory=list)
     planner: TerraformPlanner | None = None
     connect: KubeConnector | None = None
+    watch: Any = None
     _kube: Any = None
 
     def kube(self) -> Any:

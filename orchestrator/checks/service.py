@@ -4,7 +4,6 @@ availability budget."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +109,26 @@ def _last_backup(ctx: CheckContext, service: Any, source: Any) -> tuple[dt.datet
         if text:
             return _aware(dt.datetime.fromisoformat(text)), f"marker {path}"
         return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC), f"marker {path} (modified)"
+    return _backup_command(ctx, service, source)
+
+
+def _backup_command(ctx: CheckContext, service: Any, source: Any) -> tuple[dt.datetime | None, str]:
+    """The site's backup command's answer: the moment of the last backup, if it names one. Inside
+    a run (``ctx.watch``) the command is recorded in the journal and stops on a stop request."""
+    from orchestrator.errors import Cancelled
+    from orchestrator.steps import process_runner
+
     command = [arg.format(service=service.id) for arg in source.command]
+    request = process_runner.ProcessRequest(tuple(command), what=f"{Path(command[0]).name} (backup check)",
+                                            timeout=source.timeout_seconds)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=source.timeout_seconds,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        raise ValueError(f"{command[0]} gave no answer within {source.timeout_seconds} s") from None
+        done = process_runner.run(request, ctx.watch)
     except OSError as exc:  # not there, not executable
         raise ValueError(f"{command[0]} cannot be run: {exc.strerror}") from None
+    if done.stopped == "cancelled":
+        raise Cancelled(f"{command[0]} was stopped on request")
+    if done.stopped == "timeout":
+        raise ValueError(f"{command[0]} gave no answer within {source.timeout_seconds} s")
     if done.returncode != 0:
         raise ValueError(f"{command[0]} exited {done.returncode}: {done.stderr.strip()[-200:]}")
     out = done.stdout.strip()

@@ -17,12 +17,15 @@ def now() -> dt.datetime:
     return clock.now()
 
 
-def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan: Any) -> Any:
+def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan: Any,
+                  run_id: str | None = None) -> Any:
     from orchestrator.checks import CheckContext
-    from orchestrator.engine.tools import terraform_planner
+    from orchestrator.engine.tools import child_watch, terraform_planner
 
+    watch = child_watch(ctx, run_id, cancel_on_first_stop=True) if run_id is not None else None
     return CheckContext(catalog=ctx.catalog, site=ctx.site, journal=ctx.journal, now=now(),
-                        plan=plan, wave=wave, members=list(members), planner=terraform_planner(ctx))
+                        plan=plan, wave=wave, members=list(members), planner=terraform_planner(ctx),
+                        watch=watch)
 
 
 def check_services(ctx: EngineContext, run_id: str | None, wave: int | None, members: list[str],
@@ -32,7 +35,7 @@ def check_services(ctx: EngineContext, run_id: str | None, wave: int | None, mem
     from orchestrator.checks import run_checks, with_overrides
     from orchestrator.journal.evidence import record_results
 
-    checks = check_context(ctx, wave, members, plan)
+    checks = check_context(ctx, wave, members, plan, run_id)
     found: dict[str, list[Any]] = {}
     try:
         for sid in candidates:

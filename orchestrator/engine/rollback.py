@@ -104,8 +104,9 @@ def _undo_files(ctx: EngineContext, service_id: str, points_newest_first: list[R
     plan = {host: ansible.secrets_in(entries, secrets) for host, entries in plan.items()}
     # The restore holds placeholders, never secrets; the playbook puts the values back on the
     # host through the secret channel.
-    result = ansible.run_playbook("rollback.yml", ctx.site.inventory, sorted(plan), {"restore": plan},
-                                  secret_variables={"secret_values": secrets})
+    result = ansible.run_playbook(ansible.PlaybookRequest(
+        "rollback.yml", ctx.site.inventory, tuple(plan), {"restore": plan},
+        secret_variables={"secret_values": secrets}))
     if not result.succeeded:
         raise StepFailed(f"{service_id}: restoring files failed: {result.summary()}")
 

@@ -456,12 +456,12 @@ class _Runner:
         numbers = {s.id: journal.start_attempt(keys[s.id]) for s in pending}
         secrets = {"service_secrets": {s.id: self.ctx.secrets.get(s.id, {}) for s in pending}}
         try:
-            result = ansible.run_playbook(
-                step.playbook, self.ctx.site.inventory, self._limit(step, pending, keys),
+            result = ansible.run_playbook(ansible.PlaybookRequest(
+                step.playbook, self.ctx.site.inventory, tuple(self._limit(step, pending, keys)),
                 _phase_variables(step, pending), secret_variables=secrets, timeout=step.timeout_seconds,
                 keep_private_data_dir=self._runner_dir(step),
-                watch=child_watch(self.ctx, self.run_id, cancel_on_first_stop=True),
-                hooks=(self.ctx.site.before_phase, self.ctx.site.after_phase), verbosity=self.ctx.verbosity)
+                hooks=(self.ctx.site.before_phase, self.ctx.site.after_phase), verbosity=self.ctx.verbosity),
+                watch=child_watch(self.ctx, self.run_id, cancel_on_first_stop=True))
         except (Cancelled, StepTimeout) as exc:
             outcome = "interrupted" if isinstance(exc, Cancelled) else "failed"
             for service in pending:

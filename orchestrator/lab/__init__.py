@@ -237,8 +237,9 @@ def lab_backup(layout: LabLayout, hosts: list[str] | None = None) -> list[str]:
     targets = hosts if hosts is not None else sorted(
         h for h, v in inventory.items() if v["group"] == "legacy")
     if targets:
-        result = ansible.run_playbook("backup.yml", layout.inventory, targets,
-                                      {"backup_at": clock.now().isoformat(timespec="seconds")})
+        result = ansible.run_playbook(ansible.PlaybookRequest(
+            "backup.yml", layout.inventory, tuple(targets),
+            {"backup_at": clock.now().isoformat(timespec="seconds")}))
         if not result.succeeded:  # the reason, not only the hosts: "backup.yml: failed on H: why"
             raise InputError(f"lab backup failed: {result.summary()}")
     return targets

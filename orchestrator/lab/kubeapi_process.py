@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -70,6 +69,8 @@ def status(root: Path) -> dict[str, Any]:
 def start(root: Path, timeout: float = 15.0) -> dict[str, int]:
     """Start the lab's stand-in unless it runs, and (re)write the lab's kubeconfig for its port.
     InputError with the last line of what it said when it cannot start."""
+    from orchestrator.steps import process_runner
+
     record = running(root)
     if record is None:
         (root / FOLDER).mkdir(parents=True, exist_ok=True)
@@ -77,10 +78,9 @@ def start(root: Path, timeout: float = 15.0) -> dict[str, int]:
         package = Path(__file__).resolve().parents[2]  # where `orchestrator` is importable from
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(package), *filter(None, [os.environ.get("PYTHONPATH")])])}
-        launcher = subprocess.run(
-            [sys.executable, "-m", "orchestrator.lab.kubeapi", str(root), "--port",
-             str(_kubeconfig_port(root / KUBECONFIG))], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
+        launcher = process_runner.run(process_runner.ProcessRequest(
+            (sys.executable, "-m", "orchestrator.lab.kubeapi", str(root), "--port",
+             str(_kubeconfig_port(root / KUBECONFIG))), env=env, timeout=timeout, keep_stdout=False))
         record = running(root)
         if launcher.returncode != 0 or record is None:
             said = (launcher.stderr or "").strip().splitlines()

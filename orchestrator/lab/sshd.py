@@ -12,16 +12,20 @@ import os
 import signal
 import socket
 import struct
-import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestrator.errors import InputError
+
+if TYPE_CHECKING:
+    from orchestrator.steps.process_runner import ProcessResult
 
 SSHD = Path("/usr/sbin/sshd")
 FIRST_ADDRESS = 2  # 127.0.0.2: 127.0.0.1 stays free for whatever else runs here
 MAX_LISTEN = 16  # OpenSSH's MAX_LISTEN_SOCKS: more ListenAddress lines and sshd refuses to start
+DAEMONISE_SECONDS = 10.0  # how long an sshd is given to daemonise, and then to listen
 SERVER_PREFIX = "sshd-"  # the servers' folders below the lab's ssh folder: sshd-0, sshd-1, ...
 
 
@@ -62,11 +66,17 @@ def _bindable(host: str, port: int) -> bool:
 
 def write_keys(folder: Path) -> None:
     """A host key, a client key, and the client key authorised."""
+    from orchestrator.steps import process_runner
+
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("host_key", "client_key"):
         if not (folder / name).exists():
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)],
-                           check=True, stdin=subprocess.DEVNULL)
+            done = process_runner.run(process_runner.ProcessRequest(
+                ("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name))))
+            if done.returncode != 0:
+                said = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                raise InputError(f"ssh-keygen could not make the lab's {name} (exit {done.returncode}): "
+                                 f"{said}")
     (folder / "authorized_keys").write_text((folder / "client_key.pub").read_text())
 
 
@@ -161,6 +171,8 @@ def start_all(folders: list[Path]) -> None:
     """Start every sshd of ``folders`` that is not running, side by side, and wait until each
     listens on all its addresses. When one fails, those started here are stopped again and
     InputError names the server and the last line of its log."""
+    from orchestrator.steps import process_runner
+
     if not SSHD.exists():
         raise InputError(f"{SSHD} is missing: the SSH lab needs Debian's openssh-server "
                          f"(apt-get install openssh-server)")
@@ -168,14 +180,13 @@ def start_all(folders: list[Path]) -> None:
     pending = [folder for folder in folders if running(folder) is None]
     for folder in pending:
         (folder / "sshd.pid").unlink(missing_ok=True)  # stale: its process is gone
-    launched = [(folder, subprocess.Popen(
-        [str(SSHD), "-f", str(folder / "sshd_config"), "-E", str(folder / "sshd.log")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
-        for folder in pending]
+    launched = [(folder, process_runner.start(process_runner.ProcessRequest(
+        (str(SSHD), "-f", str(folder / "sshd_config"), "-E", str(folder / "sshd.log")),
+        timeout=DAEMONISE_SECONDS, keep_stdout=False))) for folder in pending]
     failures = []
     for folder, process in launched:  # every one waited for, so none is left half started
         try:
-            _wait_listening(folder, process)
+            _wait_listening(folder, process.wait())
         except InputError as failure:
             failures.append(failure)
     if failures:
@@ -183,18 +194,14 @@ def start_all(folders: list[Path]) -> None:
         raise failures[0]
 
 
-def _wait_listening(folder: Path, process: subprocess.Popen, timeout: float = 10.0) -> None:
-    """Wait for the sshd ``process`` started for ``folder`` to daemonise and write its pid file;
-    it binds its sockets before, so the daemon must then listen on every configured address."""
-    try:
-        _, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        err = "it did not daemonise in time"
+def _wait_listening(folder: Path, launched: ProcessResult, timeout: float = DAEMONISE_SECONDS) -> None:
+    """Wait for the sshd ``launched`` for ``folder`` (killed when it did not daemonise in time) to
+    write its pid file; it binds its sockets before, so the daemon must then listen on every
+    configured address."""
+    err = "it did not daemonise in time" if launched.stopped else launched.stderr
     addresses, port = configured(folder)
     deadline, pid = time.monotonic() + timeout, None
-    while process.returncode == 0 and pid is None and time.monotonic() < deadline:
+    while launched.returncode == 0 and pid is None and time.monotonic() < deadline:
         pid = running(folder)
         if pid is None:
             time.sleep(0.02)

@@ -37,8 +37,10 @@ def run(ctx: Any) -> list[Result]:
     answers: dict[tuple[str, str], tuple[str, str]] = {}
     variables = {"smoke_release_id": ctx.manifest.id, "smoke_min_free_mb": ctx.policy.min_free_disk_mb}
     try:
-        result = ansible.run_playbook("smoke.yml", site.inventory, hosts, variables, timeout=TIMEOUT_SECONDS,
-                                      on_event=lambda event: _record(event, answers))
+        result = ansible.run_playbook(
+            ansible.PlaybookRequest("smoke.yml", site.inventory, tuple(hosts), variables,
+                                    timeout=TIMEOUT_SECONDS),
+            on_event=lambda event: _record(event, answers))
     except LogiusMigrateError as exc:
         return _all_inconclusive(ctx, f"not checked: {exc}", "run the smoke playbook again")
     stopped = dict(result.failed_hosts)

@@ -1,4 +1,5 @@
 """One adapter per real tool: ansible (ansible-runner), terraform (python-terraform), gate.
 
-Only this package starts subprocesses or talks to external APIs.
+Only this package talks to external APIs, and every external program starts through its
+:mod:`~orchestrator.steps.process_runner`.
 """

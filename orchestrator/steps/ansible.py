@@ -140,15 +140,20 @@ def _lab_inventory(path: Path) -> dict[str, dict[str, Any]]:
     return hosts
 
 
+INVENTORY_TIMEOUT = 120  # seconds ansible-inventory --list is given
+
+
 def _ansible_inventory(path: Path) -> dict[str, dict[str, Any]]:
     """The inventory as ``ansible-inventory --list`` gives it: each host's merged variables, and
     its group (the first of legacy, lpc, gateway it belongs to, through child groups too)."""
-    import subprocess
+    from orchestrator.steps import process_runner
 
     program = tool_path("ansible-inventory")
     env = {**os.environ, **ansible_env(), "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"}
-    done = subprocess.run([program, "-i", str(path), "--list"], capture_output=True, text=True,
-                          timeout=120, env=env)
+    done = process_runner.run(process_runner.ProcessRequest(
+        (program, "-i", str(path), "--list"), timeout=INVENTORY_TIMEOUT, env=env))
+    if done.stopped is not None:
+        raise InputError(f"{path}: ansible-inventory gave no answer within {INVENTORY_TIMEOUT} s")
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise InputError(f"{path}: Ansible cannot read this inventory: {last}")
@@ -170,54 +175,88 @@ def _ansible_inventory(path: Path) -> dict[str, dict[str, Any]]:
 _RUN_LOCK = threading.Lock()
 
 
-def run_playbook(playbook: str, inventory: Path, limit: Iterable[str], variables: dict[str, Any],
-                 secret_variables: dict[str, Any] | None = None, check: bool = False,
-                 forks: int = 20, timeout: int | None = None, collect: str | None = None,
-                 keep_private_data_dir: Path | None = None,
-                 on_event: Callable[[dict[str, Any]], None] | None = None,
-                 watch: ChildWatch | None = None,
-                 hooks: tuple[Path | None, Path | None] = (None, None), verbosity: int = 0) -> PlaybookResult:
-    """Run ``playbook`` once over the ``limit`` hosts; ``collect`` names a task whose per-host
-    results are returned in ``registered``. ``check`` runs ``--check --diff`` and changes nothing.
-    ``secret_variables`` reach the playbook only through ``lookup('logius_secret', NAME)``.
-    ``hooks`` are a site's playbooks run in the same run before and after it. Ansible's output goes
-    to the ``logius_migrate.ansible`` logger (debug), at Ansible's ``verbosity`` (-vv: 1).
-    Raises Cancelled when ``watch.cancel()`` stopped it, StepTimeout past ``timeout`` seconds."""
-    import ansible_runner
+@dataclass(frozen=True)
+class PlaybookRequest:
+    """One run of ``playbook`` over the ``limit`` hosts of ``inventory``. ``collect`` names a task
+    whose per-host results are returned in ``registered``; ``check`` runs ``--check --diff`` and
+    changes nothing. ``secret_variables`` reach the playbook only through
+    ``lookup('logius_secret', NAME)``. ``hooks`` are a site's playbooks run in the same run before
+    and after it. ``verbosity`` is Ansible's (-vv: 1). ``keep_private_data_dir`` keeps
+    ansible-runner's folder there (else a temporary one, removed afterwards)."""
 
-    from orchestrator.steps.secret_channel import SecretChannel
+    playbook: str
+    inventory: Path
+    limit: tuple[str, ...]
+    variables: dict[str, Any] = field(default_factory=dict)
+    secret_variables: dict[str, Any] = field(default_factory=dict)
+    check: bool = False
+    forks: int = 20
+    timeout: int | None = None
+    collect: str | None = None
+    keep_private_data_dir: Path | None = None
+    hooks: tuple[Path | None, Path | None] = (None, None)
+    verbosity: int = 0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limit", tuple(sorted(set(self.limit))))
+
+
+def run_playbook(request: PlaybookRequest, watch: ChildWatch | None = None,
+                 on_event: Callable[[dict[str, Any]], None] | None = None) -> PlaybookResult:
+    """Run the request's playbook once (see :class:`PlaybookRequest`); ``watch`` records it and
+    may cancel it, ``on_event`` sees each of ansible-runner's events. Ansible's output goes to the
+    ``logius_migrate.ansible`` logger (debug). Raises Cancelled when ``watch.cancel()`` stopped it,
+    StepTimeout past the request's timeout."""
     sweep_leftovers()
-    hosts = sorted(set(limit))
-    private = Path(keep_private_data_dir) if keep_private_data_dir else Path(
+    private = Path(request.keep_private_data_dir) if request.keep_private_data_dir else Path(
         tempfile.mkdtemp(prefix=f"logius-runner-{os.getpid()}-"))
     private.mkdir(parents=True, exist_ok=True)
     vars_dir = Path(tempfile.mkdtemp(prefix=f"logius-vars-{os.getpid()}-"))
-    collected = _Collector(collect, check, on_event)
-    watch = watch or ChildWatch()
+    collected = _Collector(request.collect, request.check, on_event)
     try:
-        with SecretChannel(secret_variables or {}) as channel, \
-                Handshake(watch, f"ansible-playbook {playbook}") as handshake:
-            vars_file = vars_dir / "vars.json"
-            vars_file.write_text(json.dumps({**variables, **channel.variables()}))
-            target = playbooks() / _with_hooks(playbook, hooks, vars_dir)  # absolute stays absolute
-            cmdline = ["-e", f"@{vars_file}", *(["--check", "--diff"] if check else []), str(target)]
-            _write_settings(private)
-            with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
-                runner = ansible_runner.run(
-                    private_data_dir=str(private), project_dir=str(playbooks()),
-                    binary=str(_launcher(vars_dir, handshake)),
-                    inventory=str(inventory), limit=",".join(hosts), cmdline=shlex.join(cmdline),
-                    quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=forks,
-                    timeout=timeout, envvars={**ansible_env(), **_local_temp(vars_dir)},
-                    event_handler=collected.handle, cancel_callback=watch.cancel,
-                    verbosity=max(0, verbosity - 1) or None)
-        _raise_on_stop(runner.status, playbook, timeout, runner.rc)
-        return _result(playbook, runner, hosts, collected)
+        runner = _run_runner(request, watch or ChildWatch(), private, vars_dir, collected)
+        _raise_on_stop(runner.status, request.playbook, request.timeout, runner.rc)
+        return _result(request.playbook, runner, list(request.limit), collected)
     finally:
         shutil.rmtree(vars_dir, ignore_errors=True)
-        if keep_private_data_dir is None:
+        if request.keep_private_data_dir is None:
             shutil.rmtree(private, ignore_errors=True)
+
+
+def _run_runner(request: PlaybookRequest, watch: ChildWatch, private: Path, vars_dir: Path,
+                collected: _Collector) -> Any:
+    """ansible-runner's run of the request, its ansible-playbook recorded first (the guard)."""
+    import ansible_runner
+
+    from orchestrator.steps.process_runner import refuse_secrets
+    from orchestrator.steps.secret_channel import SecretChannel
+
+    with SecretChannel(request.secret_variables) as channel, \
+            Handshake(watch, f"ansible-playbook {request.playbook}") as handshake:
+        vars_file = vars_dir / "vars.json"
+        vars_file.write_text(json.dumps({**request.variables, **channel.variables()}))
+        target = playbooks() / _with_hooks(request.playbook, request.hooks, vars_dir)  # absolute stays
+        cmdline = ["-e", f"@{vars_file}", *(["--check", "--diff"] if request.check else []), str(target)]
+        refuse_secrets(cmdline, _flat_values(request.secret_variables), handshake.what)
+        _write_settings(private)
+        with _RUN_LOCK:  # ansible-runner is not documented as thread-safe; phases run one at a time
+            return ansible_runner.run(
+                private_data_dir=str(private), project_dir=str(playbooks()),
+                binary=str(_launcher(vars_dir, handshake)),
+                inventory=str(request.inventory), limit=",".join(request.limit), cmdline=shlex.join(cmdline),
+                quiet=True, suppress_env_files=True, rotate_artifacts=1, forks=request.forks,
+                timeout=request.timeout, envvars={**ansible_env(), **_local_temp(vars_dir)},
+                event_handler=collected.handle, cancel_callback=watch.cancel,
+                verbosity=max(0, request.verbosity - 1) or None)
+
+
+def _flat_values(data: Any) -> list[str]:
+    """Every string held in ``data`` (nested dicts and lists): the secret values to keep out of argv."""
+    if isinstance(data, dict):
+        return [v for item in data.values() for v in _flat_values(item)]
+    if isinstance(data, list | tuple):
+        return [v for item in data for v in _flat_values(item)]
+    return [data] if isinstance(data, str) else []
 
 
 #: How often ansible-runner looks at a running playbook (our cancel callback): its default is 5 s.
@@ -450,11 +489,12 @@ def _capture_remote(inventory: Path, paths: dict[str, list[str]]) -> dict[str, l
     fetched = Path(tempfile.mkdtemp(prefix=f"logius-capture-{os.getpid()}-"))
     try:
         variables = {"capture": paths, "capture_dir": str(fetched)}
-        stats_run = run_playbook("capture.yml", inventory, paths, variables, collect="Stat the paths")
+        stats_run = run_playbook(PlaybookRequest("capture.yml", inventory, tuple(paths), variables,
+                                                 collect="Stat the paths"))
         if not stats_run.succeeded:
             raise StepFailed(f"capturing a rollback point failed: {stats_run.summary()}")
-        tree_run = run_playbook("capture.yml", inventory, paths, variables,
-                                collect="List what lies below the directories")
+        tree_run = run_playbook(PlaybookRequest("capture.yml", inventory, tuple(paths), variables,
+                                                collect="List what lies below the directories"))
         result = {}
         for host, absolute in paths.items():
             stats = {r["item"]: r["stat"] for r in stats_run.registered.get(host, [])}

@@ -29,11 +29,8 @@ import json
 import logging
 import os
 import shutil
-import signal
-import subprocess
 import sysconfig
 import tempfile
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,7 +40,7 @@ from typing import Any
 from python_terraform import IsFlagged, IsNotFlagged, Terraform, VariableFiles
 
 from orchestrator.errors import Cancelled, LogiusMigrateError, StepFailed, StepTimeout, TransientStepError
-from orchestrator.steps.processes import ChildWatch, Handshake
+from orchestrator.steps.processes import ChildWatch
 
 PROVIDER_FILE = "terraform-provider-null_v2.1.2_x4"
 PROVIDER_MIRROR_PATH = "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
@@ -223,7 +220,7 @@ class PgBackend:
         becomes a step's, naming ``what`` (an unreachable server's is worth retrying)."""
         import psycopg
 
-        secret = {"password": self.password} if self.password else {}
+        secret: dict[str, Any] = {"password": self.password} if self.password else {}
         try:
             with psycopg.connect(self.conn_str, autocommit=True, connect_timeout=10, **secret) as connection:
                 yield connection
@@ -299,6 +296,7 @@ class _VariableFiles(VariableFiles):
     def __init__(self) -> None:
         super().__init__()
         self.folder: Path | None = None
+        self.files: list[Path] = []
 
     def create(self, variables: Any) -> str:
         if self.folder is None:
@@ -343,58 +341,23 @@ def _call(command: list[str], cwd: Path, env: TerraformEnv, watch: ChildWatch,
           timeout: float | None) -> tuple[int, str, str]:
     """Run one terraform command to its end, its output in files; interrupt it (SIGINT, as Ctrl-C
     would, then SIGKILL) when cancelled or past ``timeout``."""
-    private = cwd / PRIVATE_DIR
-    private.mkdir(exist_ok=True)
-    with tempfile.TemporaryFile(dir=private) as out, tempfile.TemporaryFile(dir=private) as err, \
-            Handshake(watch, "terraform " + command[1]) as handshake:
-        # The guard is recorded before it becomes terraform (same pid, its own session), which
-        # then outlives a killed caller and finishes writing its state.
-        process = subprocess.Popen(handshake.command(command, "exec"), cwd=cwd, env=env.child_env(),
-                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   start_new_session=True)
-        why = _wait(process, watch, timeout)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if why == "cancelled":
+    from orchestrator.steps import process_runner
+
+    # The guard is recorded before it becomes terraform (same pid, its own session), which
+    # then outlives a killed caller and finishes writing its state. Its signals go to terraform's
+    # process group: Terraform 1.0 runs its work in a child of its own (panicwrap) whose parent
+    # ignores SIGINT.
+    request = process_runner.ProcessRequest(
+        tuple(command), what="terraform " + command[1], cwd=cwd, env=env.child_env(), timeout=timeout,
+        secrets=tuple(env.secrets.values()), output_dir=cwd / PRIVATE_DIR, guard="exec",
+        stop="interrupt", new_session=True)
+    done = process_runner.run(request, watch)
+    if done.stopped == "cancelled":
         raise Cancelled(f"terraform {command[1]} in {cwd.name} was interrupted on request")
-    if why == "timeout":
+    if done.stopped == "timeout":
         raise StepTimeout(f"terraform {command[1]} in {cwd.name} ran past its timeout of {timeout:.0f}s "
                           f"and was interrupted")
-    return process.returncode, stdout, stderr
-
-
-def _wait(process: subprocess.Popen, watch: ChildWatch, timeout: float | None) -> str | None:
-    deadline = time.monotonic() + timeout if timeout else None
-    while True:
-        try:
-            process.wait(timeout=0.1)
-            return None
-        except subprocess.TimeoutExpired:
-            pass
-        if watch.cancel():
-            _interrupt(process)
-            return "cancelled"
-        if deadline is not None and time.monotonic() > deadline:
-            _interrupt(process)
-            return "timeout"
-
-
-def _interrupt(process: subprocess.Popen) -> None:
-    """Stop terraform the way an operator would: Ctrl-C (it stops at a safe point and writes its
-    state), Ctrl-C again (it exits at once) if it lingers, and kill only as the last resort. The
-    signals go to its process group: Terraform 1.0 runs its work in a child of its own (panicwrap)
-    whose parent ignores SIGINT."""
-    for signum, grace in ((signal.SIGINT, 3.0), (signal.SIGINT, 10.0), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    return done.returncode, done.stdout, done.stderr
 
 
 def plan_diff(text: str) -> str:
@@ -761,8 +724,11 @@ def _lock_holder(lock_info: Path) -> str:
 
 def check_version() -> str:
     """The Terraform binary's version; a version this tool was not built for is refused."""
-    completed = subprocess.run([str(terraform_binary()), "version", "-json"], capture_output=True,
-                               text=True, timeout=30, env={**os.environ, "CHECKPOINT_DISABLE": "1"})
+    from orchestrator.steps import process_runner
+
+    completed = process_runner.run(process_runner.ProcessRequest(
+        (str(terraform_binary()), "version", "-json"), timeout=30,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"}))
     version = json.loads(completed.stdout or "{}").get("terraform_version", "unknown")
     if not version.startswith(SUPPORTED_VERSIONS):
         raise LogiusMigrateError(f"Terraform {version} at {terraform_binary()} is not supported; this "

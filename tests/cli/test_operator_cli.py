@@ -65,8 +65,9 @@ def test_ansibles_output_follows_verbosity(tmp_path, isolated_env, caplog):
     for verbosity in (0, 2):
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="logius_migrate.ansible"):
-            ansible.run_playbook("freeze.yml", layout.inventory, ["legacy-alpha"], {"step_name": "freeze"},
-                                 check=True, verbosity=verbosity)
+            ansible.run_playbook(ansible.PlaybookRequest("freeze.yml", layout.inventory, ["legacy-alpha"],
+                                                         {"step_name": "freeze"}, check=True,
+                                                         verbosity=verbosity))
         texts[verbosity] = "\n".join(r.getMessage() for r in caplog.records
                                       if r.name == "logius_migrate.ansible")
     assert "TASK [Put the legacy application in read-only mode]" in texts[0]

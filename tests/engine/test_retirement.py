@@ -48,7 +48,8 @@ def test_the_archive_is_check_mode_safe_and_idempotent(tmp_path, isolated_env):
     layout = make_lab(tmp_path / "lab", catalog, approve=False)
     before = host_files(layout)
     variables = {"step_name": "archive"}
-    checked = ansible.run_playbook("archive.yml", layout.inventory, ["legacy-delta"], variables, check=True)
+    checked = ansible.run_playbook(ansible.PlaybookRequest("archive.yml", layout.inventory, ["legacy-delta"],
+                                                           variables, check=True))
     assert checked.succeeded, checked.summary()
     assert host_files(layout) == before
     assert checked.hosts["legacy-delta"].changed, "check mode tells what the archive would copy"
@@ -61,8 +62,8 @@ def test_the_archive_is_check_mode_safe_and_idempotent(tmp_path, isolated_env):
 
     for _ in range(2):
         runs.append([])
-        run = ansible.run_playbook("archive.yml", layout.inventory, ["legacy-delta"], variables,
-                                   on_event=copied)
+        run = ansible.run_playbook(ansible.PlaybookRequest("archive.yml", layout.inventory, ["legacy-delta"],
+                                                           variables), on_event=copied)
         assert run.succeeded, run.summary()
     assert runs[0] == [True, True], "config and application archived, nothing else is there"
     assert runs[1] == [False, False], "the second archive changes nothing"

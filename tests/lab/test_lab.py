@@ -53,8 +53,9 @@ def test_playbooks_in_check_mode_change_nothing_and_report_diffs(tmp_path, isola
     catalog = small_catalog(tmp_path / "catalog")
     layout: LabLayout = make_lab(tmp_path / "lab", catalog)
     before = host_files(layout)
-    result = ansible.run_playbook("freeze.yml", layout.inventory, ["legacy-alpha", "legacy-beta"],
-                                  {"step_name": "freeze"}, check=True)
+    result = ansible.run_playbook(ansible.PlaybookRequest("freeze.yml", layout.inventory,
+                                                          ["legacy-alpha", "legacy-beta"],
+                                                          {"step_name": "freeze"}, check=True))
     assert result.succeeded, result.summary()
     assert host_files(layout) == before
     assert {d["host"] for d in result.diffs} == {"legacy-alpha", "legacy-beta"}

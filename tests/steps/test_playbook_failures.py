@@ -35,7 +35,8 @@ def local(tmp_path):
 
 
 def run(local: Path, playbook: str = "hello.yml") -> ansible.PlaybookResult:
-    return ansible.run_playbook(str(local / playbook), local / "inventory.yml", ["here", "there"], {})
+    return ansible.run_playbook(ansible.PlaybookRequest(str(local / playbook), local / "inventory.yml",
+                                                        ["here", "there"], {}))
 
 
 def test_a_playbook_whose_program_cannot_start_says_so_in_one_line(local, monkeypatch):

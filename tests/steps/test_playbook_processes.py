@@ -33,6 +33,11 @@ def local(tmp_path):
     return tmp_path
 
 
+def nap(local: Path, seconds: int) -> ansible.PlaybookRequest:
+    return ansible.PlaybookRequest(str(local / "nap.yml"), local / "inventory.yml", ["here"],
+                                   {"nap": seconds})
+
+
 def test_the_poll_interval_reaches_ansible_runner(tmp_path):
     """ansible-runner 2.4.3 replaces a settings= argument by env/settings, or by nothing when that
     file is missing (then it polls every 5 s): the adapter writes the file, and the runner's own
@@ -52,8 +57,7 @@ def test_a_playbook_is_recorded_before_it_runs_and_its_token_reaches_the_tasks(l
         seen.append((spawned, liveness.process_start(spawned.pid), holders(spawned.token)))
         return spawned
 
-    result = ansible.run_playbook(str(local / "nap.yml"), local / "inventory.yml", ["here"], {"nap": 0},
-                                  watch=ChildWatch(started=started))
+    result = ansible.run_playbook(nap(local, 0), watch=ChildWatch(started=started))
     assert result.succeeded, result.summary()
     [(spawned, start, holding)] = seen
     assert spawned.what == f"ansible-playbook {local / 'nap.yml'}" and spawned.pgid == spawned.pid
@@ -67,8 +71,7 @@ def test_a_cancelled_playbook_leaves_no_worker_running(local):
     timer = threading.Timer(2.0, stop.set)
     timer.start()
     with pytest.raises(Cancelled):
-        ansible.run_playbook(str(local / "nap.yml"), local / "inventory.yml", ["here"], {"nap": 60},
-                             watch=watch)
+        ansible.run_playbook(nap(local, 60), watch=watch)
     [spawned] = tokens
     assert holders(spawned.token) == [], "the worker and its sleep were killed with the playbook"
 
@@ -80,8 +83,8 @@ def test_a_playbook_that_cannot_be_recorded_does_not_start(local):
     marker = local / "ran"
     (local / "touch.yml").write_text(PLAYBOOK.replace("sleep {{ nap }}", f"touch {marker}"))
     with pytest.raises(StepFailed, match="was not started: its process could not be recorded"):
-        ansible.run_playbook(str(local / "touch.yml"), local / "inventory.yml", ["here"], {},
-                             watch=ChildWatch(started=refuse))
+        ansible.run_playbook(ansible.PlaybookRequest(str(local / "touch.yml"), local / "inventory.yml",
+                                                     ["here"], {}), watch=ChildWatch(started=refuse))
     assert not marker.exists()
 
 
@@ -124,7 +127,7 @@ def test_a_long_temporary_folder_does_not_stop_a_playbook(local, tmp_path, monke
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     deep.mkdir(parents=True)
     monkeypatch.setattr(tempfile, "tempdir", str(deep))
-    result = ansible.run_playbook(str(local / "nap.yml"), local / "inventory.yml", ["here"], {"nap": 0})
+    result = ansible.run_playbook(nap(local, 0))
     assert result.succeeded, result.summary()
     assert list(deep.iterdir()) == []
 
@@ -133,5 +136,5 @@ def test_a_recorded_playbook_is_forgotten_once_it_ended(local):
     recorded, forgotten = [], []
     watch = ChildWatch(started=lambda spawned: recorded.append(spawned) or spawned.pid,
                        ended=forgotten.append)
-    ansible.run_playbook(str(local / "nap.yml"), local / "inventory.yml", ["here"], {"nap": 0}, watch=watch)
+    ansible.run_playbook(nap(local, 0), watch=watch)
     assert forgotten == [recorded[0].pid]
