@@ -171,8 +171,8 @@ def show_cmd(blocker_id: str, site_path: Path | None, lab_dir: Path | None, db: 
         journal.close()
     row = _row(blocker, _today())
     row["evidence"] = blocker.evidence
-    row["history"] = [{"at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds"),
-                       "action": e["action"], "by": e["by"], "detail": e["detail"]} for e in events]
+    row["history"] = [{"at": dt.datetime.fromtimestamp(e.at, dt.UTC).isoformat(timespec="seconds"),
+                       "action": e.action, "by": e.by, "detail": e.detail} for e in events]
     if fmt == "json":
         echo_json(row)
         return
