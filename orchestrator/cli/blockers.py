@@ -138,8 +138,8 @@ def show_cmd(ws: Workspace, blocker_id: str, fmt: str) -> None:
         events = history(journal, blocker.id)
     row = _row(blocker, _today(ws))
     row["evidence"] = blocker.evidence
-    row["history"] = [{"at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds"),
-                       "action": e["action"], "by": e["by"], "detail": e["detail"]} for e in events]
+    row["history"] = [{"at": dt.datetime.fromtimestamp(e.at, dt.UTC).isoformat(timespec="seconds"),
+                       "action": e.action, "by": e.by, "detail": e.detail} for e in events]
     if fmt == "json":
         echo_json(row)
         return

@@ -86,10 +86,11 @@ def list_cmd(ws: Workspace, fmt: str) -> None:
 
     with ws.journal(read_only=True, site=True) as journal:
         found, decided = validations(journal), decisions(journal)
-    rows = [{"validation": v["id"], "release": v["release_id"], "manifest_sha256": v["manifest_sha256"],
-             "outcome": v["outcome"], "by": v["by"], "reports": v["reports"],
-             "decisions": [{"decision": d["decision"], "by": d["by"], "reason": d["reason"]}
-                           for d in decided if d["validation_id"] == v["id"]]} for v in found]
+    rows: list[dict[str, Any]] = [
+        {"validation": v.id, "release": v.release_id, "manifest_sha256": v.manifest_sha256,
+         "outcome": v.outcome, "by": v.by, "reports": v.reports,
+         "decisions": [{"decision": d.decision, "by": d.by, "reason": d.reason}
+                       for d in decided if d.validation_id == v.id]} for v in found]
     if fmt == "json":
         echo_json(rows)
         return
@@ -97,9 +98,9 @@ def list_cmd(ws: Workspace, fmt: str) -> None:
         said = "".join(f"; {d['decision']} by {d['by']}: {d['reason']}" for d in r["decisions"])
         click.echo(f"{r['validation']:>4} {r['release']:12} {r['outcome']:12} {r['manifest_sha256'][:12]} "
                    f"by {r['by']}{said}")
-    for d in (d for d in decided if d["validation_id"] is None):
-        click.echo(f"   - {d['release_id']:12} {d['decision']} by {d['by']} without a validation: "
-                   f"{d['reason']}")
+    for d in (d for d in decided if d.validation_id is None):
+        click.echo(f"   - {d.release_id:12} {d.decision} by {d.by} without a validation: "
+                   f"{d.reason}")
 
 
 @release_group.command("diff")
@@ -114,7 +115,7 @@ def diff_cmd(ws: Workspace, first: int, second: int, fmt: str) -> None:
     from orchestrator.releases import diff
 
     with ws.journal(read_only=True, site=True) as journal:
-        by_id = {v["id"]: v for v in validations(journal)}
+        by_id = {v.id: v for v in validations(journal)}
     for number in (first, second):
         if number not in by_id:
             raise InputError(f"validation {number}: no such validation (see `logius-migrate release list`)")
@@ -140,10 +141,10 @@ def _decision_command(name: str) -> None:
         with ws.journal(site=True) as journal:
             if name == "accept":
                 latest = accept(journal, release_id, by, reason, extra.get("manifest"))
-                moved = (f"site {latest['site']} runs it from now on" if latest["site"] else
+                moved = (f"site {latest.site} runs it from now on" if latest.site else
                          "no site runs it: its validation named none (validate with --site)")
-                click.echo(f"{release_id} accepted by {by} (validation {latest['id']}, manifest "
-                           f"{latest['manifest_sha256'][:12]}); {moved}")
+                click.echo(f"{release_id} accepted by {by} (validation {latest.id}, manifest "
+                           f"{latest.manifest_sha256[:12]}); {moved}")
             else:
                 reject(journal, release_id, by, reason)
                 click.echo(f"{release_id} rejected by {by}")

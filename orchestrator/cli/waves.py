@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -240,19 +239,20 @@ def _status_document(journal: Any, wave: int, runs: list[Any]) -> dict[str, Any]
     from orchestrator.engine.wave import wave_lock_name
 
     latest = runs[-1]
-    members = json.loads(latest.detail or "{}").get("services", [])
+    members = list(latest.parsed_detail.services)
     states = {sid: journal.service_state(sid) for sid in members}
     outcomes = journal.attempt_outcomes(latest.id)
     lease = journal.lease_state(wave_lock_name(wave))
     return {"wave": wave, "run": latest.id, "status": latest.status, "services": members,
             "states": {sid: {"state": st.state, "run": st.run_id} for sid, st in states.items()},
-            "lock": lease and {k: lease[k] for k in ("owner", "host", "pid", "expires_at", "state")},
+            "lock": lease and {"owner": lease.owner, "host": lease.host, "pid": lease.pid,
+                               "expires_at": lease.expires_at, "state": lease.state},
             "steps": [{"service": e.service, "step": e.step, "status": e.status, "attempts": e.attempts,
                        "outcomes": outcomes.get(e.key, [])} for e in journal.executions(run_id=latest.id)],
             "runs": [{"id": r.id, "status": r.status, "rolled_back": sorted(
                 {e.service for e in journal.executions(run_id=r.id) if e.status == "rolled-back"})}
                 for r in runs],
-            "overrides": [e["message"] for e in journal.events(latest.id) if e["kind"] == "override"]}
+            "overrides": [e.message for e in journal.events(latest.id) if e.kind == "override"]}
 
 
 def _echo_status(document: dict[str, Any]) -> None:
@@ -356,8 +356,8 @@ def journal_show_cmd(ws: Workspace, run_id: str | None, fmt: str) -> None:
                                  "restored": p.restored_at is not None}
                                 for r in runs for p in journal.rollback_points(run_id=r.id,
                                                                                include_restored=True)],
-            "events": [{"run": e["run_id"], "kind": e["kind"], "message": e["message"],
-                        "at": dt.datetime.fromtimestamp(e["at"], dt.UTC).isoformat(timespec="seconds")}
+            "events": [{"run": e.run_id, "kind": e.kind, "message": e.message,
+                        "at": dt.datetime.fromtimestamp(e.at, dt.UTC).isoformat(timespec="seconds")}
                        for e in journal.events(run_id)],
         }
     if fmt == "json":

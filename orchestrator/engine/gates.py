@@ -110,7 +110,7 @@ def open_failure_blocker(ctx: EngineContext, run_id: str, wave: int, service_id:
     from orchestrator.journal.blockers import add_blocker
 
     attempts = ctx.journal.attempts(execution_key(run_id, service_id, step))
-    evidence = "\n".join(f"attempt {a['number']}: {a['outcome']} {a['error']}".strip() for a in attempts)
+    evidence = "\n".join(f"attempt {a.number}: {a.outcome} {a.error}".strip() for a in attempts)
     blocker = add_blocker(ctx.journal, f"service:{service_id}", "blocking",
                           f"{step} failed in {run_id} (wave {wave}): {error[:300]}", ctx.owner, ctx.owner,
                           evidence=evidence or error)

@@ -32,7 +32,7 @@ from orchestrator.errors import (
     TransientStepError,
     WavePartial,
 )
-from orchestrator.journal import execution_key
+from orchestrator.journal import RunDetail, execution_key
 from orchestrator.runbook import PHASES, Step, group_of, hosts_of, runbook_for
 from orchestrator.sites.check import refuse_missing_hosts
 
@@ -98,7 +98,7 @@ def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
         latest = resumable(ctx, wave)
         ctx.journal.set_run_status(latest.id, "running", latest.detail)
         ctx.journal.log(latest.id, "resume", f"resumed by {ctx.owner} (was {latest.status})")
-        return latest.id, json.loads(latest.detail)["services"]
+        return latest.id, list(latest.parsed_detail.services)
     if latest is not None and latest.status not in {"done", "rolled-back"}:
         raise InputError(f"wave {wave} already has run {latest.id} ({latest.status}); continue it with "
                          f"`logius-migrate wave resume {wave}`")
@@ -109,7 +109,7 @@ def _open_run(ctx: EngineContext, wave: int, services: list[str] | None,
     states.refuse_migrated(ctx.journal, wave, services)
     run_id = f"wave-{wave}" if latest is None else f"wave-{wave}.{len(runs) + 1}"
     ctx.journal.create_run(run_id, wave, "wave", ctx.owner)
-    ctx.journal.set_run_status(run_id, "running", json.dumps({"services": services, "plan": plan_id}))
+    ctx.journal.set_run_status(run_id, "running", RunDetail(tuple(services), plan_id))
     source = f" from plan {plan_id}" if plan_id is not None else ""
     ctx.journal.log(run_id, "start", f"wave {wave}{source} started by {ctx.owner}: {', '.join(services)}")
     return run_id, services
@@ -135,15 +135,15 @@ class _Runner:
         self.services = [ctx.service(sid) for sid in members]
         self.members = list(members)
         self.result = WaveResult(run_id, wave, "running")
-        recorded = json.loads(ctx.journal.run(run_id).detail or "{}")  # type: ignore[union-attr]
-        self.held_before: dict[str, str] = recorded.get("held", {})
-        self.plan_id = recorded.get("plan")
+        recorded = ctx.journal.run(run_id).parsed_detail  # type: ignore[union-attr]
+        self.held_before: dict[str, str] = recorded.held or {}
+        self.plan_id = recorded.plan
         self.held: dict[str, str] = {}  # service -> why it waits (a check, a step, a dependency)
         self.applied_hosts: dict[str, set[str]] = {}  # execution key -> hosts already applied
 
     @property
-    def detail(self) -> str:
-        return json.dumps({"services": self.members, "plan": self.plan_id, "held": self.held})
+    def detail(self) -> RunDetail:
+        return RunDetail(tuple(self.members), self.plan_id, self.held)
 
     # -- the loop ------------------------------------------------------------------------------
 

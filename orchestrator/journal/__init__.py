@@ -2,18 +2,24 @@
 states, child processes and events."""
 
 from orchestrator.journal.opening import DB_ENV, display_url, resolve_url
+from orchestrator.journal.redaction import Redactor
 from orchestrator.journal.store import (
+    Attempt,
     ChildProcess,
+    Event,
     Execution,
     Journal,
     Lease,
-    Redactor,
+    LeaseHolder,
+    LeaseState,
     RollbackPoint,
     Run,
+    RunDetail,
     ServiceState,
     default_owner,
     execution_key,
 )
 
-__all__ = ["DB_ENV", "ChildProcess", "Execution", "Journal", "Lease", "Redactor", "RollbackPoint", "Run",
-           "ServiceState", "default_owner", "display_url", "execution_key", "resolve_url"]
+__all__ = ["DB_ENV", "Attempt", "ChildProcess", "Event", "Execution", "Journal", "Lease", "LeaseHolder",
+           "LeaseState", "Redactor", "RollbackPoint", "Run", "RunDetail", "ServiceState", "default_owner",
+           "display_url", "execution_key", "resolve_url"]

@@ -57,6 +57,18 @@ class Blocker:
         return self.status
 
 
+@dataclass(frozen=True)
+class BlockerChange:
+    """One row of a blocker's history: who did what, when, and why."""
+
+    id: int
+    blocker_id: str
+    at: float
+    action: str  # opened | mitigated | waived | resolved | reopened
+    by: str
+    detail: str
+
+
 def check_scope(scope: str) -> str:
     if not SCOPE_PATTERN.match(scope):
         raise InputError(f"--scope {scope!r}: use platform, release:ID, wave:N or service:ID")
@@ -152,12 +164,12 @@ def list_blockers(journal: Journal, include_resolved: bool = True) -> list[Block
     return [b for b in found if include_resolved or b.status != "resolved"]
 
 
-def history(journal: Journal, blocker_id: str) -> list[dict[str, Any]]:
+def history(journal: Journal, blocker_id: str) -> list[BlockerChange]:
     with journal.engine.connect() as connection:
         rows = connection.execute(select(schema.blocker_history).where(
             schema.blocker_history.c.blocker_id == blocker_id.upper()).order_by(
             schema.blocker_history.c.id))
-        return [dict(row._mapping) for row in rows]
+        return [BlockerChange(**row._mapping) for row in rows]
 
 
 def change(journal: Journal, blocker_id: str, action: str, by: str, reason: str,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -11,6 +12,23 @@ from sqlalchemy import insert, select
 from orchestrator import clock
 from orchestrator.journal import schema
 from orchestrator.journal.store import Journal
+
+
+@dataclass(frozen=True)
+class CheckEvidence:
+    """One recorded result of one check: what was asked, what came back (``evidence``), who
+    overrode it and why."""
+
+    id: int
+    run_id: str | None
+    service: str
+    check_id: str
+    outcome: str  # PASS | WARN | FAIL | INCONCLUSIVE
+    summary: str
+    evidence: dict[str, Any]
+    overridden_by: str | None
+    override_reason: str | None
+    at: float
 
 
 def record_results(journal: Journal, run_id: str | None, results: list[Any]) -> None:
@@ -26,14 +44,12 @@ def record_results(journal: Journal, run_id: str | None, results: list[Any]) -> 
                 override_reason=journal.redact(result.override_reason or "") or None, at=now))
 
 
-def results(journal: Journal, run_id: str | None = None, service: str | None = None) -> list[dict[str, Any]]:
+def results(journal: Journal, run_id: str | None = None, service: str | None = None) -> list[CheckEvidence]:
     query = select(schema.check_results).order_by(schema.check_results.c.id)
     if run_id is not None:
         query = query.where(schema.check_results.c.run_id == run_id)
     if service is not None:
         query = query.where(schema.check_results.c.service == service)
     with journal.engine.connect() as connection:
-        rows = [dict(row._mapping) for row in connection.execute(query)]
-    for row in rows:
-        row["evidence"] = json.loads(row["evidence"])
-    return rows
+        return [CheckEvidence(**{**row._mapping, "evidence": json.loads(row.evidence)})
+                for row in connection.execute(query)]

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from orchestrator import clock
 from orchestrator.errors import InputError, Refused
 from orchestrator.journal import schema
+from orchestrator.journal.rows import inserted_id
 from orchestrator.journal.store import Journal
 
 
@@ -67,7 +68,7 @@ def save_plan(journal: Journal, saved_by: str, options: dict[str, Any], catalog_
             saved_by=saved_by, saved_at=clock.timestamp(), options=json.dumps(options),
             catalog_hash=catalog_hash, catalog_files=json.dumps(catalog_files), site_name=site_name,
             site_hash=site_hash, waves=json.dumps(waves)))
-        plan_id = int(result.inserted_primary_key[0])
+        plan_id = inserted_id(result)
     journal.log(None, "plan", f"plan {plan_id} saved by {saved_by}: {len(waves)} waves")
     return get_plan(journal, plan_id)
 

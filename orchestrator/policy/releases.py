@@ -42,12 +42,12 @@ def decisions(journal: Any) -> dict[str, Decision]:
     from orchestrator.journal.releases import decisions as every_decision
     from orchestrator.journal.releases import validations
 
-    sites = {v["id"]: v["site"] for v in validations(journal)}
+    sites: dict[int | None, str | None] = {v.id: v.site for v in validations(journal)}
     latest: dict[str, Decision] = {}
     for row in every_decision(journal):
-        day = dt.datetime.fromtimestamp(row["at"], AMSTERDAM).date()
-        latest[row["release_id"]] = Decision(row["release_id"], row["decision"], day, row["by"],
-                                             sites.get(row["validation_id"]))
+        day = dt.datetime.fromtimestamp(row.at, AMSTERDAM).date()
+        latest[row.release_id] = Decision(row.release_id, row.decision, day, row.by,
+                                          sites.get(row.validation_id))
     return latest
 
 
@@ -57,12 +57,12 @@ def site_release(site: Site, journal: Any) -> tuple[str | None, str]:
     from orchestrator.journal.releases import decisions as every_decision
     from orchestrator.journal.releases import validations
 
-    sites = {v["id"]: v["site"] for v in validations(journal)}
+    sites: dict[int | None, str | None] = {v.id: v.site for v in validations(journal)}
     accepted = [row for row in every_decision(journal)
-                if row["decision"] == "accepted" and sites.get(row["validation_id"]) == site.name]
+                if row.decision == "accepted" and sites.get(row.validation_id) == site.name]
     if accepted:
         row = accepted[-1]
-        return row["release_id"], f"accepted for site {site.name} by {row['by']} (journal)"
+        return row.release_id, f"accepted for site {site.name} by {row.by} (journal)"
     if site.release is not None:
         return site.release, f"named in site file {site.path}"
     return None, "no release accepted for this site and none in its site file"

@@ -18,6 +18,7 @@ from orchestrator import clock
 from orchestrator.errors import InputError, Refused
 
 if TYPE_CHECKING:
+    from orchestrator.journal.releases import ValidationRecord
     from orchestrator.sites import Site
 
 EXIT_INCONCLUSIVE = 8
@@ -83,7 +84,7 @@ def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, 
             continue
         why = f"release {doc['release']} validation {validation_id}"
         resolved_by_release = blocker.status == "resolved" and any(
-            h["action"] == "resolved" and h["detail"].startswith(mark)
+            h.action == "resolved" and h.detail.startswith(mark)
             for h in history(journal, blocker.id)[-1:])
         if doc["outcome"] == "PASS" and blocker.status != "resolved":
             change(journal, blocker.id, "resolve", by, f"fixed by {why}, which passed")
@@ -95,7 +96,7 @@ def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, 
 
 
 def accept(journal: Any, release_id: str, by: str, reason: str,
-           manifest: Path | None = None) -> dict[str, Any]:
+           manifest: Path | None = None) -> ValidationRecord:
     """Accept a release: only when the latest validation of that exact manifest passed."""
     import hashlib
 
@@ -105,21 +106,21 @@ def accept(journal: Any, release_id: str, by: str, reason: str,
     if not runs:
         raise Refused([f"{release_id} has never been validated: logius-migrate release validate MANIFEST"],
                       f"{release_id} not accepted")
-    sha = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest else runs[-1]["manifest_sha256"]
-    mine = [v for v in runs if v["manifest_sha256"] == sha]
+    sha = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest else runs[-1].manifest_sha256
+    mine = [v for v in runs if v.manifest_sha256 == sha]
     if not mine:
         raise Refused([f"manifest {manifest} (sha256 {sha[:12]}) of {release_id} has never been validated"],
                       f"{release_id} not accepted")
     latest = mine[-1]
-    if latest["outcome"] != "PASS":
+    if latest.outcome != "PASS":
         alike: dict[tuple[str, str], list[str]] = {}  # checks with the same outcome and summary
-        for r in latest["results"]["results"]:
+        for r in latest.results["results"]:
             if r["shown"] in ("FAIL", "INCONCLUSIVE"):
                 alike.setdefault((r["shown"], r["summary"]), []).append(r["check"])
-        raise Refused([f"validation {latest['id']} of {release_id} is {latest['outcome']}: "
+        raise Refused([f"validation {latest.id} of {release_id} is {latest.outcome}: "
                        f"{', '.join(checks)} {shown}: {summary}"
                        for (shown, summary), checks in alike.items()], f"{release_id} not accepted")
-    decide(journal, release_id, sha, "accepted", latest["id"], by, reason)
+    decide(journal, release_id, sha, "accepted", latest.id, by, reason)
     return latest
 
 
@@ -127,13 +128,13 @@ def reject(journal: Any, release_id: str, by: str, reason: str) -> None:
     from orchestrator.journal.releases import decide, validations
 
     runs = validations(journal, release_id)
-    sha = runs[-1]["manifest_sha256"] if runs else ""
-    decide(journal, release_id, sha, "rejected", runs[-1]["id"] if runs else None, by, reason)
+    sha = runs[-1].manifest_sha256 if runs else ""
+    decide(journal, release_id, sha, "rejected", runs[-1].id if runs else None, by, reason)
 
 
-def diff(first: dict[str, Any], second: dict[str, Any]) -> list[dict[str, str | None]]:
+def diff(first: ValidationRecord, second: ValidationRecord) -> list[dict[str, str | None]]:
     """The checks whose outcome changed between two validations (by check id)."""
-    a = {r["check"]: r["shown"] for r in first["results"]["results"]}
-    b = {r["check"]: r["shown"] for r in second["results"]["results"]}
+    a = {r["check"]: r["shown"] for r in first.results["results"]}
+    b = {r["check"]: r["shown"] for r in second.results["results"]}
     return [{"check": c, "from": a.get(c), "to": b.get(c)} for c in sorted(set(a) | set(b))
             if a.get(c) != b.get(c)]

@@ -175,8 +175,8 @@ def test_a_resume_right_after_a_kill_starts_within_two_seconds(references, tmp_p
     assert resumed.returncode == 0, err
     journal = Journal(resolve_url(None, layout.journal))
     try:
-        taken = [e for e in journal.events("wave-1") if e["kind"] == "lease"]
+        taken = [e for e in journal.events("wave-1") if e.kind == "lease"]
     finally:
         journal.close()
-    assert taken and f"pid {process.pid}; its process no longer runs on this host" in taken[0]["message"]
-    assert taken[0]["at"] - launched < 2.0, f"work began {taken[0]['at'] - launched:.2f}s after launch"
+    assert taken and f"pid {process.pid}; its process no longer runs on this host" in taken[0].message
+    assert taken[0].at - launched < 2.0, f"work began {taken[0].at - launched:.2f}s after launch"

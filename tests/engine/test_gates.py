@@ -83,8 +83,8 @@ def test_waves_are_refused_before_any_change(tmp_path, isolated_env, run_cli):
     assert "alpha: PRE-BLK-001 FAIL: blocked by BLK-0001: firewall change pending" in blocked.stderr
     assert host_files(layout) == hosts and state_files(layout) == state
     with Journal(resolve_url(layout.journal, None)) as journal:
-        evidence = [r for r in results(journal) if r["check_id"] == "PRE-BLK-001" and r["outcome"] == "FAIL"]
-    assert evidence and "BLK-0001 blocking platform" in evidence[-1]["evidence"]["answer"]
+        evidence = [r for r in results(journal) if r.check_id == "PRE-BLK-001" and r.outcome == "FAIL"]
+    assert evidence and "BLK-0001 blocking platform" in evidence[-1].evidence["answer"]
 
 
 def test_a_failing_service_is_held_with_its_dependant_while_the_other_finishes(tmp_path, isolated_env,
@@ -131,14 +131,14 @@ def test_an_override_is_journalled_with_the_operators_name_and_ends_with_its_run
                       "CAB 47 accepted the risk")
     assert overridden.exit_code == 0, overridden.stderr
     with Journal(resolve_url(layout.journal, None)) as journal:
-        events = [e["message"] for e in journal.events("wave-1") if e["kind"] == "override"]
+        events = [e.message for e in journal.events("wave-1") if e.kind == "override"]
         owner = journal.run("wave-1").owner
-        evidence = [r for r in results(journal, run_id="wave-1") if r["check_id"] == "PRE-BLK-001"]
+        evidence = [r for r in results(journal, run_id="wave-1") if r.check_id == "PRE-BLK-001"]
     assert len(events) == 1 and events[0].startswith(
         f"override applied: PRE-BLK-001 FAIL for alpha let pass by {owner}: CAB 47 accepted the risk (")
     assert events[0] in overridden.stderr, "printed when applied"
-    assert evidence[0]["overridden_by"] == owner and evidence[0]["outcome"] == "FAIL"
-    assert evidence[0]["override_reason"] == "CAB 47 accepted the risk"
+    assert evidence[0].overridden_by == owner and evidence[0].outcome == "FAIL"
+    assert evidence[0].override_reason == "CAB 47 accepted the risk"
     after = run_cli("check", "alpha", "--catalog", str(catalog), "--lab", str(layout.root), "--format",
                     "json")
     assert after.exit_code == 1  # the override ended with its run
@@ -202,10 +202,10 @@ def test_an_override_for_one_service_leaves_its_wave_mates_check_failing(tmp_pat
         assert journal.run("wave-1").owner.startswith("ann@")
         assert journal.service_state("alpha").state == "cut-over"
         assert journal.service_state("beta").state == "legacy"
-        verdicts = {r["service"]: r for r in results(journal, run_id="wave-1")
-                    if r["check_id"] == "PRE-BLK-001"}
-    assert verdicts["beta"]["outcome"] == "FAIL" and verdicts["beta"]["overridden_by"] is None
-    assert verdicts["alpha"]["overridden_by"].startswith("ann@")
+        verdicts = {r.service: r for r in results(journal, run_id="wave-1")
+                    if r.check_id == "PRE-BLK-001"}
+    assert verdicts["beta"].outcome == "FAIL" and verdicts["beta"].overridden_by is None
+    assert verdicts["alpha"].overridden_by.startswith("ann@")
     status = run_cli("wave", "status", "1", "--lab", str(layout.root))
     assert "  override applied: PRE-BLK-001 FAIL for alpha let pass by ann@" in status.stdout
     shown = run_cli("journal", "show", "--lab", str(layout.root))
@@ -214,6 +214,6 @@ def test_an_override_for_one_service_leaves_its_wave_mates_check_failing(tmp_pat
                       str(layout.root), env=anonymous)
     assert resumed.exit_code == 7
     with Journal(resolve_url(layout.journal, None)) as journal:
-        resumes = [e["message"] for e in journal.events("wave-1") if e["kind"] == "resume"]
+        resumes = [e.message for e in journal.events("wave-1") if e.kind == "resume"]
     assert resumes and resumes[-1].startswith(f"resumed by {login_name()}@"), resumes
     assert "unknown" not in resumes[-1]

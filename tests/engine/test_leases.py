@@ -53,7 +53,7 @@ def test_a_lease_from_another_host_is_taken_over_only_after_expiry(tmp_path, iso
     assert late.returncode == 0, err
     journal = Journal(resolve_url(None, layout.journal))
     try:
-        taken = [e["message"] for e in journal.events("wave-1") if e["kind"] == "lease"]
+        taken = [e.message for e in journal.events("wave-1") if e.kind == "lease"]
         assert journal.lock_holder("wave-1") is None, "the lease is released at the end"
     finally:
         journal.close()

@@ -46,7 +46,7 @@ def recorded(layout) -> list:
 
 def events(layout, kind: str) -> list[str]:
     with journal_of(layout) as journal:
-        return [e["message"] for e in journal.events("wave-1") if e["kind"] == kind]
+        return [e.message for e in journal.events("wave-1") if e.kind == kind]
 
 
 def open_attempts(layout) -> list[str]:

@@ -39,7 +39,7 @@ def test_a_failure_at_any_step_rolls_back_to_exactly_before_the_wave(step, tmp_p
             with pytest.raises(InputError, match="--reason"):
                 rollback_service(ctx, "alpha", force=True)
             rollback_service(ctx, "alpha", force=True, reason="verify failed in the drill")
-            forced = [e["message"] for e in ctx.journal.events("wave-1") if e["kind"] == "rollback-forced"]
+            forced = [e.message for e in ctx.journal.events("wave-1") if e.kind == "rollback-forced"]
             assert forced and "verify failed in the drill" in forced[0]
         else:
             rollback_service(ctx, "alpha")

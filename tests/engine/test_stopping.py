@@ -82,7 +82,7 @@ def test_a_signal_stops_the_wave_at_a_safe_point_and_resume_finishes(point, sign
         steps = {e.step: e.status for e in journal.executions(run_id="wave-1")}
         assert steps[stopped_step] == stopped_status
         assert not_begun not in steps, "nothing started after the stop"
-        assert [e["kind"] for e in journal.events("wave-1")][-1] == "interrupted"
+        assert [e.kind for e in journal.events("wave-1")][-1] == "interrupted"
     finally:
         journal.close()
     assert recorded_tools(layout) == []
@@ -107,7 +107,7 @@ def test_a_second_ctrl_c_interrupts_a_running_terraform_at_once(lab, isolated_en
     journal = journal_of(layout)
     try:
         assert journal.execution("wave-1/alpha/provision").status == "interrupted"
-        assert [a["outcome"] for a in journal.attempts("wave-1/alpha/provision")] == ["interrupted"]
+        assert [a.outcome for a in journal.attempts("wave-1/alpha/provision")] == ["interrupted"]
     finally:
         journal.close()
     (layout.root / "faults/alpha.provision").unlink()
@@ -142,7 +142,7 @@ def test_one_signal_at_the_approval_prompt_ends_it_at_once(signum, lab, isolated
         assert journal.lock_holder("wave-1") is None, "the lease is released"
         steps = {e.step: e.status for e in journal.executions(run_id="wave-1")}
         assert "approve" not in steps and "cutover" not in steps, "nothing past the gate ran"
-        assert [e["kind"] for e in journal.events("wave-1")][-1] == "interrupted"
+        assert [e.kind for e in journal.events("wave-1")][-1] == "interrupted"
     resume_to_the_end(catalog, layout, isolated_env)
 
 

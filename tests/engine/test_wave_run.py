@@ -46,9 +46,9 @@ def test_a_wave_runs_every_step_once_retrying_a_transient_fault(lab):
         retried = ctx.journal.attempts("wave-1/alpha/replicate-data")
         beta = ctx.journal.attempts("wave-1/beta/replicate-data")
     assert result.status == "done"
-    assert [a["outcome"] for a in retried] == ["failed", "ok"]
-    assert "lab fault injected: alpha replicate-data" in retried[0]["error"]
-    assert [a["outcome"] for a in beta] == ["ok"] and not fault.exists()
+    assert [a.outcome for a in retried] == ["failed", "ok"]
+    assert "lab fault injected: alpha replicate-data" in retried[0].error
+    assert [a.outcome for a in beta] == ["ok"] and not fault.exists()
     expected = {(s, step.name) for s, svc in services.items() for step in runbook_for(svc)
                 if not step.deferred and not step.wave_level}
     assert {(e.service, e.step) for e in executions if e.service != "_wave"} == expected
@@ -148,7 +148,7 @@ def test_steps_a_crash_left_running_are_reconciled_not_reapplied(lab):
                 ["wave-1/alpha/final-sync", "wave-1/beta/provision", "wave-1/gamma/archive",
                  "wave-1/alpha/freeze", "wave-1/beta/freeze"])).values(status="running"))
         result = run_wave(ctx, 1, None, resume=True, approve=True)
-        events = [e["message"] for e in ctx.journal.events("wave-1") if e["kind"] == "reconciled"]
+        events = [e.message for e in ctx.journal.events("wave-1") if e.kind == "reconciled"]
     assert sorted(result.reconciled) == ["alpha/final-sync", "beta/freeze", "beta/provision",
                                          "gamma/archive"]
     assert "alpha/freeze" in result.applied

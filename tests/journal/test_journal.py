@@ -62,7 +62,7 @@ def test_a_done_step_stays_done_and_attempts_are_numbered(journal):
     journal.finish_attempt(execution.key, second, "ok")
     journal.finish_step(execution.key, "done", output="ok")
     assert journal.begin_step("wave-1", "alpha", "provision", 0).status == "done"
-    assert [a["outcome"] for a in journal.attempts(execution.key)] == ["failed", "ok"]
+    assert [a.outcome for a in journal.attempts(execution.key)] == ["failed", "ok"]
     assert len(journal.executions(run_id="wave-1")) == 1
 
 
@@ -88,7 +88,7 @@ def test_a_lease_is_exclusive_until_it_expires_then_taken_over(journal):
     assert second.taken_over_from.startswith("ann@host:1")
     assert not journal.renew_lock(first, 30), "the old holder must learn it lost the lease"
     journal.release_lock(first)  # a stale release does not free the new holder's lease
-    assert journal.lock_holder("wave-1")["owner"] == "bob@host:2"
+    assert journal.lock_holder("wave-1").owner == "bob@host:2"
     journal.release_lock(second)
     assert journal.lock_holder("wave-1") is None
 

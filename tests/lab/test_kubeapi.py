@@ -169,8 +169,8 @@ def test_a_wave_finds_its_namespaces_and_its_deployments_ready_until_a_rollback(
     with session(catalog, layout) as ctx:
         result = run_wave(ctx, 1, ["alpha", "beta", "gamma"], resume=False, approve=True)
         assert result.status == "done"
-        namespaces = {r["service"]: (r["outcome"], r["summary"])
-                      for r in results(ctx.journal, run_id="wave-1") if r["check_id"] == "PRE-K8S-001"}
+        namespaces = {r.service: (r.outcome, r.summary)
+                      for r in results(ctx.journal, run_id="wave-1") if r.check_id == "PRE-K8S-001"}
         assert namespaces == {
             "alpha": ("PASS", "namespace web exists; room for cpu 500m, memory 1Gi"),
             "beta": ("PASS", "namespace beta (its id: the service declares no kubernetes section) exists; "
