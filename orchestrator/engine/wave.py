@@ -7,7 +7,6 @@ after a crash without applying a step, or migrating a service, twice.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,6 @@ from orchestrator.sites.check import refuse_missing_hosts
 #: What the runner does with each phase's steps: apply them, or only plan them (say what they would
 #: change, for a dry-run).
 MODES = ("apply", "plan")
-DRILL_ENV = "LOGIUS_MIGRATE_DRILL_PAUSE"
 
 __all__ = ["WAVE_SERVICE", "WaveResult", "run_wave", "wave_lock_name"]
 
@@ -227,12 +225,15 @@ class _Runner:
             executor.apply(work)
 
     def _pause(self, phase: str) -> None:
-        """Crash drills: ``LOGIUS_MIGRATE_DRILL_PAUSE=PHASE:SECONDS`` holds the run still right
-        after PHASE is journalled (for the gate, ``approve``: right before it), so an operator or
-        a test can kill or stop it exactly there. A stop request ends the pause."""
-        drill = os.environ.get(DRILL_ENV, "")
-        if drill.partition(":")[0] == phase:
-            self.ctx.stop.wait(float(drill.partition(":")[2] or 30))
+        """The site's pause hook: a file it names holding ``PHASE:SECONDS`` holds the run still
+        right after PHASE is journalled (for the gate, ``approve``: right before it), so an
+        operator or a test can kill or stop it exactly there. A stop request ends the pause."""
+        hook = self.ctx.site.pause
+        if hook is None or not hook.is_file():
+            return
+        name, _, seconds = hook.read_text().strip().partition(":")
+        if name == phase:
+            self.ctx.stop.wait(float(seconds or 30))
 
     def _end(self, status: str, message: str, kind: str | None = None) -> None:
         journal = self.ctx.journal

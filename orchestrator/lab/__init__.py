@@ -77,6 +77,12 @@ class LabLayout:
         return self.root / "faults"
 
     @property
+    def drill_pause(self) -> Path:
+        """The lab's drill: ``PHASE:SECONDS`` written here holds a wave run still right after
+        PHASE (the site's pause hook), so a test or an operator can kill or stop it there."""
+        return self.faults / "pause"
+
+    @property
     def site_file(self) -> Path:
         return self.root / "site.yml"
 
@@ -336,7 +342,8 @@ def site_text(layout: LabLayout, release: str | None = None) -> str:
                       "platform": {"module": str(lab_platform_module()), "work_dir": PLATFORM_DIR}},
         "secrets": [{"file": "secrets.json"}],
         "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
-                  "after_phase": str(HOOKS / "after-phase.yml")},
+                  "after_phase": str(HOOKS / "after-phase.yml"),
+                  "pause": str(layout.drill_pause.relative_to(layout.root))},
         # The lab's Kubernetes API is a stand-in of its own (orchestrator/lab/kubeapi.py), so
         # every check can be answered: one that cannot holds its service, as on a real site.
         "kubernetes": {"kubeconfig": "kubeconfig", "context": "lab"},
