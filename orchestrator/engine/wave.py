@@ -2,6 +2,11 @@
 every change, one Ansible run per phase over the wave's hosts, Terraform stacks in parallel,
 retries by each service's own step policy, a stop at the next safe point when asked, and resume
 after a crash without applying a step, or migrating a service, twice.
+
+The runner here is the phase loop and the holding of services with their dependants; each kind of
+step has its executor (``engine/executors/``: Terraform, Ansible, the approval gate), which applies
+a phase's steps or, in the runner's ``plan`` mode, only says what they would change. Settling what
+a crash left unfinished is ``engine/reconcile.py``'s.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ class TerraformPhase:
         self.scope = scope
 
     def plan(self, work: Work) -> list[Change]:
-        """The resources each stack's plan would change (``terraform plan``; no state written)."""
+        """The resources each stack's plan would change (``terraform plan``: no state is written;
+        the stack's working folder is prepared, as for an apply, when it is not yet)."""
         ctx = self.scope.ctx
         changes: list[Change] = []
         for service, step in work.items:
