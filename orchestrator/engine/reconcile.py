@@ -10,10 +10,22 @@ import os
 from orchestrator import liveness
 from orchestrator.catalog.models import Service
 from orchestrator.engine.context import EngineContext
+from orchestrator.engine.states import state_on_done
 from orchestrator.runbook import LEDGER_DIR, Step, hosts_of, runbook_for
 
 ORPHAN_WAIT_ENV = "LOGIUS_MIGRATE_ORPHAN_WAIT"
 UNSETTLED = {"running", "interrupted"}
+
+
+def after_crash(ctx: EngineContext, run_id: str, services: list[Service]) -> None:
+    """What a resumed run does first: settle the dead run's tools, close its attempts, repair its
+    stacks, and check that every member's hosts are still in the site's inventory."""
+    from orchestrator.sites.check import refuse_missing_hosts
+
+    settle_orphans(ctx, run_id)
+    close_attempts(ctx, run_id)
+    repair_stacks(ctx, run_id, services)
+    refuse_missing_hosts(ctx.site, services)
 
 
 def settle_orphans(ctx: EngineContext, run_id: str) -> None:
@@ -84,3 +96,26 @@ def is_applied(ctx: EngineContext, service: Service, step: Step,
         return True, f"applied on every host ({', '.join(sorted(done))})", done
     missing = sorted(set(ledger_hosts) - done)
     return False, f"not yet applied on {', '.join(missing)}", done
+
+
+def settle_steps(ctx: EngineContext, run_id: str, wave_service: str,
+                 applied_hosts: dict[str, set[str]]) -> list[str]:
+    """Settle every step a dead or stopped process left unfinished: if its change is in place, it
+    is done; otherwise it runs again, only where it is missing (``applied_hosts`` learns, by
+    execution key, the hosts already done). Returns the steps settled as done, ``service/step``."""
+    reconciled = []
+    for execution in ctx.journal.executions(run_id=run_id):
+        if execution.status not in UNSETTLED or execution.service == wave_service:
+            continue
+        service = ctx.service(execution.service)
+        step = next(s for s in runbook_for(service) if s.name == execution.step)
+        applied, where, hosts = is_applied(ctx, service, step, run_id)
+        applied_hosts[execution.key] = hosts
+        if applied:
+            ctx.journal.finish_step(execution.key, "done", output=f"reconciled after a crash: {where}",
+                                    service_state=state_on_done(step))
+            ctx.journal.log(run_id, "reconciled", f"{execution.key}: {where}")
+            reconciled.append(f"{service.id}/{step.name}")
+        else:
+            ctx.journal.log(run_id, "reconciled", f"{execution.key}: {where}; runs again")
+    return reconciled

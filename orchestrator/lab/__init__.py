@@ -275,7 +275,8 @@ def site_document(layout: LabLayout, release: str | None = None) -> dict[str, An
                                    "work_dir": at(layout.platform_dir)}},
         "secrets": [{"file": at(layout.secrets)}],
         "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
-                  "after_phase": str(HOOKS / "after-phase.yml")},
+                  "after_phase": str(HOOKS / "after-phase.yml"),
+                  "pause": at(layout.drill_pause)},
         # The lab's Kubernetes API is a stand-in of its own (orchestrator/lab/kubeapi.py), so
         # every check can be answered: one that cannot holds its service, as on a real site.
         "kubernetes": {"kubeconfig": at(layout.kubeconfig), "context": "lab"},

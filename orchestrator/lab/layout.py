@@ -98,6 +98,12 @@ class LabLayout:
         return self.root / "faults"
 
     @property
+    def drill_pause(self) -> Path:
+        """The lab's drill: ``PHASE:SECONDS`` written here holds a wave run still right after
+        PHASE (the site's pause hook), so a test or an operator can kill or stop it there."""
+        return self.faults / "pause"
+
+    @property
     def site_file(self) -> Path:
         return self.root / "site.yml"
 

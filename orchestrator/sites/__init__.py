@@ -44,6 +44,7 @@ class Site:
     #: The platform landing zone: (module, working directory), or None when the site has none.
     platform: tuple[Path, Path] | None = None
     digest: str = ""  # SHA-256 of the site file: a saved plan names the site it was made for
+    pause: Path | None = None  # the site's pause hook (hooks.pause), read at each safe point
 
     @property
     def directory(self) -> Path:
@@ -133,4 +134,4 @@ def _resolve(model: Any, path: Path) -> Site:
                 protected=tuple(terraform.protected),
                 platform=(to(terraform.platform.module), to(terraform.platform.work_dir))
                 if terraform.platform else None,
-                digest=hashlib.sha256(path.read_bytes()).hexdigest())
+                digest=hashlib.sha256(path.read_bytes()).hexdigest(), pause=at(model.hooks.pause))

@@ -117,6 +117,10 @@ class Hooks(_Model):
 
     before_phase: str | None = None
     after_phase: str | None = None
+    #: A file the engine reads at each safe point of a wave run: ``PHASE:SECONDS`` holds the run
+    #: still that long right after PHASE is journalled (for the gate, ``approve``: right before
+    #: it), so it can be killed or stopped exactly there; a stop request ends the pause.
+    pause: str | None = None
 
 
 def _source_kind(value: Any) -> str | None:

@@ -136,7 +136,7 @@ def test_a_run_killed_alone_resumes_at_once_without_repeating_a_step(point, refe
         (layout.root / relative).write_text(content)
     env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120")  # a resume must not wait for it
     if pause:
-        env["LOGIUS_MIGRATE_DRILL_PAUSE"] = pause
+        layout.drill_pause.write_text(pause)
     args = ["--catalog", str(ref_catalog), "--lab", str(layout.root)]
     process = cli_process(["wave", "run", "1", "--approve", *args], env)
     wait_for(lambda: layout.journal.exists() and statuses(layout, watched)
@@ -147,6 +147,7 @@ def test_a_run_killed_alone_resumes_at_once_without_repeating_a_step(point, refe
     assert "done" not in set(statuses(layout, "/verify")), "killed too late to prove anything"
     for relative in faults:  # the drill is over; the orphan may still be inside it
         (layout.root / relative).unlink()
+    layout.drill_pause.unlink(missing_ok=True)
 
     resumed = cli_process(["wave", "resume", "1", "--approve", *args], isolated_env)
     out, err = resumed.communicate(timeout=240)
@@ -165,10 +166,12 @@ def test_a_resume_right_after_a_kill_starts_within_two_seconds(references, tmp_p
     ref_catalog, ref_layout = references("one")
     layout = make_lab(tmp_path / "lab", ref_catalog, secrets_from=ref_layout.root)
     args = ["--catalog", str(ref_catalog), "--lab", str(layout.root)]
-    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120", LOGIUS_MIGRATE_DRILL_PAUSE="provision:60")
+    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120")
+    layout.drill_pause.write_text("provision:60")
     process = cli_process(["wave", "run", "1", "--approve", *args], env)
     wait_for(lambda: layout.journal.exists() and statuses(layout, "alpha/provision") == ["done"])
     kill_main(process)
+    layout.drill_pause.unlink()
     launched = time.time()
     resumed = cli_process(["wave", "resume", "1", "--approve", *args], isolated_env)
     out, err = resumed.communicate(timeout=240)

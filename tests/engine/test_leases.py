@@ -33,10 +33,12 @@ def test_a_lease_from_another_host_is_taken_over_only_after_expiry(tmp_path, iso
     catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     args = ["--catalog", str(catalog), "--lab", str(layout.root)]
-    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="4", LOGIUS_MIGRATE_DRILL_PAUSE="provision:60")
+    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="4")
+    layout.drill_pause.write_text("provision:60")
     process = cli_process(["wave", "run", "1", "--approve", *args], env)
     wait_for(lambda: layout.journal.exists() and statuses(layout, "/provision") == ["done"])
     kill_group(process)
+    layout.drill_pause.unlink()
     journal = Journal(resolve_url(None, layout.journal))
     with journal.engine.begin() as connection:
         connection.execute(update(schema.locks).values(host="elsewhere.example"))

@@ -45,7 +45,7 @@ def start(catalog, layout, env, faults, pause):
     for relative, content in faults.items():
         (layout.root / relative).write_text(content)
     if pause:
-        env = dict(env, LOGIUS_MIGRATE_DRILL_PAUSE=pause)
+        layout.drill_pause.write_text(pause)
     args = ["wave", "run", "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root)]
     return cli_process(args, env)
 
@@ -88,6 +88,7 @@ def test_a_signal_stops_the_wave_at_a_safe_point_and_resume_finishes(point, sign
     assert recorded_tools(layout) == []
     for relative in faults:
         (layout.root / relative).unlink()
+    layout.drill_pause.unlink(missing_ok=True)
     resume_to_the_end(catalog, layout, isolated_env)
 
 
