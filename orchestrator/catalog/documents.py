@@ -40,7 +40,7 @@ _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR, _SEQ, _MAP = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
 
 
-class StrictLoader(_Base):  # type: ignore[misc, valid-type]
+class StrictLoader(_Base):
     """Safe YAML with the C parser when present; dates left as text; a lean resolver."""
 
     yaml_implicit_resolvers = _without_timestamps(_Base.yaml_implicit_resolvers)

@@ -46,7 +46,7 @@ def check_cmd(ws: Workspace, service_id: str | None, wave: int | None, plan_id: 
             members = list(plan.wave(wave)["services"])
             if not members:  # as `wave run N` refuses it
                 raise InputError(f"wave {wave} has no services in plan {plan.id}; nothing to check")
-        else:
+        elif service_id is not None:
             ctx.service(service_id)
             members = [service_id]
             wave = plan.wave_of(service_id) if plan else None

@@ -278,7 +278,8 @@ def _refuse_unplanned(journal: Any, wave: int) -> None:
     from orchestrator.journal.plans import list_plans
 
     plans = list_plans(journal)
-    plan = ([p for p in plans if p.approved] or plans or [None])[-1]
+    candidates = [p for p in plans if p.approved] or plans
+    plan = candidates[-1] if candidates else None
     if plan is None or 1 <= wave <= len(plan.waves):
         return
     which = "the newest approved" if plan.approved else "the newest saved; none is approved"

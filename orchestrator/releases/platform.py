@@ -70,7 +70,7 @@ def _nodes(ctx: Any) -> Answer:
 def _storage(ctx: Any) -> Answer:
     classes = ctx.kube.storage_classes()
     names = {(c.get("metadata") or {}).get("name") for c in classes}
-    defaults = [(c.get("metadata") or {}).get("name") for c in classes
+    defaults = [(c.get("metadata") or {}).get("name") or "" for c in classes
                 if ((c.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CLASS) == "true"]
     wanted = set(ctx.policy.required_storage_classes) | {s.name for s in ctx.manifest.storage_classes}
     missing = sorted(wanted - names)
@@ -91,7 +91,7 @@ def _network_policy(ctx: Any) -> Answer:
 
 def _ingress(ctx: Any) -> Answer:
     classes = ctx.kube.get("/apis/networking.k8s.io/v1/ingressclasses").get("items", [])
-    names = [(c.get("metadata") or {}).get("name") for c in classes]
+    names = [(c.get("metadata") or {}).get("name") or "" for c in classes]
     problems = [] if names else ["no IngressClass"]
     return _verdict(problems, f"ingress class {', '.join(names)}",
                     "GET /apis/networking.k8s.io/v1/ingressclasses", ", ".join(names) or "none")

@@ -8,7 +8,9 @@ one Ansible run per phase over all hosts of the wave, Terraform stacks in parall
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import cast
 
 from orchestrator.catalog.models import Disposition, Service, StepPolicy
 
@@ -87,7 +89,8 @@ def runbook_for(service: Service) -> tuple[Step, ...]:
         steps = (PROVISION, PREPARE, REPLICATE, FREEZE, FINAL_SYNC, GATE, CUTOVER, VERIFY, DECOMMISSION_LATER)
     if not service.step_policy:
         return steps
-    return tuple(_with_policy(step, service.step_policy.get(step.name)) for step in steps)
+    policies = cast("Mapping[str, StepPolicy]", service.step_policy)  # keyed by step name
+    return tuple(_with_policy(step, policies.get(step.name)) for step in steps)
 
 
 def _with_policy(step: Step, policy: StepPolicy | None) -> Step:
