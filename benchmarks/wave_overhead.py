@@ -2,7 +2,7 @@
 
 A wave of every moving service of the catalog (19 on the shipped seeds) is run three ways:
   engine     `run_wave`: journal, rollback points, leases, retries, one ansible-runner run per
-             phase over all hosts, Terraform stacks four at a time;
+             phase over all hosts, Terraform stacks eight at a time (STACKS_AT_ONCE);
   sequential a shell script running the same `terraform apply` and `ansible-playbook` commands
              one after another;
   parallel   a shell script launching them as parallel as their order allows: every Terraform
