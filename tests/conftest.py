@@ -81,7 +81,6 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, s
     monkeypatch.setenv("LOGIUS_MIGRATE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
     monkeypatch.delenv("LOGIUS_MIGRATE_DB", raising=False)
-    monkeypatch.delenv("LOGIUS_MIGRATE_DRILL_PAUSE", raising=False)
     return dict(os.environ)
 
 
