@@ -142,6 +142,7 @@ def plan_cmd(ctx: click.Context, ws: Workspace, start: dt.date | None, wave_leng
 
     with gc_paused():  # millions of acyclic objects on a large catalog: see gcpause
         _plan(ws, start, wave_length, capacity, pilot_waves, deadline, explain_id, fmt)
+        ws.forget()  # freed while the collector is still paused
 
 
 def _plan(ws: Workspace, start: dt.date | None, wave_length: int, capacity: int,

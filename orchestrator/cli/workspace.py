@@ -68,6 +68,13 @@ class Workspace:
 
         return Path(self.site_path) if self.site_path is not None else default_site_path(self.lab_dir)
 
+    def forget(self) -> None:
+        """Drop what was loaded (the catalog, the site): a large catalog is then freed at once by
+        reference counting, while the caller still has the collector paused (see gcpause), rather
+        than scanned by a full collection once it runs again."""
+        for name in ("catalog", "site"):
+            self.__dict__.pop(name, None)
+
     @cached_property
     def site(self) -> Site:
         from orchestrator.sites import load_site
