@@ -18,7 +18,7 @@ PACKAGE = PROJECT / "orchestrator"
 #: layer above. "orchestrator" is the package's own __init__ (its version).
 #:   base: orchestrator, errors, clock, identity, liveness, resources, gcpause
 #:   < catalog < journal < runbook, steps < sites < policy (reads the journal and the site)
-#:   < planning < reports < checks < releases < engine < lab < workspace < cli, __main__
+#:   < planning < reports < checks < releases < engine < lab < cli (its workspace too), __main__
 LAYERS: list[set[str]] = [
     {"orchestrator", "errors", "clock", "identity", "liveness", "resources", "gcpause"},
     {"catalog"},
@@ -32,7 +32,6 @@ LAYERS: list[set[str]] = [
     {"releases"},
     {"engine"},
     {"lab"},
-    {"workspace"},
     {"cli", "__main__"},
 ]
 LAYER = {part: number for number, parts in enumerate(LAYERS) for part in parts}
