@@ -63,6 +63,13 @@ def _lab_apis_end_with_the_session(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _no_lab_of_the_working_directory(monkeypatch, tmp_path_factory):
+    """A test never reads the default lab of the folder it runs in (``./.lab``, e.g. one left by
+    scripts/demo.sh): $LOGIUS_MIGRATE_LAB names an empty folder unless the test sets its own."""
+    monkeypatch.setenv("LOGIUS_MIGRATE_LAB", str(tmp_path_factory.getbasetemp() / "no-default-lab"))
+
+
+@pytest.fixture(autouse=True)
 def _lab_apis_end_with_their_test(request):
     """The stand-ins of the labs a test made in its temporary folder stop when the test ends."""
     yield
