@@ -83,6 +83,11 @@ class StepFailed(LogiusMigrateError):
     exit_code = 1
 
 
+class StalePlan(StepFailed):
+    """A saved Terraform plan whose state moved since it was made: nothing was applied; the
+    wave needs a new dry-run."""
+
+
 class TransientStepError(LogiusMigrateError):
     """A fault worth retrying (unreachable host, a held Terraform state lock, a timeout)."""
 

@@ -21,16 +21,19 @@ def lab_group() -> None:
 @click.option("--transport", type=click.Choice(["local", "ssh"]), default="local", show_default=True,
               help="How Ansible reaches the lab's hosts: the local connection (fast), or SSH through "
                    "a real sshd of the lab's own on loopback addresses 127.0.0.2 and up.")
+@click.option("--require-dry-run/--no-require-dry-run", default=True, show_default=True,
+              help="Whether the lab's site makes `wave run N` apply an approved dry-run of wave N "
+                   "(`wave dry-run N`, then `wave dry-run approve`) and refuse without one.")
 @format_option("text", "json")
 @pass_workspace
-def up_cmd(ws: Workspace, transport: str, fmt: str) -> None:
+def up_cmd(ws: Workspace, transport: str, require_dry_run: bool, fmt: str) -> None:
     """Build the lab: legacy, LPC and gateway hosts as folders (legacy seeded with config and
     data), a Terraform provider mirror and one initialised stack per moving service, the
     inventory rendered from the catalog, lab secrets and the journal. Running it again only
-    adds what is missing."""
+    adds what is missing (the site file too: `lab down` first to change --require-dry-run)."""
     from orchestrator.lab import lab_up
 
-    report = lab_up(ws.catalog, ws.lab, transport)
+    report = lab_up(ws.catalog, ws.lab, transport, require_dry_run)
     if fmt == "json":
         echo_json({"root": str(report.root), "created": report.created, "kept": report.kept,
                    "hosts": report.hosts, "services": report.services})

@@ -12,6 +12,7 @@ import click
 
 from orchestrator.cli.base import by_option, catalog_option, echo_json, format_option, verbosity
 from orchestrator.cli.completion import service_ids, wave_numbers
+from orchestrator.cli.dry_runs import dry_run_group
 from orchestrator.cli.workspace import Workspace, pass_workspace, workspace_options
 
 
@@ -142,8 +143,14 @@ def _wave_command(name: str, resume: bool) -> Any:
                 resumable(ctx, wave)
             plan = plan_for_run(ctx.journal, plan_id, ctx.catalog, ctx.site)
             members = None if resume else members_of(plan, wave)
+            rehearsal = None
+            if members is not None and ctx.site.require_dry_run:
+                from orchestrator.engine.currency import approved_rehearsal
+
+                rehearsal = approved_rehearsal(ctx, wave, plan, members)
             result = run_wave(ctx, wave, members, resume=resume, approve=approve,
-                              approver=_approver(approve), plan=plan, overrides=granted)
+                              approver=_approver(approve), plan=plan, overrides=granted,
+                              rehearsal=rehearsal)
         if fmt == "json":
             echo_json({"run": result.run_id, "wave": result.wave, "status": result.status,
                        "applied": result.applied, "reconciled": result.reconciled,
@@ -209,6 +216,7 @@ def _overrides(checks: tuple[str, ...], reason: str | None) -> dict[str, str]:
 
 _wave_command("run", resume=False)
 _wave_command("resume", resume=True)
+wave_group.add_command(dry_run_group)
 
 
 @wave_group.command("status")

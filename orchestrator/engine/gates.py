@@ -29,9 +29,11 @@ def check_context(ctx: EngineContext, wave: int | None, members: list[str], plan
 
 
 def check_services(ctx: EngineContext, run_id: str | None, wave: int | None, members: list[str],
-                   candidates: list[str], plan: Any, overrides: dict[str, str]) -> dict[str, list[Any]]:
+                   candidates: list[str], plan: Any, overrides: dict[str, str],
+                   record: bool = True) -> dict[str, list[Any]]:
     """The preconditions of each of ``candidates`` (with the run's ``overrides``), every result
-    journalled (with ``run_id``, or none for `logius-migrate check`); service -> its results."""
+    journalled unless not ``record`` (with ``run_id``, or none for `logius-migrate check`);
+    service -> its results."""
     from orchestrator.checks import run_checks, with_overrides
     from orchestrator.journal.evidence import record_results
 
@@ -40,22 +42,28 @@ def check_services(ctx: EngineContext, run_id: str | None, wave: int | None, mem
     try:
         for sid in candidates:
             found[sid] = with_overrides(run_checks(checks, ctx.service(sid)), overrides, ctx.owner)
-            record_results(ctx.journal, run_id, found[sid])
+            if record:
+                record_results(ctx.journal, run_id, found[sid])
     finally:
         checks.close()
     return found
 
 
 def run_gates(ctx: EngineContext, run_id: str, wave: int, members: list[str], candidates: list[str],
-              plan: Any, overrides: dict[str, str]) -> dict[str, str]:
-    """Check each of ``candidates`` (members not begun, or held before); journal every result;
-    return the services the checks hold, with why, in one line each."""
+              plan: Any, overrides: dict[str, str], record: bool = True,
+              seen: dict[str, list[Any]] | None = None) -> dict[str, str]:
+    """Check each of ``candidates`` (members not begun, or held before); journal every result
+    (a dry-run does not: ``record`` False, the results go to ``seen``); return the services the
+    checks hold, with why, in one line each."""
     from orchestrator.checks import stopping
 
     refuse_foreign_overrides(overrides, members)
     held: dict[str, str] = {}
-    for sid, results in check_services(ctx, run_id, wave, members, candidates, plan, overrides).items():
-        for result in results:
+    for sid, results in check_services(ctx, run_id, wave, members, candidates, plan, overrides,
+                                       record).items():
+        if seen is not None:
+            seen[sid] = results
+        for result in results if record else ():
             if result.overridden_by is not None:
                 note = (f"override applied: {result.check_id} {result.outcome.value} for {sid} let pass "
                         f"by {result.overridden_by}: {result.override_reason} ({result.summary})")
@@ -64,7 +72,8 @@ def run_gates(ctx: EngineContext, run_id: str, wave: int, members: list[str], ca
         stops = stopping(results, ctx.site.on_inconclusive)
         if stops:
             held[sid] = "; ".join(f"{r.check_id} {r.outcome.value}: {r.summary}" for r in stops)
-            ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
+            if record:
+                ctx.journal.log(run_id, "held", f"{sid} held before any change: {held[sid]}")
     return held
 
 

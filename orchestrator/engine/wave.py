@@ -51,11 +51,13 @@ def wave_lock_name(wave: int) -> str:
 
 def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: bool,
              approve: bool = False, approver: Callable[[str], bool] | None = None,
-             plan: Any = None, overrides: dict[str, str] | None = None) -> WaveResult:
+             plan: Any = None, overrides: dict[str, str] | None = None,
+             rehearsal: Any = None) -> WaveResult:
     """Run (or, with ``resume``, continue) wave ``wave``. ``services`` is the wave's membership
     from the plan; a resumed run uses what its first run recorded. ``plan`` is the saved plan the
     wave comes from (its window is what the contract-change check reads); ``overrides`` maps a
-    check id to the operator's reason, for this run only."""
+    check id to the operator's reason, for this run only; ``rehearsal`` is the approved dry-run
+    record whose saved Terraform plans the run applies (checked to be current by the caller)."""
     ttl = lease_seconds()
     lease = ctx.journal.acquire_lock(wave_lock_name(wave), ctx.owner, ttl)
     keeper = LeaseKeeper(ctx.journal, lease, ttl)
@@ -67,9 +69,20 @@ def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: 
         if lease.taken_over_from:
             ctx.journal.log(run_id, "lease", f"took over the lease of {lease.taken_over_from}")
         runner = _Runner(ctx, run_id, wave, members, keeper, ApprovalChoice(approve, approver))
+        if rehearsal is not None:
+            runner.scope.saved_plans = _applies(ctx, run_id, rehearsal)
         return runner.run(resume, plan, overrides or {})
     finally:
         keeper.release()
+
+
+def _applies(ctx: EngineContext, run_id: str, rehearsal: Any) -> dict[str, Any]:
+    """The rehearsal's saved plans, by service, journalled with their digests as what the run applies."""
+    saved = {s["service"]: s for s in rehearsal.document["stacks"] if s.get("sha256")}
+    listed = ", ".join(f"{sid} {s['sha256'][:12]}" for sid, s in sorted(saved.items())) or "none"
+    ctx.journal.log(run_id, "dry-run", f"applies dry-run {rehearsal.id} (approved by "
+                                       f"{rehearsal.approved_by}); saved Terraform plans: {listed}")
+    return saved
 
 
 def resumable(ctx: EngineContext, wave: int) -> Any:
@@ -134,14 +147,16 @@ class _Runner:
     steps go to the executor of their kind, applied or (``mode="plan"``) only planned."""
 
     def __init__(self, ctx: EngineContext, run_id: str, wave: int, members: list[str],
-                 keeper: LeaseKeeper, approval: ApprovalChoice, mode: str = "apply") -> None:
+                 keeper: LeaseKeeper, approval: ApprovalChoice, mode: str = "apply",
+                 detail: RunDetail | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
         self.ctx, self.run_id, self.wave, self.keeper, self.mode = ctx, run_id, wave, keeper, mode
+        self.journalled = mode == "apply"  # a dry-run writes nothing of its own to the journal
         self.services = [ctx.service(sid) for sid in members]
         self.members = list(members)
         self.result = WaveResult(run_id, wave, "running")
-        recorded = ctx.journal.run(run_id).parsed_detail  # type: ignore[union-attr]
+        recorded = detail or ctx.journal.run(run_id).parsed_detail  # type: ignore[union-attr]
         self.held_before: dict[str, str] = recorded.held or {}
         self.plan_id = recorded.plan
         self.held: dict[str, str] = {}  # service -> why it waits (a check, a step, a dependency)
@@ -150,6 +165,7 @@ class _Runner:
             "terraform": TerraformPhase(self.scope), "ansible": AnsiblePhase(self.scope),
             "gate": ApprovalGate(self.scope, approval.approve, approval.approver, self._active)}
         self.changes: list[Change] = []  # what the planned phases would change (mode "plan")
+        self.checks: dict[str, list[Any]] = {}  # service -> its preconditions' results
 
     @property
     def detail(self) -> RunDetail:
@@ -159,17 +175,19 @@ class _Runner:
 
     def run(self, resume: bool, plan: Any, overrides: dict[str, str]) -> WaveResult:
         try:
-            self._sweep()
-            if resume:
-                reconcile.after_crash(self.ctx, self.run_id, self.services)
-            self.result.reconciled += reconcile.settle_steps(self.ctx, self.run_id, WAVE_SERVICE,
-                                                             self.scope.applied_hosts)
+            if self.journalled:
+                self._sweep()
+                if resume:
+                    reconcile.after_crash(self.ctx, self.run_id, self.services)
+                self.result.reconciled += reconcile.settle_steps(self.ctx, self.run_id, WAVE_SERVICE,
+                                                                 self.scope.applied_hosts)
             self._gates(plan, overrides)
             for phase in PHASES:
                 self._phase(phase)
         except Interrupted as exc:
             message = (f"wave {self.wave} {exc}; nothing past it ran; continue with "
-                       f"`logius-migrate wave resume {self.wave}`")
+                       f"`logius-migrate wave resume {self.wave}`" if self.journalled else
+                       f"the dry-run of wave {self.wave} {exc}; nothing was changed or recorded")
             self._end("interrupted", message)
             raise Interrupted(message, exc.signum) from None
         except AwaitingApproval as exc:
@@ -178,6 +196,9 @@ class _Runner:
         except LogiusMigrateError as exc:
             self._end("failed", str(exc))
             raise
+        if not self.journalled:
+            self._end("rehearsed", f"wave {self.wave} rehearsed: {len(self.changes)} prediction(s)")
+            return self.result
         if self.held:
             count, total = len(self.held), len(self.members)
             went_on = (f"{count} of {total} service(s) held, the others went on" if count < total
@@ -241,6 +262,9 @@ class _Runner:
             self.ctx.stop.wait(float(seconds or 30))
 
     def _end(self, status: str, message: str, kind: str | None = None) -> None:
+        self.result.status = status
+        if not self.journalled:
+            return
         journal = self.ctx.journal
         if status == "interrupted":
             for execution in journal.executions(run_id=self.run_id):
@@ -248,7 +272,6 @@ class _Runner:
                     journal.finish_step(execution.key, "interrupted", error=message)
         journal.set_run_status(self.run_id, status, self.detail)
         journal.log(self.run_id, kind or status, message)
-        self.result.status = status
 
     # -- gates and held services ---------------------------------------------------------------
 
@@ -262,7 +285,7 @@ class _Runner:
                       if (sid not in done or sid in self.held_before)
                       and self.ctx.journal.service_state(sid).state not in settled]
         for sid, why in run_gates(self.ctx, self.run_id, self.wave, self.members, candidates, plan,
-                                  overrides).items():
+                                  overrides, record=self.journalled, seen=self.checks).items():
             self._hold(sid, why)
 
     def _hold(self, service_id: str, why: str) -> None:
@@ -273,12 +296,17 @@ class _Runner:
         for sid, cause in dependants(self.ctx, self.members, {service_id}).items():
             if sid not in self.held:
                 self.held[sid] = f"waits for {cause}, which is held"
-                self.ctx.journal.log(self.run_id, "held", f"{sid} held: waits for {cause}")
-        self.ctx.journal.set_run_status(self.run_id, "running", self.detail)
+                if self.journalled:
+                    self.ctx.journal.log(self.run_id, "held", f"{sid} held: waits for {cause}")
+        if self.journalled:
+            self.ctx.journal.set_run_status(self.run_id, "running", self.detail)
 
     def _step_failed(self, service: Service, step: Step, error: str) -> None:
         from orchestrator.engine.gates import open_failure_blocker
 
+        if not self.journalled:  # a dry-run: the run would hold it here; nothing is opened
+            self._hold(service.id, f"{step.name} would fail: {error}")
+            return
         blocker = open_failure_blocker(self.ctx, self.run_id, self.wave, service.id, step.name, error)
         self._hold(service.id, f"{step.name} failed ({blocker}): {error}")
 

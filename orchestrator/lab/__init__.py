@@ -79,9 +79,12 @@ def gateway_route(service: Service) -> str:
     return (f"service = {service.id}\nbackend = legacy\nhosts = {','.join(service.hosts.legacy)}\n")
 
 
-def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> LabReport:
+def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local",
+           require_dry_run: bool = True) -> LabReport:
     """Build what is missing of the lab for ``catalog``; keep everything that is there. With
-    ``transport="ssh"`` every host is reached over SSH through the lab's own sshd on loopback."""
+    ``transport="ssh"`` every host is reached over SSH through the lab's own sshd on loopback.
+    The lab's site requires an approved dry-run before a wave runs unless ``require_dry_run`` is
+    False (tests whose subject is the run itself)."""
     from orchestrator.journal import Journal, resolve_url
     from orchestrator.steps import terraform
 
@@ -106,7 +109,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local") -> Lab
     make(at(layout.mirror), terraform.build_mirror)
     make(at(layout.cli_config), lambda path: terraform.write_cli_config(path, layout.mirror))
     make(at(layout.terraform_home), lambda path: path.mkdir(parents=True))
-    make(at(layout.site_file), lambda path: _write(path, site_text(layout, release)))
+    make(at(layout.site_file), lambda path: _write(path, site_text(layout, release, require_dry_run)))
     site = layout.site()  # the lab as the engine sees it: its stacks and its Terraform environment
     platform = _platform_job(catalog, layout, release, make)
     fresh_stacks = _make_stacks(services, layout, site, make)
@@ -257,7 +260,8 @@ def delivered_by_now(catalog: Catalog) -> str | None:
     return delivered[-1].id if delivered else None
 
 
-def site_document(layout: LabLayout, release: str | None = None) -> dict[str, Any]:
+def site_document(layout: LabLayout, release: str | None = None,
+                  require_dry_run: bool = True) -> dict[str, Any]:
     """The lab's site file, rendered from its layout: its inventory, stacks, secrets and journal,
     and its own faults and drills (a Terraform variable of the lab module, and hook playbooks
     around every phase). Paths are relative to the lab's root, where the site file lives."""
@@ -281,6 +285,7 @@ def site_document(layout: LabLayout, release: str | None = None) -> dict[str, An
         # every check can be answered: one that cannot holds its service, as on a real site.
         "kubernetes": {"kubeconfig": at(layout.kubeconfig), "context": "lab"},
         "on_inconclusive": "hold",
+        "require_dry_run": require_dry_run,
         "backups": {"marker": f"{{site_dir}}/{at(layout.hosts)}/{{host}}/{BACKUP_DIR}/{{service}}.stamp",
                     "take": "logius-migrate lab backup"},
     }
@@ -289,12 +294,12 @@ def site_document(layout: LabLayout, release: str | None = None) -> dict[str, An
     return site
 
 
-def site_text(layout: LabLayout, release: str | None = None) -> str:
+def site_text(layout: LabLayout, release: str | None = None, require_dry_run: bool = True) -> str:
     """The lab's site file as `lab up` writes it (:func:`site_document`)."""
     import yaml
 
     return ("# The lab's site, written by `logius-migrate lab up`.\n"
-            + yaml.safe_dump(site_document(layout, release), sort_keys=False))
+            + yaml.safe_dump(site_document(layout, release, require_dry_run), sort_keys=False))
 
 
 def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str, Any]:

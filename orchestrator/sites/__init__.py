@@ -45,6 +45,7 @@ class Site:
     platform: tuple[Path, Path] | None = None
     digest: str = ""  # SHA-256 of the site file: a saved plan names the site it was made for
     pause: Path | None = None  # the site's pause hook (hooks.pause), read at each safe point
+    require_dry_run: bool = False  # a run applies an approved, current dry-run, or refuses
 
     @property
     def directory(self) -> Path:
@@ -134,4 +135,5 @@ def _resolve(model: Any, path: Path) -> Site:
                 protected=tuple(terraform.protected),
                 platform=(to(terraform.platform.module), to(terraform.platform.work_dir))
                 if terraform.platform else None,
-                digest=hashlib.sha256(path.read_bytes()).hexdigest(), pause=at(model.hooks.pause))
+                digest=hashlib.sha256(path.read_bytes()).hexdigest(), pause=at(model.hooks.pause),
+                require_dry_run=model.require_dry_run)

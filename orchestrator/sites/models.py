@@ -154,6 +154,9 @@ class SiteFile(_Model):
     #: as ``hold``), or only warn.
     on_inconclusive: Literal["hold", "fail", "warn"] = "hold"
     backups: BackupMarker | BackupCommand | None = None
+    #: `wave run N` applies an approved, current dry-run of wave N (its saved Terraform plans),
+    #: and refuses without one.
+    require_dry_run: bool = False
 
     @field_validator("on_inconclusive")
     @classmethod

@@ -39,7 +39,14 @@ from typing import Any
 
 from python_terraform import IsFlagged, IsNotFlagged, Terraform, VariableFiles
 
-from orchestrator.errors import Cancelled, LogiusMigrateError, StepFailed, StepTimeout, TransientStepError
+from orchestrator.errors import (
+    Cancelled,
+    LogiusMigrateError,
+    StalePlan,
+    StepFailed,
+    StepTimeout,
+    TransientStepError,
+)
 from orchestrator.steps.processes import ChildWatch
 
 PROVIDER_FILE = "terraform-provider-null_v2.1.2_x4"
@@ -502,8 +509,8 @@ class TerraformStack:
         return None if rc == 0 else plan_diff(out or "")
 
     def planned_changes(self, variables: dict[str, Any]) -> list[dict[str, Any]]:
-        """What applying ``variables`` would do, resource by resource: ``{address, actions}``
-        from ``terraform show -json`` of a saved plan (actions: create, update, delete, ...)."""
+        """What applying ``variables`` would do, resource by resource (:func:`resource_changes`),
+        from a plan saved aside and removed again."""
         plan_file = self.working_dir / ".logius" / "check.tfplan"
         plan_file.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -515,9 +522,47 @@ class TerraformStack:
                 self._fail("show", rc, err)
         finally:
             plan_file.unlink(missing_ok=True)
-        changes = json.loads(out).get("resource_changes", [])
-        return [{"address": c["address"], "actions": c["change"]["actions"]} for c in changes
-                if c["change"]["actions"] != ["no-op"]]
+        return resource_changes(json.loads(out))
+
+    def saved_plan(self, variables: dict[str, Any], plan_file: Path) -> dict[str, Any]:
+        """``terraform plan -out PLAN_FILE``, kept for the run to apply: what applying it would do
+        (:func:`resource_changes` of ``terraform show -json``), the file's SHA-256, and the serial
+        and lineage of the state it was planned against (``state_serial``, ``state_lineage``)."""
+        plan_file.parent.mkdir(parents=True, exist_ok=True)
+        rc, _, err = self._tf.plan(var=variables, input=False, no_color=IsFlagged, out=str(plan_file))
+        if rc not in (0, 2):
+            plan_file.unlink(missing_ok=True)
+            self._fail("plan", rc, err)
+        rc, out, err = self._run("show", str(plan_file), json=IsFlagged)
+        if rc != 0:
+            self._fail("show", rc, err)
+        return {"resources": resource_changes(json.loads(out)), "sha256": file_sha256(plan_file),
+                **self.state_mark()}
+
+    def state_mark(self) -> dict[str, Any]:
+        """The serial and lineage of the current state (None, None when there is none): what a
+        saved plan was made against, and what tells that the state moved since."""
+        state = self.state_text()
+        if state is None:
+            return {"state_serial": None, "state_lineage": None}
+        parsed = json.loads(state)
+        return {"state_serial": parsed.get("serial"), "state_lineage": parsed.get("lineage")}
+
+    def apply_plan(self, plan_file: Path, timeout: float | None = None) -> dict[str, Any]:
+        """Apply a saved plan (``terraform apply PLAN_FILE``) and return the outputs. Terraform
+        refuses a plan whose state moved since it was made: :class:`StalePlan`, before any change."""
+        self._keep_state_aside()
+        self._tf.timeout = timeout
+        try:
+            rc, _, err = self._tf.apply(str(plan_file), input=False, no_color=IsFlagged)
+        finally:
+            self._tf.timeout = None
+        if rc != 0 and "Saved plan is stale" in err:
+            raise StalePlan(f"terraform apply in {self.working_dir.name}: the saved plan is stale (the "
+                            f"state changed since it was made)")
+        if rc != 0:
+            self._fail("apply", rc, err)
+        return self.outputs()
 
     def apply(self, variables: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Apply ``variables`` and return the outputs (name -> value). The state is copied aside
@@ -746,3 +791,34 @@ def _last_error(err: str) -> str:
         if line.startswith("Error:"):
             return line
     return lines[-1] if lines else "no error output"
+
+
+def resource_changes(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a plan (``terraform show -json`` of it) would do, resource by resource: ``address``,
+    ``actions`` (create, update, delete; a replace is delete and create) and ``unknown``, the
+    attribute paths whose values are known only after apply (``after_unknown``), so a report can
+    say so instead of showing them as absent. Resources the plan leaves alone are not listed."""
+    changes = []
+    for change in shown.get("resource_changes", []):
+        actions = change["change"]["actions"]
+        if actions == ["no-op"]:
+            continue
+        changes.append({"address": change["address"], "actions": actions,
+                        "unknown": unknown_paths(change["change"].get("after_unknown"))})
+    return changes
+
+
+def unknown_paths(tree: Any, prefix: str = "") -> list[str]:
+    """The paths that are ``true`` in an ``after_unknown`` tree: ``id``, ``triggers.ip``, ``tags[0]``."""
+    if tree is True:
+        return [prefix or "(the whole value)"]
+    if isinstance(tree, dict):
+        return [p for key, sub in sorted(tree.items())
+                for p in unknown_paths(sub, f"{prefix}.{key}" if prefix else str(key))]
+    if isinstance(tree, list):
+        return [p for index, sub in enumerate(tree) for p in unknown_paths(sub, f"{prefix}[{index}]")]
+    return []
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -5,12 +5,14 @@ engine runs a phase's playbook."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from orchestrator.catalog.models import Service
 from orchestrator.engine import reconcile
 from orchestrator.engine.capture import record_file_points
+from orchestrator.engine.compare import ChangeRecorder, record_changes
 from orchestrator.engine.executors.base import Change, RunScope, Work
 from orchestrator.engine.executors.retries import retrying
 from orchestrator.engine.tools import child_watch
@@ -33,16 +35,39 @@ class AnsiblePhase:
         self.scope = scope
 
     def plan(self, work: Work) -> list[Change]:
-        """The playbook each batch would run, and on which hosts (nothing is run)."""
+        """Each batch's playbook in check mode (``--check --diff``; nothing is changed), and what
+        it says of every task on every host (``engine/prediction.py``: would change, no change,
+        unknown and why, would fail). A service with a task that would fail is held, as the run
+        would hold it."""
         changes: list[Change] = []
         for batch in by_policy(work.items):
-            step = batch[0][1]
-            keys = {s.id: self.scope.key(s.id, st) for s, st in batch}
-            hosts = self._limit(step, [s for s, _ in batch], keys)
-            for service, _ in batch:
-                mine = [h for h in hosts if h in hosts_of(service, step.runs_on)]
-                changes.append(Change(service.id, step.name, f"{step.playbook} on {', '.join(mine)}"))
+            step, services = batch[0][1], [s for s, _ in batch]
+            predicted = self._rehearse(step, services, {s.id: self.scope.key(s.id, st) for s, st in batch})
+            changes += [Change(p.service, step.name, f"{p.task} on {p.host}: {p.outcome}", "task",
+                               p.as_dict()) for p in predicted]
+            failing = {p.service: f"{p.task} on {p.host}: {p.reason}"
+                       for p in predicted if p.outcome == "fail"}
+            for service in services:
+                if service.id in failing:
+                    work.failed(service, step, failing[service.id])
         return changes
+
+    def _rehearse(self, step: Step, services: list[Service], keys: dict[str, str]) -> list[Any]:
+        from orchestrator.engine.prediction import PhasePredictor
+        from orchestrator.steps.ansible import load_inventory
+
+        ctx = self.scope.ctx
+        hosts = self._limit(step, services, keys)
+        predictor = PhasePredictor(step.name, load_inventory(ctx.site.inventory), self.scope.rehearsed,
+                                   ctx.redactor)
+        result, error = None, None
+        try:
+            result = self._run_playbook(step, services, keys, check=True, on_event=predictor.handle)
+        except Cancelled:
+            raise ctx.stop.interrupted(f"during the rehearsal of {step.name}") from None
+        except LogiusMigrateError as exc:
+            error = str(exc).splitlines()[0]
+        return list(predictor.finish(hosts, result, error))
 
     def apply(self, work: Work) -> None:
         """Every batch of the phase runs; the phase fails after all of them, naming each failure."""
@@ -88,18 +113,22 @@ class AnsiblePhase:
         journal = self.scope.ctx.journal
         self.scope.ctx.stop.check(f"before {step.name}")
         numbers = {s.id: journal.start_attempt(keys[s.id]) for s in pending}
+        recorder = ChangeRecorder(step.name)
         try:
-            result = self._run_playbook(step, pending, keys)
+            result = self._run_playbook(step, pending, keys, on_event=recorder.handle)
         except (Cancelled, StepTimeout) as exc:
             outcome = "interrupted" if isinstance(exc, Cancelled) else "failed"
             for service in pending:
                 journal.finish_attempt(keys[service.id], numbers[service.id], outcome, str(exc))
             raise
+        finally:
+            record_changes(journal, self.scope.run_id, recorder.changed)
         failed = self._settle_hosts(step, pending, keys, numbers, result)
         return self._retry_or_done(step, failed, keys)
 
-    def _run_playbook(self, step: Step, pending: list[Service], keys: dict[str, str]) -> Any:
-        """The phase's one call of the Ansible adapter."""
+    def _run_playbook(self, step: Step, pending: list[Service], keys: dict[str, str], check: bool = False,
+                      on_event: Callable[[dict[str, Any]], None] | None = None) -> Any:
+        """The phase's one call of the Ansible adapter (``check``: in check mode, for a dry-run)."""
         from orchestrator.steps import ansible
 
         ctx = self.scope.ctx
@@ -108,10 +137,10 @@ class AnsiblePhase:
         secrets = {"service_secrets": {s.id: ctx.secrets.get(s.id, {}) for s in pending}}
         return ansible.run_playbook(ansible.PlaybookRequest(
             step.playbook, ctx.site.inventory, tuple(self._limit(step, pending, keys)),
-            phase_variables(step, pending), secret_variables=secrets, timeout=step.timeout_seconds,
-            keep_private_data_dir=self._runner_dir(step),
+            phase_variables(step, pending), secret_variables=secrets, check=check,
+            timeout=step.timeout_seconds, keep_private_data_dir=self._runner_dir(step),
             hooks=(ctx.site.before_phase, ctx.site.after_phase), verbosity=ctx.verbosity),
-            watch=child_watch(ctx, self.scope.run_id, cancel_on_first_stop=True))
+            watch=child_watch(ctx, self.scope.run_id, cancel_on_first_stop=True), on_event=on_event)
 
     def _settle_hosts(self, step: Step, pending: list[Service], keys: dict[str, str],
                       numbers: dict[str, int], result: Any) -> list[tuple[Service, str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from orchestrator.catalog.models import Service
 from orchestrator.engine import states
@@ -25,12 +25,15 @@ WAVE_SERVICE = "_wave"  # the service name of wave-level executions (the approva
 
 @dataclass(frozen=True)
 class Change:
-    """One thing a step would change: for Terraform a resource and its actions, for Ansible the
-    playbook and the hosts it would run on, for the gate the approval it waits for."""
+    """One thing a step would change, in a line (``what``), and in full (``detail``): for
+    Terraform a stack's saved plan (``kind`` "stack"), for Ansible one task on one host ("task",
+    its predicted outcome), for the gate the approval it waits for ("gate")."""
 
     service: str
     step: str
     what: str
+    kind: str = "task"
+    detail: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
@@ -63,13 +66,18 @@ def seq(step: Step) -> int:
 @dataclass
 class RunScope:
     """What every executor of one run shares: the context, the run, the steps applied so far
-    (the run's result), and the hosts each execution already applied on (from reconciliation)."""
+    (the run's result), the hosts each execution already applied on (from reconciliation), and
+    for a dry-run what it predicted so far, for a rehearsed run the plans it applies."""
 
     ctx: EngineContext
     run_id: str
     wave: int
     applied: list[str] = field(default_factory=list)
     applied_hosts: dict[str, set[str]] = field(default_factory=dict)
+    #: In a dry-run: what the earlier phases predicted (a later task may depend on it).
+    rehearsed: Any = None
+    #: In a run of a rehearsed wave: each service's saved Terraform plan file, to apply as is.
+    saved_plans: dict[str, Any] = field(default_factory=dict)
 
     def key(self, service_id: str, step: Step) -> str:
         return execution_key(self.run_id, WAVE_SERVICE if step.wave_level else service_id, step.name)
