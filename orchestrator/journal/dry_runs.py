@@ -185,7 +185,8 @@ def _tasks(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resources(document: dict[str, Any]) -> dict[str, Any]:
-    return _numbered((f"{stack.get('service')}/{resource.get('address')}", list(resource.get("actions") or []))
+    return _numbered((f"{stack.get('service')}/{resource.get('address')}",
+                      list(resource.get("actions") or []))
                      for stack in document.get("stacks") or [] for resource in stack.get("resources") or [])
 
 
