@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 
 #: Bump together with a new alembic revision that brings the previous version up to it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -211,4 +212,22 @@ release_decisions = Table(
     Column("by", String(200), nullable=False),
     Column("reason", Text, nullable=False),
     Column("at", Float, nullable=False),
+)
+
+dry_runs = Table(
+    "dry_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wave", Integer, nullable=False),
+    Column("plan_id", Integer, nullable=True),  # the saved plan the wave was taken from
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("catalog_digest", String(64), nullable=False),  # sha256 of what was rehearsed
+    Column("site_digest", String(64), nullable=False),
+    Column("inventory_digest", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # complete | partial | failed
+    Column("document", Text, nullable=False),  # JSON: the dry-run document (redacted), its id in it
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", Float, nullable=True),
+    Column("approval_reason", Text, nullable=True),
+    Index("ix_dry_runs_wave", "wave"),
 )

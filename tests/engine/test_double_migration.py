@@ -131,7 +131,7 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
     old = tmp_path / "v1.db"
     shutil.copyfile(layout.journal, old)
     with sqlite3.connect(old) as connection:  # back to version 1, as the previous tool left it
-        for table in ("release_decisions", "release_validations",  # version 4's, then 3's
+        for table in ("dry_runs", "release_decisions", "release_validations",  # 6's, 4's, then 3's
                       "check_results", "blocker_history", "blockers", "plans"):
             connection.execute(f"DROP TABLE {table}")
         connection.execute("DROP TABLE service_states")

@@ -1,0 +1,199 @@
+"""Dry-run records in the journal: what a rehearsal of a wave predicted, and who approved it.
+
+A record keeps the document `wave dry-run` made (every check, every stack's saved plan, every
+task's predicted outcome, per service the downtime and rollback points), redacted, with its own
+id in it; the digests of the catalog, site and inventory it rehearsed; and the approval. As for
+plans, approval is a second person's decision with a reason; a dry-run approved by the person who
+made it is refused unless the site allows self-approval, and a dry-run that rehearsed nothing
+(``failed``) is not approved at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from orchestrator import clock
+from orchestrator.errors import InputError, Refused
+from orchestrator.journal import schema
+from orchestrator.journal.rows import inserted_id
+from orchestrator.journal.store import Journal
+
+STATUSES = ("complete", "partial", "failed")
+DIGESTS = ("catalog", "site", "inventory")
+TASK_KEY = ("phase", "service", "host", "task")
+
+
+@dataclass(frozen=True)
+class DryRun:
+    id: int
+    wave: int
+    plan_id: int | None
+    created_by: str
+    created_at: float
+    catalog_digest: str
+    site_digest: str
+    inventory_digest: str
+    status: str  # complete | partial | failed
+    document: dict[str, Any]
+    approved_by: str | None
+    approved_at: float | None
+    approval_reason: str | None
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_by is not None
+
+    @property
+    def digests(self) -> dict[str, str]:
+        """The digests of what was rehearsed, by name: catalog, site, inventory."""
+        return {"catalog": self.catalog_digest, "site": self.site_digest,
+                "inventory": self.inventory_digest}
+
+
+def _dry_run(row: Any) -> DryRun:
+    data = dict(row._mapping)
+    data["document"] = json.loads(data["document"])
+    return DryRun(**data)
+
+
+def _columns(document: dict[str, Any]) -> dict[str, Any]:
+    """The record's columns from the document; ValueError naming what the document lacks."""
+    digests = document.get("digests") or {}
+    missing = [k for k in ("wave", "by", "status") if document.get(k) in (None, "")]
+    missing += [f"digests.{name}" for name in DIGESTS if not digests.get(name)]
+    if missing:
+        raise ValueError(f"a dry-run document needs {', '.join(missing)}")
+    if document["status"] not in STATUSES:
+        raise ValueError(f"a dry-run's status is one of {', '.join(STATUSES)}, not {document['status']!r}")
+    plan = document.get("plan")
+    return {"wave": int(document["wave"]), "plan_id": None if plan is None else int(plan),
+            "created_by": str(document["by"]), "status": document["status"],
+            "catalog_digest": digests["catalog"], "site_digest": digests["site"],
+            "inventory_digest": digests["inventory"]}
+
+
+def _redacted(journal: Journal, document: dict[str, Any]) -> dict[str, Any]:
+    """The document with every known secret replaced (diffs, reasons, evidence, errors: every
+    string), except the digests, which hold no secret and must stay comparable byte for byte."""
+    redacted: dict[str, Any] = journal.redact.deep(document)
+    if "digests" in document:
+        redacted["digests"] = dict(document["digests"])
+    for kept, stack in zip(redacted.get("stacks") or [], document.get("stacks") or [], strict=False):
+        if isinstance(stack, dict) and "sha256" in stack:
+            kept["sha256"] = stack["sha256"]
+    return redacted
+
+
+def record_dry_run(journal: Journal, document: dict[str, Any]) -> DryRun:
+    """Record a dry-run document (redacted); the stored document carries its new ``id``. The
+    caller's dict is not changed: the returned record's ``document`` is what was stored."""
+    columns = _columns(document)
+    stored = _redacted(journal, document)
+    with journal.engine.begin() as connection:
+        result = connection.execute(insert(schema.dry_runs).values(
+            **columns, created_at=clock.timestamp(), document=json.dumps(stored)))
+        dry_run_id = inserted_id(result)
+        stored["id"] = dry_run_id
+        connection.execute(update(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id).values(
+            document=json.dumps(stored)))
+    counts = (f"{len(stored.get('tasks') or [])} task(s), {len(stored.get('stacks') or [])} stack(s), "
+              f"{len(stored.get('held') or {})} held")
+    journal.log(None, "dry-run", f"dry-run {dry_run_id} of wave {columns['wave']} recorded by "
+                                 f"{columns['created_by']}: {columns['status']}, {counts}")
+    return get_dry_run(journal, dry_run_id)
+
+
+def get_dry_run(journal: Journal, dry_run_id: int) -> DryRun:
+    with journal.engine.connect() as connection:
+        row = connection.execute(select(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id)).first()
+        if row is None:
+            ids = connection.execute(select(schema.dry_runs.c.id).order_by(schema.dry_runs.c.id)).scalars()
+            known = ", ".join(str(i) for i in ids) or "none recorded yet"
+            raise InputError(f"dry-run {dry_run_id}: no such dry-run in journal {journal.display_url} "
+                             f"(dry-runs: {known})")
+    return _dry_run(row)
+
+
+def list_dry_runs(journal: Journal, wave: int | None = None) -> list[DryRun]:
+    """Every dry-run (of ``wave``, if given), oldest first."""
+    query = select(schema.dry_runs).order_by(schema.dry_runs.c.id)
+    if wave is not None:
+        query = query.where(schema.dry_runs.c.wave == wave)
+    with journal.engine.connect() as connection:
+        return [_dry_run(row) for row in connection.execute(query)]
+
+
+def latest_approved_dry_run(journal: Journal, wave: int) -> DryRun | None:
+    """The newest approved dry-run of ``wave``, or None."""
+    query = (select(schema.dry_runs).where(schema.dry_runs.c.wave == wave,
+                                           schema.dry_runs.c.approved_by.is_not(None))
+             .order_by(schema.dry_runs.c.id.desc()).limit(1))
+    with journal.engine.connect() as connection:
+        row = connection.execute(query).first()
+    return _dry_run(row) if row else None
+
+
+def approve_dry_run(journal: Journal, dry_run_id: int, by: str, reason: str,
+                    allow_self_approval: bool) -> DryRun:
+    """Approve a dry-run; refused for the person who made it unless the site allows it, and bad
+    input when it is approved already or rehearsed nothing."""
+    dry_run = get_dry_run(journal, dry_run_id)
+    if not by.strip() or not reason.strip():
+        raise InputError("dry-run approve needs --by NAME and --reason TEXT, neither empty")
+    if dry_run.approved:
+        raise InputError(f"dry-run {dry_run_id} was already approved by {dry_run.approved_by}")
+    if dry_run.status == "failed":
+        raise InputError(f"dry-run {dry_run_id} failed: nothing was rehearsed, so there is nothing to "
+                         f"approve; rehearse wave {dry_run.wave} again (`wave dry-run {dry_run.wave}`)")
+    if by == dry_run.created_by and not allow_self_approval:
+        raise Refused([f"dry-run {dry_run_id} was made by {by}: a dry-run is approved by someone else "
+                       f"(or the site sets allow_self_approval: true)"],
+                      f"dry-run {dry_run_id} not approved")
+    with journal.engine.begin() as connection:
+        connection.execute(update(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id).values(
+            approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))
+    journal.log(None, "dry-run", f"dry-run {dry_run_id} approved by {by}: {reason}")
+    return get_dry_run(journal, dry_run_id)
+
+
+def diff_dry_runs(first: DryRun, second: DryRun) -> list[dict[str, Any]]:
+    """What ``second`` predicts differently from ``first``: items ``{"kind", "key", "first",
+    "second"}`` (None: absent from that dry-run), sorted by kind (digest, held, resource, task),
+    then key. Keys: a digest's name; a held service; ``service/address`` of a stack resource (its
+    actions); ``phase/service/host/task`` of a task (its outcome). A key met again in the same
+    document (a task name used twice) is numbered ``#2``, ``#3``... in document order."""
+    a, b = first.document, second.document
+    return [*_changes("digest", dict(a.get("digests") or {}), dict(b.get("digests") or {})),
+            *_changes("held", dict(a.get("held") or {}), dict(b.get("held") or {})),
+            *_changes("resource", _resources(a), _resources(b)),
+            *_changes("task", _tasks(a), _tasks(b))]
+
+
+def _changes(kind: str, first: dict[str, Any], second: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"kind": kind, "key": key, "first": first.get(key), "second": second.get(key)}
+            for key in sorted(set(first) | set(second)) if first.get(key) != second.get(key)]
+
+
+def _tasks(document: dict[str, Any]) -> dict[str, Any]:
+    return _numbered(("/".join(str(task.get(part)) for part in TASK_KEY), task.get("outcome"))
+                     for task in document.get("tasks") or [])
+
+
+def _resources(document: dict[str, Any]) -> dict[str, Any]:
+    return _numbered((f"{stack.get('service')}/{resource.get('address')}",
+                      list(resource.get("actions") or []))
+                     for stack in document.get("stacks") or [] for resource in stack.get("resources") or [])
+
+
+def _numbered(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    keyed: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    for key, value in pairs:
+        seen[key] = seen.get(key, 0) + 1
+        keyed[key if seen[key] == 1 else f"{key}#{seen[key]}"] = value
+    return keyed
