@@ -82,17 +82,17 @@ def rehearse_cmd(ws: Workspace, wave: int, only: str | None, plan_id: int | None
 
 
 def _emit(document: dict[str, Any], fmt: str, out_dir: Path | None) -> None:
-    from orchestrator.reports import dry_run as report
+    from orchestrator.reports.dry_run import render_markdown, render_table, write_reports
 
     if out_dir is not None:
-        for path in report.write_reports(document, out_dir):
+        for path in write_reports(document, out_dir):
             click.echo(f"wrote {path}", err=True)
     if fmt == "json":
         echo_json(document)
     elif fmt == "md":
-        click.echo(report.render_markdown(document), nl=False)
+        click.echo(render_markdown(document), nl=False)
     else:
-        click.echo(report.render_table(document), nl=False)
+        click.echo(render_table(document), nl=False)
 
 
 @dry_run_group.command("list")

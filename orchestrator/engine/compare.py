@@ -85,7 +85,7 @@ def _same_task(prediction: dict[str, Any], change: dict[str, Any]) -> bool:
     """The prediction is of that task on that host in that phase (a prediction that names no
     task, as for an unreachable host, covers every task of the phase there)."""
     return (prediction["phase"] == change.get("phase") and prediction["host"] == change.get("host")
-            and prediction["task"] in {change.get("task"), ""})
+            and prediction["task"] in {change.get("task"), "(every task)"})
 
 
 def _base(address: str) -> str:

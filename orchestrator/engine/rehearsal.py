@@ -81,7 +81,8 @@ def document(ctx: EngineContext, wave: int, plan: Any, members: list[str], only:
     gate = next(({"question": c.what} for c in runner.changes if c.kind == "gate"), None)
     return {
         "format": DRY_RUN_FORMAT, "wave": wave, "plan": plan.id, "services": members, "only": only,
-        "by": ctx.owner, "at": clock.now().isoformat(timespec="seconds"), "site": ctx.site.name,
+        "by": ctx.owner.rsplit("@", 1)[0],  # the person, without the host and process
+        "at": clock.now().isoformat(timespec="seconds"), "site": ctx.site.name,
         "digests": digests(ctx),
         "status": status(stacks, tasks, members, runner.held),
         "checks": [check_item(sid, r) for sid, results in runner.checks.items() for r in results],

@@ -554,7 +554,7 @@ class TerraformStack:
         self._keep_state_aside()
         self._tf.timeout = timeout
         try:
-            rc, _, err = self._tf.apply(str(plan_file), input=False, no_color=IsFlagged)
+            rc, _, err = self._tf.apply(str(plan_file), input=False, no_color=IsFlagged, var=None)
         finally:
             self._tf.timeout = None
         if rc != 0 and "Saved plan is stale" in err:

@@ -45,11 +45,13 @@ def one_service_catalog(folder: Path) -> Path:
 
 
 def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
-             transport: str = "local", approve: bool = True) -> LabLayout:
+             transport: str = "local", approve: bool = True, require_dry_run: bool = False) -> LabLayout:
     """A lab for ``catalog``, with the default plan saved and approved (by two people) unless
-    ``approve`` is False, so `wave run` has waves to take."""
+    ``approve`` is False, so `wave run` has waves to take. Its site does not require a dry-run
+    before a run unless ``require_dry_run`` (these tests' subject is the run; test_dry_run.py's
+    is the rehearsal)."""
     layout = LabLayout(root)
-    lab_up(load_catalog(catalog), layout, transport)
+    lab_up(load_catalog(catalog), layout, transport, require_dry_run)
     accept_lab_release(layout)
     if secrets_from is not None:  # same passwords, so configuration files compare equal
         layout.secrets.write_text((secrets_from / "secrets.json").read_text())

@@ -22,7 +22,7 @@ class ApprovalGate:
     def plan(self, work: Work) -> list[Change]:
         if self.scope.done(WAVE_SERVICE, work.step):
             return []
-        return [Change(WAVE_SERVICE, work.step.name, self._question())]
+        return [Change(WAVE_SERVICE, work.step.name, self._question(), "gate")]
 
     def apply(self, work: Work) -> None:
         scope, step = self.scope, work.step
