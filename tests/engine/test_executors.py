@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from orchestrator.engine.executors.ansible import AnsiblePhase
 from orchestrator.engine.executors.approval import ApprovalGate
-from orchestrator.engine.executors.base import WAVE_SERVICE, Change, RunScope, Work
+from orchestrator.engine.executors.base import WAVE_SERVICE, RunScope, Work
 from orchestrator.engine.executors.terraform import TerraformPhase
+from orchestrator.engine.prediction import Rehearsed
 from orchestrator.runbook import hosts_of, runbook_for
 from tests.engine.conftest import host_files, make_lab, one_service_catalog, session, state_files
 
@@ -23,7 +24,7 @@ def test_each_executor_plans_its_steps_and_changes_nothing(tmp_path, isolated_en
         executions = ctx.journal.executions()
         alpha = ctx.service("alpha")
         steps = {step.name: step for step in runbook_for(alpha)}
-        scope = RunScope(ctx, "plan-only", 1)
+        scope = RunScope(ctx, "plan-only", 1, rehearsed=Rehearsed())
         terraform = TerraformPhase(scope).plan(Work("provision", [(alpha, steps["provision"])], _never_fails))
         ansible = AnsiblePhase(scope).plan(Work("cutover", [(alpha, steps["cutover"])], _never_fails))
         gate = ApprovalGate(scope, False, None, lambda: [alpha]).plan(
@@ -31,10 +32,13 @@ def test_each_executor_plans_its_steps_and_changes_nothing(tmp_path, isolated_en
         assert ctx.journal.executions() == executions
 
     assert terraform and {(c.service, c.step) for c in terraform} == {("alpha", "provision")}
-    assert all(c.what.endswith(": create") for c in terraform), terraform
+    assert all(r["actions"] == ["create"] for c in terraform for r in c.detail["resources"]), terraform
+    assert [c.kind for c in terraform] == ["stack"] and terraform[0].detail["sha256"]
     cutover = steps["cutover"]
-    assert ansible == [Change("alpha", "cutover",
-                              f"{cutover.playbook} on {', '.join(sorted(hosts_of(alpha, cutover.runs_on)))}")]
+    assert {(c.service, c.step, c.kind, c.detail["host"]) for c in ansible} == \
+        {("alpha", "cutover", "task", host) for host in hosts_of(alpha, cutover.runs_on)}
+    routes = [c.detail for c in ansible if c.detail["task"] == "Route the services to their LPC hosts"]
+    assert [(r["outcome"], r["paths"]) for r in routes] == [("change", ["etc/gateway/routes/alpha.conf"])]
     assert [(c.service, c.step) for c in gate] == [(WAVE_SERVICE, "approve")] and "alpha" in gate[0].what
     assert host_files(layout) == hosts
     assert {k: v for k, v in state_files(layout).items() if v is not None} == \
