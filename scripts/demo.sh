@@ -2,7 +2,9 @@
 # The main job on the embedded default: build the local lab afresh (SQLite journal, real Ansible
 # on local hosts, real Terraform with a local provider mirror, its Kubernetes API stand-in), with
 # the release the supplier has delivered by today; validate that release and accept it; plan,
-# save and approve the plan; check wave 1's preconditions, run wave 1, show its status.
+# save and approve the plan; check wave 1's preconditions, rehearse wave 1 (a dry-run that changes
+# nothing) and have the rehearsal approved, run wave 1 (it applies what was rehearsed), measure the
+# rehearsal against the run, show its status.
 # (scripts/programme.sh replays the whole programme, every wave, from the first delivery.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +20,8 @@ logius-migrate plan
 logius-migrate plan save --by planner
 logius-migrate plan approve 1 --by reviewer --reason "demo: wave 1 of the shipped catalog"
 logius-migrate check --wave 1
+logius-migrate wave dry-run 1 --out dry-run-1
+logius-migrate wave dry-run approve 1 --by reviewer --reason "demo: the rehearsal of wave 1"
 logius-migrate wave run 1 --approve
+logius-migrate wave dry-run compare 1 wave-1
 logius-migrate wave status 1

@@ -2,7 +2,8 @@
 # Replay the whole programme on the lab, with the tool's clock set to each moment of its history:
 #   2021-11  lpc-1.0 delivered, validated and rejected; its blocking issues registered; waves held
 #   2022-10  lpc-1.1 delivered, validated (it fixes the blockers) and accepted; a plan from there,
-#            approved; the waves that lpc-1.1 carries run, each on its first day
+#            approved; the waves that lpc-1.1 carries run, each on its first day: rehearsed (a
+#            dry-run), the rehearsal approved, run, and the rehearsal measured against the run
 #   2023-05  lpc-2.0 delivered, validated and accepted; a new plan from where the programme stands
 #            (done services are not planned again), approved; its waves run
 # No gate is overridden anywhere. It ends with every service's state and the total time.
@@ -38,14 +39,21 @@ for w in json.load(sys.stdin)["waves"]:
     if w["services"]:
         print(w["number"], w["start"])'
 }
-run_waves() {  # every wave of plan $1 whose first day is before $2 (or all), each on its first day
-  local plan=$1 until=${2:-9999-12-31} number start
+field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
+run_waves() {  # every wave of plan $1 whose first day is before $2 (or all), each on its first day:
+  # rehearsed by the workgroup (a dry-run, its reports in $out/dry-run-PLAN-WAVE), the rehearsal approved by
+  # the change board, the wave run (it applies what was rehearsed), the rehearsal measured against it
+  local plan=$1 until=${2:-9999-12-31} number start rehearsal run
   while read -r number start; do
     [[ "$start" < "$until" ]] || continue
     at "${start}T09:00"
     lm lab backup                     # the legacy platform's nightly backup job, that morning
     lm check --wave "$number" --plan "$plan" >/dev/null
-    lm wave run "$number" --plan "$plan" --approve --by operator
+    rehearsal=$(lm wave dry-run "$number" --plan "$plan" --by workgroup --format json \
+                  --out "$out/dry-run-$plan-$number" | field id)
+    lm wave dry-run approve "$rehearsal" --by cab --reason "wave $number rehearsed"
+    run=$(lm wave run "$number" --plan "$plan" --approve --by operator --format json | field run)
+    lm wave dry-run compare "$rehearsal" "$run"
   done < <(waves_of "$plan")
 }
 

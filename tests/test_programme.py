@@ -1,6 +1,7 @@
 """The whole programme on the lab, as `scripts/programme.sh` replays it: the shipped catalog from
 the first LPC delivery (rejected) to every service in its final state, through every wave of its
-approved plans, with no override anywhere. Real Ansible, Terraform and the lab's Kubernetes API;
+approved plans, each wave rehearsed first (a dry-run whose recall against the run is 100%), with
+no override anywhere. Real Ansible, Terraform and the lab's Kubernetes API;
 slow (minutes), run once in CI."""
 
 from __future__ import annotations
@@ -37,4 +38,11 @@ def test_the_whole_programme_reaches_every_final_state_with_no_override(tmp_path
     catalog = load_catalog(SEEDS)
     assert states == {s.id: FINAL[s.disposition.value] for s in catalog.services}
     assert done.stdout.strip().splitlines()[-1].startswith("programme: ")
+    # Every wave was rehearsed, and its run changed nothing the rehearsal did not predict.
+    compared = [line for line in done.stdout.splitlines() if line.startswith("dry-run ")]
+    rehearsed = sorted((tmp_path / "reports").glob("dry-run-*"))
+    assert compared and len(compared) == len(rehearsed), (compared, rehearsed)
+    assert all(": recall 100% " in line for line in compared), compared
+    reports = {"dry-run.md", "dry-run.html", "dry-run.json"}
+    assert all({p.name for p in folder.iterdir()} == reports for folder in rehearsed)
     assert not [e for e in journal["events"] if "override" in e["message"].lower()]

@@ -69,7 +69,7 @@ def rehearse_cmd(ws: Workspace, wave: int, only: str | None, plan_id: int | None
 
     stop = StopRequest()
     with stop_on_signals(stop, lambda text: click.echo(text, err=True)), \
-            ws.session(stop=stop, verbosity=verbosity()) as ctx:
+            ws.session(progress=_phase_lines(), stop=stop, verbosity=verbosity()) as ctx:
         redact_with(ctx.redactor)
         plan = plan_for_run(ctx.journal, plan_id, ctx.catalog, ctx.site)
         if only is not None:
@@ -79,6 +79,18 @@ def rehearse_cmd(ws: Workspace, wave: int, only: str | None, plan_id: int | None
     _emit(record.document, fmt, out_dir)
     if record.status == "failed":
         raise click.exceptions.Exit(1)
+
+
+def _phase_lines() -> Any:
+    """A timestamped line on stderr as each phase is rehearsed (none with --quiet)."""
+    import datetime as dt
+
+    from orchestrator.engine import Progress
+
+    def on_phase(phase: str, services: list[str]) -> None:
+        click.echo(f"[{dt.datetime.now():%H:%M:%S}] rehearsing {phase}: {', '.join(services)}", err=True)
+
+    return Progress() if verbosity() < 0 else Progress(on_phase=on_phase)
 
 
 def _emit(document: dict[str, Any], fmt: str, out_dir: Path | None) -> None:

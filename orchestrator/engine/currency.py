@@ -71,6 +71,7 @@ def _new_blockers(ctx: EngineContext, document: dict[str, Any], members: list[st
     from orchestrator import clock
     from orchestrator.engine.rehearsal import blockers_in_force
 
-    now = blockers_in_force(ctx, document["wave"], members, clock.now().date())
-    new = sorted(set(now) - set(document.get("blockers_in_force", [])))
-    return [f"blocker {b} is in force since" for b in new]
+    now = set(blockers_in_force(ctx, document["wave"], members, clock.now().date()))
+    then = set(document.get("blockers_in_force", []))
+    return ([f"blocker {b} is in force since" for b in sorted(now - then)]
+            + [f"blocker {b} no longer holds (what it held was not rehearsed)" for b in sorted(then - now)])

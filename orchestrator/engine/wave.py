@@ -71,6 +71,10 @@ def run_wave(ctx: EngineContext, wave: int, services: list[str] | None, resume: 
         runner = _Runner(ctx, run_id, wave, members, keeper, ApprovalChoice(approve, approver))
         if rehearsal is not None:
             runner.scope.saved_plans = _applies(ctx, run_id, rehearsal)
+            held = rehearsal.document["held"]
+            runner.unrehearsed = {sid: f"held when wave {wave} was rehearsed (dry-run {rehearsal.id}: "
+                                       f"{why}); rehearse it again to run it"
+                                  for sid, why in held.items() if sid in members}
         return runner.run(resume, plan, overrides or {})
     finally:
         keeper.release()
@@ -166,6 +170,8 @@ class _Runner:
             "gate": ApprovalGate(self.scope, approval.approve, approval.approver, self._active)}
         self.changes: list[Change] = []  # what the planned phases would change (mode "plan")
         self.checks: dict[str, list[Any]] = {}  # service -> its preconditions' results
+        #: Members the approved dry-run held (so it rehearsed nothing of them): the run holds them too.
+        self.unrehearsed: dict[str, str] = {}
 
     @property
     def detail(self) -> RunDetail:
@@ -281,8 +287,10 @@ class _Runner:
 
         done = {e.service for e in self.ctx.journal.executions(run_id=self.run_id) if e.status == "done"}
         settled = {"cut-over", "decommissioned"}
+        for sid, why in self.unrehearsed.items():
+            self._hold(sid, why)
         candidates = [sid for sid in self.members
-                      if (sid not in done or sid in self.held_before)
+                      if (sid not in done or sid in self.held_before) and sid not in self.unrehearsed
                       and self.ctx.journal.service_state(sid).state not in settled]
         for sid, why in run_gates(self.ctx, self.run_id, self.wave, self.members, candidates, plan,
                                   overrides, record=self.journalled, seen=self.checks).items():

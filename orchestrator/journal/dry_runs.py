@@ -151,7 +151,7 @@ def approve_dry_run(journal: Journal, dry_run_id: int, by: str, reason: str,
         raise InputError(f"dry-run {dry_run_id} failed: nothing was rehearsed, so there is nothing to "
                          f"approve; rehearse wave {dry_run.wave} again (`wave dry-run {dry_run.wave}`)")
     if by == dry_run.created_by and not allow_self_approval:
-        raise Refused([f"dry-run {dry_run_id} was made by {by}: a dry-run is approved by someone else "
+        raise Refused([f"dry-run {dry_run_id} was rehearsed by {by}: a dry-run is approved by someone else "
                        f"(or the site sets allow_self_approval: true)"],
                       f"dry-run {dry_run_id} not approved")
     with journal.engine.begin() as connection:

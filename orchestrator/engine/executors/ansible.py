@@ -128,7 +128,8 @@ class AnsiblePhase:
 
     def _run_playbook(self, step: Step, pending: list[Service], keys: dict[str, str], check: bool = False,
                       on_event: Callable[[dict[str, Any]], None] | None = None) -> Any:
-        """The phase's one call of the Ansible adapter (``check``: in check mode, for a dry-run)."""
+        """The phase's one call of the Ansible adapter (``check``: in check mode, for a dry-run,
+        without the site's hooks: they go around real changes, and a rehearsal makes none)."""
         from orchestrator.steps import ansible
 
         ctx = self.scope.ctx
@@ -139,7 +140,8 @@ class AnsiblePhase:
             step.playbook, ctx.site.inventory, tuple(self._limit(step, pending, keys)),
             phase_variables(step, pending), secret_variables=secrets, check=check,
             timeout=step.timeout_seconds, keep_private_data_dir=self._runner_dir(step),
-            hooks=(ctx.site.before_phase, ctx.site.after_phase), verbosity=ctx.verbosity),
+            hooks=(None, None) if check else (ctx.site.before_phase, ctx.site.after_phase),
+            verbosity=ctx.verbosity),
             watch=child_watch(ctx, self.scope.run_id, cancel_on_first_stop=True), on_event=on_event)
 
     def _settle_hosts(self, step: Step, pending: list[Service], keys: dict[str, str],
