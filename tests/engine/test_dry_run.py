@@ -129,20 +129,47 @@ def test_a_state_that_moved_since_the_dry_run_refuses_the_run_before_any_change(
     with Journal(resolve_url(layout.journal, None)) as journal:
         assert journal.runs() == []
 
+    listed = json.loads(_cli(env, catalog, layout, "wave", "dry-run", "list", "--format", "json").stdout)
+    assert [(r["id"], r["wave"], r["approved_by"]) for r in listed] == [(1, 1, "bob")]
+    shown = _cli(env, catalog, layout, "wave", "dry-run", "show", "1", "--format", "md")
+    assert shown.returncode == 0 and "alpha" in shown.stdout and "known after apply" in shown.stdout
+    for wrong, says in ((("wave", "dry-run", "9"), "wave 9: plan 1 has waves 1..1"),
+                        (("wave", "dry-run", "1", "--service", "beta"), "beta"),
+                        (("wave", "dry-run", "show", "7"), "dry-run 7: no such dry-run")):
+        refused = _cli(env, catalog, layout, *wrong)
+        assert refused.returncode == 2 and says in refused.stderr and len(refused.stderr.splitlines()) <= 2, \
+            refused.stderr
+
     again = _cli(env, catalog, layout, "wave", "dry-run", "1", "--format", "json")
     assert again.returncode == 0, again.stderr
     differences = _cli(env, catalog, layout, "wave", "dry-run", "diff", "1", "2", "--format", "json")
     assert any(d["kind"] == "resource" for d in json.loads(differences.stdout)), differences.stdout
+    # Terraform's own check, behind the tool's: a plan made against a state that moved since is
+    # refused by `terraform apply PLANFILE` itself, before any change.
+    [stack] = json.loads(again.stdout)["stacks"]
+    _apply_by_hand(catalog, layout, release="moved-on")
+    moved = state_files(layout)
+    _terraform_refuses_the_stale_plan(catalog, layout, Path(stack["plan_file"]))
+    assert state_files(layout) == moved
 
 
-def _apply_by_hand(catalog: Path, layout: Any) -> None:
-    """Someone applies alpha's stack outside the tool: its state moves."""
+def _terraform_refuses_the_stale_plan(catalog: Path, layout: Any, plan_file: Path) -> None:
+    from orchestrator.engine.tools import stack_for
+    from orchestrator.errors import StalePlan
+    from tests.engine.conftest import session
+
+    with session(catalog, layout) as ctx, pytest.raises(StalePlan, match="the saved plan is stale"):
+        stack_for(ctx, ctx.service("alpha"), "by-hand").apply_plan(plan_file)
+
+
+def _apply_by_hand(catalog: Path, layout: Any, **overrides: str) -> None:
+    """Someone applies alpha's stack outside the tool (with ``overrides`` of its variables)."""
     from orchestrator.engine.tools import stack_for, tf_variables
     from tests.engine.conftest import session
 
     with session(catalog, layout) as ctx:
         alpha = ctx.service("alpha")
-        stack_for(ctx, alpha, "by-hand").apply(tf_variables(ctx, alpha))
+        stack_for(ctx, alpha, "by-hand").apply({**tf_variables(ctx, alpha), **overrides})
 
 
 def test_ctrl_c_ends_a_dry_run_with_nothing_recorded(lab):
