@@ -20,8 +20,10 @@ class _DryRunGroup(click.Group):
     `wave dry-run 3` is `wave dry-run rehearse 3`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
-            args = [REHEARSE, *args]
+        first = args[0] if args else ""
+        if first not in self.commands and (first.isdigit() or (first.startswith("-") and first not in
+                                                               {"--help", "-h"})):
+            args = [REHEARSE, *args]  # a mistyped command stays "No such command"
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -37,6 +39,11 @@ def dry_run_group() -> None:
     diff), no change, unknown (and why) or would fail. The journal gains one dry-run record; a
     second person approves it (`wave dry-run approve ID`), and on a site with require_dry_run
     (the lab's default) `wave run WAVE` applies exactly its saved plans or refuses.
+
+    The rehearsal's options (--service ID, --plan ID, --out DIR, --format table|json|md, --site,
+    --lab, --db, --by): `logius-migrate wave dry-run 1 --help`. Exit 0 when it rehearsed (the
+    report names anything it could not), 1 when nothing could be, 4 when another operator runs
+    the wave, 130/143 when stopped (nothing recorded).
 
     \b
     Examples:
