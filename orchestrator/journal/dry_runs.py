@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from orchestrator import clock
-from orchestrator.errors import InputError, Refused
+from orchestrator.errors import InputError
 from orchestrator.journal import schema
 from orchestrator.journal.rows import inserted_id
 from orchestrator.journal.store import Journal
@@ -142,18 +142,14 @@ def approve_dry_run(journal: Journal, dry_run_id: int, by: str, reason: str,
                     allow_self_approval: bool) -> DryRun:
     """Approve a dry-run; refused for the person who made it unless the site allows it, and bad
     input when it is approved already or rehearsed nothing."""
+    from orchestrator.journal.approvals import check_approval
+
     dry_run = get_dry_run(journal, dry_run_id)
-    if not by.strip() or not reason.strip():
-        raise InputError("dry-run approve needs --by NAME and --reason TEXT, neither empty")
-    if dry_run.approved:
-        raise InputError(f"dry-run {dry_run_id} was already approved by {dry_run.approved_by}")
     if dry_run.status == "failed":
         raise InputError(f"dry-run {dry_run_id} failed: nothing was rehearsed, so there is nothing to "
                          f"approve; rehearse wave {dry_run.wave} again (`wave dry-run {dry_run.wave}`)")
-    if by == dry_run.created_by and not allow_self_approval:
-        raise Refused([f"dry-run {dry_run_id} was rehearsed by {by}: a dry-run is approved by someone else "
-                       f"(or the site sets allow_self_approval: true)"],
-                      f"dry-run {dry_run_id} not approved")
+    check_approval(f"dry-run {dry_run_id}", "rehearsed", dry_run.created_by, dry_run.approved_by, by,
+                   reason, allow_self_approval)
     with journal.engine.begin() as connection:
         connection.execute(update(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id).values(
             approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))

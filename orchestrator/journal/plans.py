@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from orchestrator import clock
-from orchestrator.errors import InputError, Refused
+from orchestrator.errors import InputError
 from orchestrator.journal import schema
 from orchestrator.journal.rows import inserted_id
 from orchestrator.journal.store import Journal
@@ -92,15 +92,11 @@ def list_plans(journal: Journal) -> list[SavedPlan]:
 def approve_plan(journal: Journal, plan_id: int, by: str, reason: str,
                  allow_self_approval: bool) -> SavedPlan:
     """Approve a saved plan; refused for its own saver unless the site allows it."""
+    from orchestrator.journal.approvals import check_approval
+
     plan = get_plan(journal, plan_id)
-    if not by.strip() or not reason.strip():
-        raise InputError("plan approve needs --by NAME and --reason TEXT, neither empty")
-    if plan.approved:
-        raise InputError(f"plan {plan_id} was already approved by {plan.approved_by}")
-    if by == plan.saved_by and not allow_self_approval:
-        raise Refused([f"plan {plan_id} was saved by {by}: a plan is approved by someone else "
-                       f"(or the site sets allow_self_approval: true)"],
-                      f"plan {plan_id} not approved")
+    check_approval(f"plan {plan_id}", "saved", plan.saved_by, plan.approved_by, by, reason,
+                   allow_self_approval)
     with journal.engine.begin() as connection:
         connection.execute(update(schema.plans).where(schema.plans.c.id == plan_id).values(
             approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))
