@@ -48,7 +48,7 @@ def since(ctx: EngineContext, record: Any, plan: Any, members: list[str]) -> lis
     missing = sorted(set(to_run) - set(document["services"]))
     if missing:
         changes.append(f"it did not rehearse {', '.join(missing)}")
-    changes += _moved_states(ctx, document, rehearsed)
+    changes += _moved_states(ctx, document, rehearsed & set(to_run))  # not those migrated since
     changes += _new_blockers(ctx, document, members)
     return changes
 
