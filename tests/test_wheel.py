@@ -1,6 +1,8 @@
 """The built wheel installs into a fresh virtual environment outside the clone and runs the main
 job from an unrelated folder: the playbooks, Terraform modules, inventory templates and seeds travel
-inside the package."""
+inside the package. It runs as a platform engineer runs it once installed (pipx, or a venv's
+bin/logius-migrate called without activating the venv): PATH lacks the venv's bin, and the tool still
+finds its own ansible-playbook, ansible-inventory and terraform (the wave runs all three)."""
 
 from __future__ import annotations
 
@@ -41,10 +43,11 @@ def test_the_wheel_installs_and_runs_a_wave_outside_the_clone(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGIUS_MIGRATE", "TF_", "VIRTUAL_ENV"))}
-    env.update(HOME=str(tmp_path / "home"), PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+    env.update(HOME=str(tmp_path / "home"), PATH="/usr/bin:/bin")  # not the venv's bin
+    command = venv / "bin" / "logius-migrate"
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["logius-migrate", *args], cwd=elsewhere, env=env, capture_output=True,
+        return subprocess.run([str(command), *args], cwd=elsewhere, env=env, capture_output=True,
                               text=True, timeout=600)
 
     up = run("lab", "up")

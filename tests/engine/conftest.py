@@ -44,6 +44,16 @@ def one_service_catalog(folder: Path) -> Path:
         data_stores=[{"name": "alpha-db", "size_gb": 1, "sync": "rsync"}])])
 
 
+def two_service_catalog(folder: Path) -> Path:
+    """The small catalog's two rehosted services, without the retired one: a wave whose cutover
+    phase holds two services on the gateway, without gamma's archive and decommission phases."""
+    return small_catalog(folder, [
+        service("alpha", hosts={"legacy": ["legacy-alpha"], "target": ["lpc-alpha"]},
+                data_stores=[{"name": "alpha-db", "size_gb": 1, "sync": "rsync"}]),
+        service("beta", hosts={"legacy": ["legacy-beta"], "target": ["lpc-beta"]},
+                data_stores=[{"name": "beta-db", "size_gb": 1, "sync": "db-replication"}])])
+
+
 def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
              transport: str = "local", approve: bool = True, require_dry_run: bool = False) -> LabLayout:
     """A lab for ``catalog``, with the default plan saved and approved (by two people) unless

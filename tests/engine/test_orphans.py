@@ -1,7 +1,14 @@
-"""The kill trial: kill -9 of the main process alone (as the OOM killer does) 0.2 s, 1 s and 3 s
-into each Ansible phase of a one-service wave, then resume. No tool of the dead run is left
-running (its ansible-playbook, the playbook's workers, their tasks), the resume names each tool
-it found recorded, and at the end every ledger line was written exactly once."""
+"""The kill trial: kill -9 of the main process alone (as the OOM killer does) 0.2 s and 1 s into
+each Ansible phase of a one-service wave, then resume. No tool of the dead run is left running (its
+ansible-playbook, the playbook's workers, their tasks), the resume names each tool it found
+recorded, and at the end every ledger line was written exactly once.
+
+The two delays land at the two moments that differ (what ran below the killed process, read from
+/proc at each kill, at load 8 to 12): at 0.2 s the guard and a bare ansible-playbook still loading
+the playbook (a tool known before it can do anything); at 1 s, in most phases, the playbook's worker
+and its task (a /bin/sh and the module's python) too. A third delay, 3 s, landed among the workers
+as well, or after the phase had ended (the loop then kills in the next one): nothing new.
+"""
 
 from __future__ import annotations
 
@@ -83,7 +90,7 @@ def expected_ledgers(catalog) -> dict[str, dict[str, int]]:
     return expected
 
 
-@pytest.mark.parametrize("delay", [0.2, 1.0, 3.0], ids=["0.2s", "1s", "3s"])
+@pytest.mark.parametrize("delay", [0.2, 1.0], ids=["0.2s", "1s"])
 def test_no_tool_of_a_killed_run_outlives_it_in_any_ansible_phase(delay, tmp_path, isolated_env):
     catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)

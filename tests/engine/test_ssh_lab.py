@@ -1,8 +1,14 @@
 """The same engine and playbooks over real SSH: the lab's hosts reached through real OpenSSH
-sshds on loopback addresses (127.0.0.2 and up, at most 16 a server). A wave, a kill -9 of the main
-process and resume, and a fault then rollback each end byte-identical, as on the local lab (the
-whole shipped catalog over SSH: test_ssh_lab_catalog.py, a file of its own so that it runs beside
-these on the other worker)."""
+sshds on loopback addresses (127.0.0.2 and up, at most 16 a server). A kill -9 of the main process
+inside a playbook and resume, and a fault then rollback each end byte-identical, as on the local lab
+(the whole shipped catalog over SSH: test_ssh_lab_catalog.py, a file of its own so that it runs
+beside these on the other worker).
+
+That a wave over SSH ends as on the local lab (hosts, Terraform state, ledgers, public-key logins in
+the sshd's log) is asserted at the end of the killed run's resume, which runs that same wave to its
+end over SSH: every step before the kill in the first process, every one from the killed playbook on
+in the resume (an uninterrupted wave takes the same steps over the same connections).
+"""
 
 from __future__ import annotations
 
@@ -71,16 +77,6 @@ def test_the_ssh_lab_reaches_every_host_over_ssh(ssh_lab):
     assert "ListenAddress 127.0.0.2" in config and "PasswordAuthentication no" in config
 
 
-def test_a_wave_over_ssh_ends_as_on_the_local_lab(ssh_lab, reference):
-    catalog, layout = ssh_lab
-    with session(catalog, layout) as ctx:
-        assert run_wave(ctx, 1, ["alpha"], resume=False, approve=True).status == "done"
-    ref = reference[1]
-    assert host_files(layout) == host_files(ref)
-    assert state_shape(layout) == state_shape(ref)
-    assert "Accepted publickey" in (layout.root / "ssh" / "sshd-0" / "sshd.log").read_text()
-
-
 def test_a_run_killed_over_ssh_resumes_as_on_the_local_lab(ssh_lab, reference, isolated_env):
     catalog, layout = ssh_lab
     drill = layout.host_root("lpc-alpha") / "etc/logius-lab/faults/alpha.replicate-data.sleep"
@@ -93,11 +89,14 @@ def test_a_run_killed_over_ssh_resumes_as_on_the_local_lab(ssh_lab, reference, i
     kill_main(process)
     drill.unlink()
     resumed = cli_process(["wave", "resume", "1", "--approve", *args], isolated_env)
-    _, err = resumed.communicate(timeout=300)
+    out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
+    assert "wave-1: done" in out
     ref = reference[1]
     assert host_files(layout) == host_files(ref)
+    assert state_shape(layout) == state_shape(ref)
     assert ledger_counts(layout) == ledger_counts(ref)
+    assert "Accepted publickey" in (layout.root / "ssh" / "sshd-0" / "sshd.log").read_text()
 
 
 def test_a_fault_over_ssh_rolls_back_to_exactly_before_the_wave(ssh_lab):
