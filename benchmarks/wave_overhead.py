@@ -45,11 +45,11 @@ def wave_members(catalog) -> list:
 
 
 def commands(catalog, layout: LabLayout, members: list, work: Path,
-             channel: dict[str, str]) -> list[list[str]]:
+             channel: dict[str, str], check: bool = False) -> list[list[str]]:
     """The engine's commands, grouped: each group's commands may run together; groups in order.
     Secrets come from the benchmark's own secret channel (``channel``: its socket and token), as
-    the engine's do."""
-    terraform = str(terraform_binary())
+    the engine's do. With ``check``, what a dry-run issues instead: per stack `terraform plan -out
+    FILE` then `terraform show -json FILE`, and each playbook with ``--check --diff``."""
     groups: list[list[str]] = []
     for phase in PHASES:
         todo = [(s, step) for s in members for step in runbook_for(s)
@@ -59,29 +59,42 @@ def commands(catalog, layout: LabLayout, members: list, work: Path,
         step = todo[0][1]
         services = [s for s, _ in todo]
         if step.kind == "terraform":
-            group = []
-            for service in services:
-                var_file = work / f"{service.id}.tfvars.json"
-                var_file.write_text(json.dumps({
-                    "service": service.id, "hosts": list(service.hosts.target),
-                    "release": service.min_release or "none",
-                    "fault_file": str(layout.faults / f"{service.id}.provision")}))
-                group.append(f"{terraform} -chdir={layout.site().stack_dir(service.id)} apply -auto-approve "
-                             f"-input=false -no-color -var-file={var_file} >/dev/null")
-            groups.append(group)
-            continue
-        hosts = sorted({h for s in services for h in hosts_of(s, step.runs_on)})
-        variables = work / f"{phase}.json"
-        variables.write_text(json.dumps({
-            "step_name": step.name,
-            "cutover_services": [{"id": s.id, "targets": list(s.hosts.target)} for s in services],
-            "verify_services": [s.id for s in services],
-            "decommission_services": [s.id for s in services], **channel}))
-        groups.append([f"ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1 "
-                       f"ansible-playbook -i "
-                       f"{layout.inventory} --limit {','.join(hosts)} --forks 20 -e @{variables} "
-                       f"{PROJECT / 'playbooks' / step.playbook} >/dev/null"])
+            groups.append([terraform_command(layout, service, work, check) for service in services])
+        else:
+            groups.append([playbook_command(layout, step, services, work, channel, check)])
     return groups
+
+
+def terraform_command(layout: LabLayout, service, work: Path, check: bool) -> str:
+    """The service's stack applied (``check``: planned to a file, and the file shown as JSON)."""
+    terraform, stack = str(terraform_binary()), layout.site().stack_dir(service.id)
+    var_file = work / f"{service.id}.tfvars.json"
+    var_file.write_text(json.dumps({
+        "service": service.id, "hosts": list(service.hosts.target),
+        "release": service.min_release or "none",
+        "fault_file": str(layout.faults / f"{service.id}.provision")}))
+    if not check:
+        return (f"{terraform} -chdir={stack} apply -auto-approve -input=false -no-color "
+                f"-var-file={var_file} >/dev/null")
+    plan_file = work / f"{service.id}.tfplan"
+    return (f"{terraform} -chdir={stack} plan -input=false -no-color -var-file={var_file} "
+            f"-out={plan_file} >/dev/null && {terraform} -chdir={stack} show -json {plan_file} >/dev/null")
+
+
+def playbook_command(layout: LabLayout, step, services: list, work: Path, channel: dict[str, str],
+                     check: bool) -> str:
+    """The phase's one ansible-playbook over the services' hosts (``check``: --check --diff)."""
+    hosts = sorted({h for s in services for h in hosts_of(s, step.runs_on)})
+    variables = work / f"{step.name}.json"
+    variables.write_text(json.dumps({
+        "step_name": step.name,
+        "cutover_services": [{"id": s.id, "targets": list(s.hosts.target)} for s in services],
+        "verify_services": [s.id for s in services],
+        "decommission_services": [s.id for s in services], **channel}))
+    mode = "--check --diff " if check else ""
+    return (f"ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1 ansible-playbook "
+            f"-i {layout.inventory} --limit {','.join(hosts)} --forks 20 -e @{variables} {mode}"
+            f"{PROJECT / 'playbooks' / step.playbook} >/dev/null")
 
 
 def per_service_chains(catalog, layout: LabLayout, members: list, work: Path,
