@@ -8,7 +8,7 @@ import pytest
 
 from orchestrator.errors import LockHeld, RollbackRefused
 from orchestrator.journal import schema
-from tests.engine.conftest import make_lab, small_catalog
+from tests.engine.conftest import make_lab, one_service_catalog
 
 
 def test_runbook_show_lists_steps_by_disposition(run_cli):
@@ -33,7 +33,7 @@ def test_wave_commands_without_a_lab_say_how_to_build_one(tmp_path, run_cli):
 
 
 def test_status_rollback_and_journal_on_a_fresh_lab(tmp_path, isolated_env, run_cli):
-    catalog = small_catalog(tmp_path / "catalog")
+    catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     lab = ["--lab", str(layout.root)]
     assert run_cli("wave", "status", "1", *lab).stdout == "wave 1: not started\n"
@@ -55,7 +55,7 @@ def test_refusals_map_to_their_exit_codes(error, code, tmp_path, isolated_env, r
         raise error
 
     monkeypatch.setattr(orchestrator.engine, "rollback_service", refuse)
-    catalog = small_catalog(tmp_path / "catalog")
+    catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     result = run_cli("rollback", "alpha", "--catalog", str(catalog), "--lab", str(layout.root))
     assert result.exit_code == code

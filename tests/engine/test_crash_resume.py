@@ -112,8 +112,11 @@ def applying(layout) -> bool:
 #: name: (catalog, drill pause, {fault file (below the lab): content}, the step to watch, its status,
 #: wait for a recorded tool process, seconds after)
 #: One point of each kind: inside a tool that finishes (terraform), between steps, inside a playbook
-#: that is cancelled, at the gate, and inside a step several services share (two rehosted services
-#: on the gateway's cutover: a retired third one adds phases, not a service to that step).
+#: that is cancelled, and inside a step several services share (two rehosted services on the
+#: gateway's cutover: a retired third one adds phases, not a service to that step). A kill at the
+#: pause before the approval gate is the same kill between two phases (the gate journals nothing
+#: before it runs), and the resume after the kill between prepare-target and replicate-data passes
+#: the gate too.
 KILL_POINTS = {
     "inside a terraform apply": ("one", None, {"faults/alpha.provision": "sleep 4"}, "alpha/provision",
                                  "running", True, 0.3),
@@ -122,7 +125,6 @@ KILL_POINTS = {
     "inside replicate-data (a playbook)": ("one", None, {
         "hosts/lpc-alpha/etc/logius-lab/faults/alpha.replicate-data.sleep": "60"}, "alpha/replicate-data",
         "running", True, 1.0),
-    "at the approval gate": ("one", "approve:60", {}, "alpha/final-sync", "done", False, 0.5),
     "inside cutover (several services on the gateway)": ("two", None, {}, "alpha/cutover", "running",
                                                          False, 1.5),
 }

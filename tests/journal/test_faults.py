@@ -16,12 +16,14 @@ import pytest
 from orchestrator.journal import Journal, resolve_url, schema
 from tests.checks.conftest import write_site
 from tests.conftest import PROJECT
-from tests.engine.conftest import make_lab, small_catalog
+from tests.engine.conftest import make_lab, one_service_catalog, small_catalog
 
 
 @pytest.fixture
 def lab(tmp_path, isolated_env):
-    catalog = small_catalog(tmp_path / "catalog")
+    """A lab (of one service: the journal is what these tests break) whose journal holds a failed
+    run with enough events to span many pages."""
+    catalog = one_service_catalog(tmp_path / "catalog")
     layout = make_lab(tmp_path / "lab", catalog)
     journal = Journal(resolve_url(None, layout.journal))
     journal.create_run("wave-1", 1, "wave", "ann@h:1")
