@@ -106,8 +106,8 @@ def test_a_dry_run_is_approved_by_someone_else_once(journal):
     dry_run = record_dry_run(journal, document(by="alice"))
     with pytest.raises(Refused, match=f"dry-run {dry_run.id} not approved") as refused:
         approve_dry_run(journal, dry_run.id, "alice", "looks right", allow_self_approval=False)
-    assert refused.value.problems == [f"dry-run {dry_run.id} was rehearsed by alice: a dry-run is approved by "
-                                      f"someone else (or the site sets allow_self_approval: true)"]
+    assert refused.value.problems == [f"dry-run {dry_run.id} was rehearsed by alice: a dry-run is approved "
+                                      f"by someone else (or the site sets allow_self_approval: true)"]
     with pytest.raises(InputError, match="needs --by NAME and --reason TEXT"):
         approve_dry_run(journal, dry_run.id, "bob", "  ", allow_self_approval=False)
     assert latest_approved_dry_run(journal, 1) is None
