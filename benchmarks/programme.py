@@ -1,13 +1,16 @@
 """The whole programme on the lab, timed as a user runs it, beside a replay of its tool commands.
 
 1. `scripts/programme.sh` (the CLI as subprocesses, the clock set to each moment of the
-   programme's history: three deliveries, their validations, three plans, every wave) on a fresh
-   lab; the wall time of each command is recorded.
+   programme's history: three deliveries, their validations, three plans, every wave rehearsed
+   by a dry-run, the rehearsal approved, run and compared with its run) on a fresh lab; the wall
+   time of each command is recorded, and each `wave dry-run compare` line of its stdout read.
 2. A sequential replay: on another fresh lab, for each wave the programme ran, a shell script of
    that wave's own tool commands (each `terraform apply`, then each phase's `ansible-playbook`
    over the wave's hosts, one after another), as in benchmarks/wave_overhead.py.
-Reported: the total time (target under 5 minutes on the 2-core machine) and each wave's `wave
-run` against its replay (target at most 1.1x).
+Reported: the total time (target under 5 minutes on the 2-core machine), each wave's dry-run and
+`wave run` times, the run against its replay (target at most 1.1x), and the rehearsal's recall,
+precision and unknown share against its run. Exits 1, after the report, unless every wave has a
+compare line and every one has a recall of 100% (every change the run made was predicted).
 
 Usage: python benchmarks/programme.py [--json]
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,19 +39,51 @@ from orchestrator.journal import Journal, resolve_url  # noqa: E402
 from orchestrator.lab import load_secrets  # noqa: E402
 from orchestrator.steps.secret_channel import SecretChannel  # noqa: E402
 
+#: `wave dry-run compare`'s line (orchestrator/cli/dry_runs.py), one per wave on programme.sh's stdout.
+COMPARE = re.compile(r"dry-run (?P<dry_run>\d+) against (?P<run>\S+): recall (?P<recall>\d+)% "
+                     r"\((?P<predicted>\d+) of (?P<happened>\d+) change\(s\) predicted\), precision "
+                     r"(?P<precision>\d+)%, unknown (?P<unknown>\d+)% of "
+                     r"(?P<predictions>\d+) prediction\(s\)")
 
-def run_programme(base: Path) -> tuple[float, list[tuple[float, str]], Path]:
+
+def run_programme(base: Path) -> tuple[float, list[tuple[float, str]], Path, str]:
+    """programme.sh on a fresh lab: its wall time, each command's (seconds, command), the lab, and
+    its stdout. SystemExit, with the end of its stderr, when it fails (a recall below 100% does:
+    `wave dry-run compare` exits 1)."""
     times = base / "times.tsv"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOGIUS_MIGRATE_")}
     env.update(LOGIUS_MIGRATE_LAB=str(base / "programme"), PROGRAMME_NO_SETUP="1",
                PROGRAMME_OUT=str(base / "reports"), PROGRAMME_TIMES=str(times),
-               LOGIUS_MIGRATE_HOME=str(base / "home"))
+               LOGIUS_MIGRATE_HOME=str(base / "home"),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT), env.get("PYTHONPATH")])))
     began = time.perf_counter()
-    subprocess.run([str(PROJECT / "scripts/programme.sh")], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run([str(PROJECT / "scripts/programme.sh")], env=env, capture_output=True, text=True)
     total = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"programme.sh exited {done.returncode}:\n{done.stdout[-1500:]}\n"
+                         f"{done.stderr[-3000:]}")
     lines = [line.split("\t", 1) for line in times.read_text().splitlines()]
-    return total, [(float(seconds), command) for seconds, command in lines], base / "programme"
+    return total, [(float(seconds), command) for seconds, command in lines], base / "programme", done.stdout
+
+
+def comparisons(stdout: str) -> dict[str, dict[str, int]]:
+    """Run id -> its compare line's figures (percentages as printed, rounded; counts exact)."""
+    return {m["run"]: {k: int(v) for k, v in m.groupdict().items() if k != "run"}
+            for m in COMPARE.finditer(stdout)}
+
+
+def recall_failures(runs: list[tuple[str, list[str]]], compared: dict[str, dict[str, int]]) -> list[str]:
+    """What is wrong with the rehearsals' recall: a wave without a compare line, or one whose
+    run made a change its dry-run did not predict (``predicted`` below ``happened``)."""
+    wrong = []
+    for run_id, _ in runs:
+        found = compared.get(run_id)
+        if found is None:
+            wrong.append(f"{run_id}: no `wave dry-run compare` line on programme.sh's stdout")
+        elif found["predicted"] != found["happened"]:
+            wrong.append(f"{run_id}: recall {found['recall']}%: {found['predicted']} of {found['happened']} "
+                         f"change(s) predicted by dry-run {found['dry_run']}")
+    return wrong
 
 
 def wave_members(lab: Path) -> list[tuple[str, list[str]]]:
@@ -83,29 +119,50 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="logius-programme-"))
     os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
     try:
-        total, times, lab = run_programme(base)
+        total, times, lab, stdout = run_programme(base)
         runs = wave_members(lab)
         os.environ["HOME"] = str(base / "home")
         replayed = replay(base, runs)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    engine = [seconds for seconds, command in times if command.startswith("wave run ")]
-    rows = [{"run": run_id, "services": len(members), "wave_run_s": round(e, 2), "replay_s": round(r, 2),
-             "ratio": round(e / r, 2)}
-            for (run_id, members), e, r in zip(runs, engine, replayed, strict=True)]
-    report = {"total_s": round(total, 1), "commands": len(times), "waves": rows,
-              "waves_s": round(sum(engine), 1), "replay_s": round(sum(replayed), 1)}
+    compared = comparisons(stdout)
+    report = summary(total, times, runs, replayed, compared)
     if args.json:
         print(json.dumps(report, indent=2))
-        return
-    print(f"programme: {report['total_s']} s in all, {report['commands']} commands")
-    print("| run | services | `wave run` (s) | replay (s) | ratio |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for row in rows:
-        print(f"| {row['run']} | {row['services']} | {row['wave_run_s']} | {row['replay_s']} | "
-              f"{row['ratio']}x |")
-    print(f"| all waves | | {report['waves_s']} | {report['replay_s']} | "
-          f"{round(report['waves_s'] / report['replay_s'], 2)}x |")
+    else:
+        print_tables(report)
+    wrong = recall_failures(runs, compared)
+    if wrong:
+        raise SystemExit("recall below 100%:\n  " + "\n  ".join(wrong))
+
+
+def summary(total: float, times: list[tuple[float, str]], runs: list[tuple[str, list[str]]],
+            replayed: list[float], compared: dict[str, dict[str, int]]) -> dict:
+    engine = [seconds for seconds, command in times if command.startswith("wave run ")]
+    rehearsals = [seconds for seconds, command in times if re.match(r"wave dry-run \d", command)]
+    rows = [{"run": run_id, "services": len(members), "dry_run_s": round(d, 2), "wave_run_s": round(e, 2),
+             "replay_s": round(r, 2), "ratio": round(e / r, 2), "compare": compared.get(run_id)}
+            for (run_id, members), d, e, r in zip(runs, rehearsals, engine, replayed, strict=True)]
+    return {"total_s": round(total, 1), "commands": len(times), "waves": rows,
+            "dry_runs_s": round(sum(rehearsals), 1), "waves_s": round(sum(engine), 1),
+            "replay_s": round(sum(replayed), 1)}
+
+
+def print_tables(report: dict) -> None:
+    print(f"programme: {report['total_s']} s in all, {report['commands']} commands; the dry-runs "
+          f"{report['dry_runs_s']} s, the wave runs {report['waves_s']} s")
+    print("| run | services | `wave dry-run` (s) | `wave run` (s) | replay (s) | ratio | recall | "
+          "precision | unknown |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in report["waves"]:
+        found = row["compare"] or {}
+        recall = (f"{found['recall']}% ({found['predicted']} of {found['happened']})" if found else "none")
+        figures = (f"{found['precision']}% | {found['unknown']}% of {found['predictions']}" if found
+                   else "- | -")
+        print(f"| {row['run']} | {row['services']} | {row['dry_run_s']} | {row['wave_run_s']} | "
+              f"{row['replay_s']} | {row['ratio']}x | {recall} | {figures} |")
+    print(f"| all waves | | {report['dry_runs_s']} | {report['waves_s']} | {report['replay_s']} | "
+          f"{round(report['waves_s'] / report['replay_s'], 2)}x | | | |")
 
 
 if __name__ == "__main__":

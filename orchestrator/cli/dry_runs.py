@@ -203,7 +203,8 @@ def compare_cmd(ws: Workspace, dry_run_id: int, run_id: str, fmt: str) -> None:
     """Measure dry-run DRY_RUN_ID against run RUN_ID of the same wave: every change the run made
     (Ansible tasks per host, Terraform resources) must have been predicted as a change or an
     unknown (recall, which must be 100%); precision is the share of predicted changes that
-    happened. Exit 1 when the recall is below 100%."""
+    happened; the unknown share is of every prediction (tasks and Terraform resources). Exit 1
+    when the recall is below 100%."""
     from orchestrator.engine.compare import compare
     from orchestrator.journal.dry_runs import get_dry_run
 

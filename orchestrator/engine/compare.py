@@ -2,8 +2,8 @@
 predicted. A run journals what it changed (``changes`` events): each Ansible task that reported
 a change, per phase and host, and each Terraform resource whose state differs after the apply.
 Every one of them must have been predicted as a change or an unknown (recall, which must be
-100%); precision is the share of predicted changes that happened; the unknown share says how much
-the rehearsal could not know."""
+100%); precision is the share of predicted changes that happened; the unknown share (of every
+prediction, Ansible tasks and Terraform resources) says how much the rehearsal could not know."""
 
 from __future__ import annotations
 
@@ -64,13 +64,15 @@ def compare(document: dict[str, Any], journal: Any, run_id: str) -> dict[str, An
     came_resources = [r for r in resources if any(c.get("address") == r[1] and c.get("service") == r[0]
                                                   for c in happened)]
     predicted_changes = len(changes) + len(resources)
+    predictions = len(tasks) + len(resources)  # a resource's actions are known: never unknown
+    unknown = sum(t["outcome"] == "unknown" for t in tasks)
     return {
         "dry_run": document.get("id"), "run": run_id, "happened": len(happened),
         "predicted": len(happened) - len(missed), "missed": missed,
         "recall": 1.0 if not happened else (len(happened) - len(missed)) / len(happened),
         "precision": 1.0 if not predicted_changes else (len(came) + len(came_resources)) / predicted_changes,
-        "unknown_share": (sum(t["outcome"] == "unknown" for t in tasks) / len(tasks)) if tasks else 0.0,
-        "predictions": len(tasks) + len(resources),
+        "unknown_share": unknown / predictions if predictions else 0.0,
+        "predictions": predictions,
     }
 
 
