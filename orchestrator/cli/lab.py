@@ -120,8 +120,9 @@ def backup_cmd(ws: Workspace, fmt: str) -> None:
 
 @lab_group.command("down")
 @lab_option
+@format_option("text", "json")
 @pass_workspace
-def down_cmd(ws: Workspace) -> None:
+def down_cmd(ws: Workspace, fmt: str) -> None:
     """Remove exactly what `lab up` made, the lab's journal included (it says what that journal
     held: its runs and approved plans are gone with it); anything else in the folder stays."""
     from orchestrator.lab import lab_down
@@ -130,6 +131,10 @@ def down_cmd(ws: Workspace) -> None:
     record = _journal_record(layout.journal) if layout.journal.exists() else None
     report = lab_down(layout)
     gone = "journal.db" in report.removed
+    if fmt == "json":
+        echo_json({"lab": str(report.root), "removed": sorted(report.removed),
+                   "journal": record if gone else None})
+        return
     click.echo(f"lab {report.root}: removed {len(report.removed)} item(s)" +
                (f", the lab's journal among them ({record})" if gone and record else ""))
 

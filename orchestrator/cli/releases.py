@@ -134,7 +134,8 @@ def _decision_command(name: str) -> None:
     @click.option("--by", required=True, help="Who decides.")
     @click.option("--reason", required=True, help="Why; journalled.")
     @workspace_options
-    def command(ws: Workspace, release_id: str, reason: str, **extra: Any) -> None:
+    @format_option("text", "json")
+    def command(ws: Workspace, release_id: str, reason: str, fmt: str, **extra: Any) -> None:
         from orchestrator.releases import accept, reject
 
         by = ws.by or ""  # required: who decides, as given
@@ -143,11 +144,19 @@ def _decision_command(name: str) -> None:
                 latest = accept(journal, release_id, by, reason, extra.get("manifest"))
                 moved = (f"site {latest.site} runs it from now on" if latest.site else
                          "no site runs it: its validation named none (validate with --site)")
-                click.echo(f"{release_id} accepted by {by} (validation {latest.id}, manifest "
-                           f"{latest.manifest_sha256[:12]}); {moved}")
+                said = {"release": release_id, "decision": "accepted", "by": by, "reason": reason,
+                        "validation": latest.id, "manifest_sha256": latest.manifest_sha256,
+                        "site": latest.site}
+                text = (f"{release_id} accepted by {by} (validation {latest.id}, manifest "
+                        f"{latest.manifest_sha256[:12]}); {moved}")
             else:
                 reject(journal, release_id, by, reason)
-                click.echo(f"{release_id} rejected by {by}")
+                said = {"release": release_id, "decision": "rejected", "by": by, "reason": reason}
+                text = f"{release_id} rejected by {by}"
+        if fmt == "json":
+            echo_json(said)
+        else:
+            click.echo(text)
 
     if name == "accept":
         command.__doc__ = ("Accept RELEASE_ID: allowed only when the latest validation of that exact "

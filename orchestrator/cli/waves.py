@@ -388,10 +388,15 @@ def journal_show_cmd(ws: Workspace, run_id: str | None, fmt: str) -> None:
 
 @journal_group.command("init")
 @workspace_options
-def journal_init_cmd(ws: Workspace) -> None:
+@format_option("text", "json")
+def journal_init_cmd(ws: Workspace, fmt: str) -> None:
     """Create a journal (a SQLite file, or the tables in a PostgreSQL database). Every other
     command refuses a journal that does not exist, so a mistyped --db never starts an empty one."""
     with ws.journal(create=True) as journal:
+        if fmt == "json":
+            echo_json({"journal": journal.display_url, "created": journal.created,
+                       "schema_version": journal.schema_version()})
+            return
         click.echo(f"journal {journal.display_url}: " + ("created" if journal.created else
                                                          "already there") +
                    f", schema version {journal.schema_version()}")
