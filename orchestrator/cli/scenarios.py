@@ -12,7 +12,14 @@ from orchestrator.cli.base import catalog_option, echo_json, format_option
 
 @click.group("scenario")
 def scenario_group() -> None:
-    """Compare scenarios on weighted criteria (the catalog's 17, or a file's own)."""
+    """Compare scenarios on weighted criteria (the catalog's 17, or a file's own): rankings by
+    weighted sum and TOPSIS, flip weights, a Monte Carlo over the weights.
+
+    \b
+    Examples:
+      logius-migrate scenario compare examples/scenarios/digipoort-2020.yaml
+      logius-migrate scenario compare examples/scenarios/question-2023.yaml --format json
+    """
 
 
 @scenario_group.command("compare")

@@ -60,7 +60,8 @@ def _ranking(document: dict[str, Any]) -> list[str]:
 def _criteria(document: dict[str, Any]) -> list[str]:
     sens = document["sensitivity"]
     who = names(document)
-    lines = [f"{'criterion':<34} {'group':<13} {'dir':<7} {'weight':>6}  {'top two swap':<22} first place lost"]
+    lines = [f"{'criterion':<34} {'group':<13} {'dir':<7} {'weight':>6}  {'top two swap':<22} "
+             "first place lost"]
     rows = zip(document["criteria"], sens["pair"], sens["first_place"], strict=True)
     for criterion, pair, places in rows:
         label = _cut(f"{criterion['id']} {criterion['name']}", 34)

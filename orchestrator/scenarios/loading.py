@@ -17,7 +17,7 @@ from orchestrator.catalog.problems import field_path, pydantic_message
 from orchestrator.errors import InputError
 from orchestrator.scenarios.checker import Checker
 from orchestrator.scenarios.model import Criterion, Scenario, ScenarioSet, Score
-from orchestrator.scenarios.schema import RawFile, RawScenario, Scale
+from orchestrator.scenarios.schema import RawFile, RawScenario
 from orchestrator.scenarios.weights import describe, resolve_weights
 
 
@@ -104,14 +104,15 @@ def _criteria(raw: RawFile, check: Checker, catalog_path: Path | None) -> tuple[
     for section in ("directions", "scales"):
         for key in getattr(raw, section):
             if str(key) not in known:
-                check.add(section, str(key), _unknown(key, listed), (section, key))
+                check.add(section, str(key), _unknown(key, [entry[0] for entry in listed]), (section, key))
     criteria = []
     for cid, name, group, direction, scale in listed:
-        low, high = scale or raw.scales.get(cid) or _keyed(raw.scales, cid) or raw.scale
+        low, high = scale or _keyed(raw.scales, cid) or raw.scale
         if not low < high:
-            check.add(f"criterion {cid!r}", "scale", f"{low:g}..{high:g}: the low end must be below the high end")
+            check.add(f"criterion {cid!r}", "scale", f"{low:g}..{high:g}: the low end must be below the "
+                      "high end")
             continue
-        chosen = direction or raw.directions.get(cid) or _keyed(raw.directions, cid) or raw.direction
+        chosen = direction or _keyed(raw.directions, cid) or raw.direction
         criteria.append(Criterion(cid, name, group, chosen, low, high))
     return tuple(criteria), origin
 
@@ -121,8 +122,7 @@ def _keyed(mapping: dict[Any, Any], cid: str) -> Any:
     return next((value for key, value in mapping.items() if str(key) == cid), None)
 
 
-def _unknown(key: Any, listed: list[tuple[str, str, str, Any, Scale | None]]) -> str:
-    ids = [entry[0] for entry in listed]
+def _unknown(key: Any, ids: list[str]) -> str:
     shown = f"{ids[0]}..{ids[-1]}" if all(i.isdigit() for i in ids) else ", ".join(ids)
     return f"unknown criterion {str(key)!r} (the criteria are {shown})"
 
@@ -130,10 +130,10 @@ def _unknown(key: Any, listed: list[tuple[str, str, str, Any, Scale | None]]) ->
 def _scenario(raw: RawScenario, position: int, criteria: tuple[Criterion, ...], check: Checker) -> Scenario:
     item = f"scenario {raw.id!r}"
     given = {str(key): (key, score) for key, score in raw.scores.items()}
-    listed = [(c.id, c.name, c.group, None, None) for c in criteria]
+    ids = [c.id for c in criteria]
     for cid, (key, _score) in given.items():
-        if cid not in {c.id for c in criteria}:
-            check.add(item, f"scores.{cid}", _unknown(key, listed), ("scenarios", position, "scores", key))
+        if cid not in ids:
+            check.add(item, f"scores.{cid}", _unknown(key, ids), ("scenarios", position, "scores", key))
     scores: dict[str, Score] = {}
     for criterion in criteria:
         if criterion.id not in given:

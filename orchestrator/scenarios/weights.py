@@ -18,7 +18,8 @@ def resolve_weights(raw: RawWeights, criteria: tuple[Criterion, ...], check: Che
     given = {str(key): (key, value) for key, value in raw.criteria.items()}
     for cid, (key, value) in given.items():
         if cid not in by_id:
-            check.add("weights", f"criteria.{cid}", f"unknown criterion {cid!r}", ("weights", "criteria", key))
+            check.add("weights", f"criteria.{cid}", f"unknown criterion {cid!r}",
+                      ("weights", "criteria", key))
         elif value < 0:
             check.add("weights", f"criteria.{cid}", f"{value:g} is negative", ("weights", "criteria", key))
     for group, value in raw.groups.items():
