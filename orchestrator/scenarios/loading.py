@@ -93,11 +93,13 @@ def _criteria(raw: RawFile, check: Checker, catalog_path: Path | None) -> tuple[
         origin = "the file"
         _unique([entry[0] for entry in listed], "criteria", check)
     else:
-        from orchestrator.catalog.loader import default_catalog_path, load_catalog
+        import os
+
+        from orchestrator.catalog.loader import CATALOG_ENV, load_catalog
 
         catalog = load_catalog(catalog_path)
         listed = [(str(c.number), c.name, c.group, None, None) for c in catalog.criteria]
-        origin = str(catalog_path or default_catalog_path())
+        origin = str(catalog_path or os.environ.get(CATALOG_ENV) or "seeds/")
         if not listed:
             check.add("(file)", "criteria", f"none listed, and the catalog {origin} has none")
     known = {entry[0] for entry in listed}

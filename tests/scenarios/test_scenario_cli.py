@@ -130,3 +130,11 @@ def test_progress_goes_to_stderr_and_the_table_to_stdout(run_cli):
     assert result.exit_code == 0
     assert "monte carlo: 2000 of 2000" in result.stderr
     assert result.stdout.startswith("Continue, pause 12 months or simplify: the 2023 question\n")
+
+
+def test_the_docs_show_the_real_output_of_the_2023_example(run_cli):
+    docs = (PROJECT / "docs" / "scenarios.md").read_text()
+    command = "$ logius-migrate scenario compare examples/scenarios/question-2023.yaml\n"
+    shown = docs.split(command, 1)[1].split("\n```", 1)[0] + "\n"
+    result = run_cli("-q", "scenario", "compare", str(EXAMPLES / "question-2023.yaml"))
+    assert result.stdout == shown
