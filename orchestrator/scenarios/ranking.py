@@ -49,16 +49,17 @@ def types(s: ScenarioSet) -> list[int]:
 def topsis(matrix: np.ndarray, weights: Any, kinds: list[int]) -> np.ndarray:
     """pymcdm's TOPSIS preference (0..1, higher is better) of each row of the raw ``matrix``, its
     default min-max normalisation over the scenarios; its advice on dominated rows is silenced (a
-    comparison may well hold one)."""
+    comparison may well hold one). Scenarios alike on every weighted criterion are each as near
+    the ideal as the anti-ideal (0 / 0 in pymcdm): 0.5 each."""
     import warnings
 
     import numpy as np
     from pymcdm.methods import TOPSIS  # type: ignore[import-untyped]
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", UserWarning)
         values = TOPSIS()(matrix, np.asarray(weights, dtype=float), np.asarray(kinds))
-    return np.asarray(values, dtype=float)
+    return np.nan_to_num(np.asarray(values, dtype=float), nan=0.5)
 
 
 def disagreements(first: list[int], second: list[int], names: list[str]) -> list[str]:

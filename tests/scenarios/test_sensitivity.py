@@ -90,3 +90,22 @@ def test_every_flip_weight_really_flips_the_pair(case, data):
     near, far = sorted([t - 1e-4, t + 1e-4], key=lambda x: abs(x - weights[k]))
     assert np.sign(lead(matrix, sensitivity.reweighted(weights, k, near), i, j)) == here
     assert np.sign(lead(matrix, sensitivity.reweighted(weights, k, far), i, j)) == -here
+
+
+def test_a_scenario_best_on_every_criterion_ranks_first_whatever_the_weights(tmp_path):
+    data = small()
+    data["scenarios"][1]["scores"]["b"] = {"score": 2, "assumed": True}  # X as good as Y on b,
+    data["scenarios"][1]["scores"]["c"] = {"score": 30, "assumed": True}  # and better on c
+    document = compare(load_scenarios(write(tmp_path, data)), iterations=200)
+    assert document["sensitivity"]["headline"] == (
+        "X ranks first whatever the weight of any single criterion (from 0 to 1, the others renormalised)")
+    assert document["monte_carlo"]["first"][0]["count"] == 200
+
+
+def test_scenarios_alike_everywhere_tie_and_topsis_gives_each_one_half(tmp_path):
+    data = small()
+    data["scenarios"] = [{"id": i, "scores": {c: {"score": 3 if c == "a" else 5, "source": "d"}
+                                              for c in "abc"}} for i in ("p", "q")]
+    document = compare(load_scenarios(write(tmp_path, data)), iterations=10)
+    assert document["sensitivity"]["headline"] == "p and q tie on the weighted sum: no ranking to defend"
+    assert [s["topsis"] for s in document["scenarios"]] == [0.5, 0.5]
