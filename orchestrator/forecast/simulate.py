@@ -36,35 +36,45 @@ def simulate(programme: Programme, settings: Any, rng: Any, iterations: int,
 
 
 def _durations(programme: Programme, settings: Any, rng: Any, size: int) -> Any:
-    """Days each service takes in its wave: (size, services)."""
+    """Days each service takes in its wave: (size, services). A step with neither a history nor
+    failures is its share of the wave length at the service's pace (one spread draw a service):
+    those are summed once; the others are drawn step by step."""
     import numpy as np
 
-    spread = draw(rng, settings.duration_spread, (size, len(programme.services)))
-    durations = np.zeros_like(spread)
+    plain = np.zeros(len(programme.services))
+    drawn = []
     for step in programme.steps.values():
+        if step.history or step.failure_rate > 0:
+            drawn.append(step)
+        else:
+            np.add.at(plain, np.asarray(step.columns), np.asarray(step.shares))
+    spread = draw(rng, settings.duration_spread, (size, len(programme.services)))
+    durations = spread * plain
+    for step in drawn:
         columns = np.asarray(step.columns)
         durations[:, columns] += _step_time(step, columns, spread, rng, settings.max_attempts)
     return durations
 
 
 def _step_time(step: Step, columns: Any, spread: Any, rng: Any, max_attempts: int) -> Any:
-    """One step's days for its services: a draw per attempt, as many attempts as failures make."""
+    """One step's days for its services: its recorded times drawn with replacement, one draw an
+    attempt (else its share of the wave length at the service's pace, once an attempt), as many
+    attempts as failed or transient ones make, up to ``max_attempts``."""
     import numpy as np
 
-    recorded = np.asarray(step.history)
-    shares = np.asarray(step.shares)
-
-    def once() -> Any:
-        if recorded.size:
-            return recorded[rng.integers(0, recorded.size, (spread.shape[0], columns.size))]
-        return shares * spread[:, columns]
-
-    total = once()
+    shape = (spread.shape[0], columns.size)
+    tries = None
     if step.failure_rate > 0 and max_attempts > 1:
-        success = max(1e-3, 1.0 - step.failure_rate)
-        tries = np.minimum(rng.geometric(success, total.shape), max_attempts)
-        for attempt in range(1, int(tries.max())):
-            total += np.where(tries > attempt, once(), 0.0)
+        tries = np.minimum(rng.geometric(max(1e-3, 1.0 - step.failure_rate), shape), max_attempts)
+    if not step.history:
+        base = np.asarray(step.shares) * spread[:, columns]
+        return base if tries is None else base * tries
+    recorded = np.asarray(step.history)
+    total = recorded[rng.integers(0, recorded.size, shape)]
+    if tries is not None:  # each retry of a cell another draw, summed into it
+        cells = np.repeat(np.arange(total.size), tries.ravel() - 1)
+        again = recorded[rng.integers(0, recorded.size, cells.size)]
+        total += np.bincount(cells, weights=again, minlength=total.size).reshape(shape)
     return total
 
 
