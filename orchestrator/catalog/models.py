@@ -328,6 +328,9 @@ class ForecastSettings(_Model):
     min_history: int = Field(default=1, ge=1)
     #: At most this many attempts at a step (a failed or transient attempt takes another draw).
     max_attempts: int = Field(default=10, ge=1, le=50)
+    #: Whether a wave that is done before its planned end hands the time on to the next one
+    #: (false: the wave keeps its slot, as the plan booked it; only overruns move the waves after).
+    early_finish: bool = False
     source: Citation | None = None
     assumptions: list[str] = Field(default_factory=list)
 

@@ -45,7 +45,7 @@ def forecast_programme(catalog: Any, journal: Any, *, today: dt.date, iterations
     ends = simulate(programme, catalog.forecast_settings, np.random.default_rng(seed), iterations,
                     advance)
     return _summary(catalog, plan, programme, ends, seed, deadline, contract_end,
-                    _assumptions(catalog, programme, history))
+                    _assumptions(catalog, plan, programme))
 
 
 def _summary(catalog: Any, plan: Any, programme: Any, ends: Any, seed: int, deadline: dt.date | None,
@@ -68,18 +68,23 @@ def _summary(catalog: Any, plan: Any, programme: Any, ends: Any, seed: int, dead
         assumptions=assumptions)
 
 
-def _assumptions(catalog: Any, programme: Any, history: Any) -> list[str]:
+def _assumptions(catalog: Any, plan: Any, programme: Any) -> list[str]:
     from orchestrator.forecast.sampling import describe
 
     settings = catalog.forecast_settings
     recorded = sorted(s.name for s in programme.steps.values() if s.history)
     estimated = sorted(s.name for s in programme.steps.values() if not s.history)
+    kept = "hands its time on" if settings.early_finish else "keeps its slot"
     retried = sorted(f"{s.name} {s.failure_rate:.0%}" for s in programme.steps.values() if s.failure_rate)
-    lines = [f"{len(programme.services)} services left in {len(programme.waves)} waves",
+    lines = [f"{len(programme.services)} services left in {len(programme.waves)} waves of plan "
+             f"{plan.id}" + ("" if not catalog.digest or catalog.digest == plan.catalog_hash else
+                             " (saved from another catalog than this one)"),
              "steps from the journal's recorded times: " + (", ".join(recorded) or "none"),
-             "steps from the wave length x " + describe(settings.duration_spread, "x") + ": "
+             "steps at their share of the wave length, times "
+             + describe(settings.duration_spread, "") + " (one draw a service): "
              + (", ".join(estimated) or "none"),
-             "failed or transient attempts, retried: " + (", ".join(retried) or "none recorded")]
+             "failed or transient attempts, retried: " + (", ".join(retried) or "none recorded"),
+             f"a wave ends with its slowest service; one done before its planned end {kept}"]
     for wait in programme.releases:
         lines.append(f"{wait.what}: from {programme.day(wait.day)} plus "
                      + describe(settings.release_delay_months, "months"))

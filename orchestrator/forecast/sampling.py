@@ -23,6 +23,10 @@ def draw(rng: Any, spread: Any, size: Any) -> Any:
 
 def describe(spread: Any, unit: str) -> str:
     """One line for the output: what was assumed."""
+    return _described(spread, unit).rstrip()
+
+
+def _described(spread: Any, unit: str) -> str:
     kind = spread.distribution
     if kind == "none":
         return f"{spread.mode:g} {unit}, no spread"

@@ -29,7 +29,7 @@ def simulate(programme: Programme, settings: Any, rng: Any, iterations: int,
         size = min(chunk, iterations - first)
         durations = _durations(programme, settings, rng, size)
         earliest = _earliest(programme, settings, rng, size)
-        ends[first:first + size] = _waves(programme, durations, earliest)
+        ends[first:first + size] = _waves(programme, durations, earliest, settings.early_finish)
         if advance is not None:
             advance(size)
     return ends
@@ -92,10 +92,10 @@ def _earliest(programme: Programme, settings: Any, rng: Any, size: int) -> Any:
     return earliest
 
 
-def _waves(programme: Programme, durations: Any, earliest: Any) -> Any:
+def _waves(programme: Programme, durations: Any, earliest: Any, early_finish: bool) -> Any:
     """Waves in order: one starts at its planned start, not before the one before it ended (nor
     before today); each of its services starts then or when its waits allow; the wave ends with its
-    slowest service."""
+    slowest service, and (unless ``early_finish``) not before its planned end."""
     import numpy as np
 
     previous = np.zeros(durations.shape[0])
@@ -104,5 +104,6 @@ def _waves(programme: Programme, durations: Any, earliest: Any) -> Any:
         first, stop = wave.columns
         start = np.maximum(float(wave.start), previous)
         began = np.maximum(start[:, None], earliest[:, first:stop])
-        previous = ends[:, index] = (began + durations[:, first:stop]).max(axis=1)
+        finished = (began + durations[:, first:stop]).max(axis=1)
+        previous = ends[:, index] = finished if early_finish else np.maximum(finished, wave.end + 1.0)
     return ends

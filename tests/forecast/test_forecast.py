@@ -103,7 +103,10 @@ def test_longer_recorded_steps_end_later_and_retries_later_still(journal):
     for number, step in enumerate(steps):
         record_step(journal, "run-a", f"x{number}", step, 2 * 86_400)  # two days each
     short = forecast_programme(catalog, journal, today=TODAY, iterations=500)
-    assert short.p50 == short.p90 == START + dt.timedelta(days=4 * 2 - 1)
+    assert short.p50 == short.p90 == START + dt.timedelta(days=27)  # done early, the slot is kept
+    handing_on = small_catalog(2, None, early_finish=True)
+    early = forecast_programme(handing_on, journal, today=TODAY, iterations=500)
+    assert early.p50 == early.p90 == START + dt.timedelta(days=4 * 2 - 1)
     for number, step in enumerate(steps):
         record_step(journal, "run-b", f"x{number}", step, 12 * 86_400)
     longer = forecast_programme(catalog, journal, today=TODAY, iterations=2000)
