@@ -27,6 +27,7 @@ from orchestrator.catalog.models import (
     Criterion,
     DependencyKind,
     Fact,
+    ForecastSettings,
     Organisation,
     Release,
     Service,
@@ -39,7 +40,7 @@ CATALOG_ENV = "LOGIUS_MIGRATE_CATALOG"
 LIST_SECTIONS: dict[str, type[BaseModel]] = {"services": Service, "releases": Release, "facts": Fact,
                                               "criteria": Criterion, "sources": Source}
 SINGLE_SECTIONS: dict[str, type[BaseModel]] = {"organisation": Organisation, "calendar": Calendar,
-                                                "cost_model": CostModel}
+                                                "cost_model": CostModel, "forecast": ForecastSettings}
 ITEM_WORD = {"services": "service", "releases": "release", "facts": "fact", "criteria": "criterion",
              "sources": "source"}
 SECTION_NAMES = ", ".join(sorted({*LIST_SECTIONS, *SINGLE_SECTIONS}))
@@ -68,6 +69,8 @@ class Catalog:
     #: made from data) and each file's own: what a saved plan records and a run is checked against.
     digest: str = field(default="", repr=False, compare=False)
     file_digests: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: The ``forecast:`` section (None: absent, see :attr:`forecast_settings`).
+    forecast: ForecastSettings | None = None
 
     def __post_init__(self) -> None:
         index = {s.id: i for i, s in enumerate(self.services)}
@@ -89,6 +92,11 @@ class Catalog:
         if service.availability_norm is not None:
             return service.availability_norm
         return self.calendar.availability_norm if self.calendar is not None else None
+
+    @property
+    def forecast_settings(self) -> ForecastSettings:
+        """The ``forecast:`` section, else its defaults."""
+        return self.forecast if self.forecast is not None else ForecastSettings()
 
     @property
     def cost_label(self) -> str:
@@ -254,6 +262,7 @@ class _Builder:
             sources=tuple(models("sources")),
             calendar=single.get("calendar"),
             cost_model=single.get("cost_model"),
+            forecast=single.get("forecast"),
             organisation=organisation,
             origin=origin,
             warnings=tuple(_assumption_warnings(services, releases, origin)),

@@ -291,6 +291,50 @@ class CostModel(_Model):
         return self.base_exposure_meur + self.monthly_meur * max(0.0, months)
 
 
+class Spread(_Model):
+    """A stated distribution: ``none`` (always ``mode``), ``triangular`` (low, mode, high),
+    ``uniform`` (low, high) or ``lognormal`` (median ``mode``, log-space ``sigma``)."""
+
+    distribution: Literal["none", "triangular", "uniform", "lognormal"]
+    low: float | None = Field(default=None, ge=0)
+    mode: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    sigma: float | None = Field(default=None, gt=0)
+    source: Citation | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Spread:
+        needs = {"none": ("mode",), "triangular": ("low", "mode", "high"), "uniform": ("low", "high"),
+                 "lognormal": ("mode", "sigma")}[self.distribution]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} spread needs {', '.join(missing)}")
+        ends = [v for v in (self.low, self.mode if self.distribution == "triangular" else None,
+                            self.high) if v is not None]
+        if ends != sorted(ends):
+            raise ValueError("give low <= mode <= high")
+        return self
+
+
+class ForecastSettings(_Model):
+    """What `plan forecast` samples when the journal has no history of its own: the spread of a
+    service's time in its wave (a multiple of the wave length), the delay of a release not yet
+    accepted (months), and the slip of an open blocker past its due date (days)."""
+
+    duration_spread: Spread = Spread(distribution="triangular", low=0.9, mode=1.0, high=1.4)
+    release_delay_months: Spread = Spread(distribution="triangular", low=3, mode=6, high=12)
+    blocker_slip_days: Spread = Spread(distribution="triangular", low=0, mode=14, high=42)
+    #: Done executions of a step (across runs) needed before its recorded times replace the estimate.
+    min_history: int = Field(default=1, ge=1)
+    #: At most this many attempts at a step (a failed or transient attempt takes another draw).
+    max_attempts: int = Field(default=10, ge=1, le=50)
+    #: Whether a wave that is done before its planned end hands the time on to the next one
+    #: (false: the wave keeps its slot, as the plan booked it; only overruns move the waves after).
+    early_finish: bool = False
+    source: Citation | None = None
+    assumptions: list[str] = Field(default_factory=list)
+
+
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 LOCAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
 

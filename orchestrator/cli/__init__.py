@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from orchestrator import __version__
+from orchestrator.cli import forecast as _forecast  # noqa: F401 - registers plan forecast
 from orchestrator.cli import plans as _plans  # noqa: F401 - registers plan save|approve|...
 from orchestrator.cli.base import EXIT_CODES, LogiusGroup
 from orchestrator.cli.blockers import blocker_group
