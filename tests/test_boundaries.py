@@ -18,7 +18,8 @@ PACKAGE = PROJECT / "orchestrator"
 #: layer above. "orchestrator" is the package's own __init__ (its version).
 #:   base: orchestrator, errors, clock, identity, liveness, resources, gcpause
 #:   < catalog < journal < runbook, steps < sites < policy (reads the journal and the site)
-#:   < planning, scenarios, forecast < reports < checks < releases < engine < lab < cli (its workspace too), __main__
+#:   < planning, scenarios, forecast < reports < checks < releases < engine < lab
+#:   < cli (its workspace too), __main__
 LAYERS: list[set[str]] = [
     {"orchestrator", "errors", "clock", "identity", "liveness", "resources", "gcpause"},
     {"catalog"},
