@@ -6,17 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from orchestrator.clock import AMSTERDAM
 from orchestrator.journal import Execution
 from orchestrator.journal.tallies import executions_of_steps
 from orchestrator.planning.cost import delay_cost
-from orchestrator.policy.availability import journalled_downtime, period_name, period_of, verdict
+from orchestrator.policy.availability import Period, journalled_downtime, period_name, period_of, verdict
 
 
 class _Steps:
-    """The freeze and cutover steps, read once, answering as the journal does for the rule."""
+    """The freeze and cutover steps of the runs whose cutover was done in ``period`` (the only ones
+    journalled_downtime counts there), read once, answering as the journal does for the rule."""
 
-    def __init__(self, journal: Any) -> None:
-        self.by_service = executions_of_steps(journal, ("freeze", "cutover"))
+    def __init__(self, journal: Any, period: Period) -> None:
+        since = dt.datetime.combine(period.start, dt.time(), AMSTERDAM).timestamp()
+        self.by_service = executions_of_steps(journal, ("freeze", "cutover"), "cutover", since)
 
     def executions(self, service: str) -> list[Execution]:
         return self.by_service.get(service, [])
@@ -25,8 +28,8 @@ class _Steps:
 def availability_rows(catalog: Any, journal: Any, today: dt.date) -> list[dict[str, Any]]:
     """Per service that moves and has a norm: the period, its allowance, used, left, and whether
     its expected cutover downtime still fits."""
-    steps = _Steps(journal)
     period = period_of(today, period_name(catalog))
+    steps = _Steps(journal, period)
     rows = []
     for service in sorted(catalog.services, key=lambda s: s.id):
         if not service.moves:

@@ -27,12 +27,19 @@ def step_counts(journal: Journal) -> dict[str, dict[str, int]]:
     return counts
 
 
-def executions_of_steps(journal: Journal, steps: Iterable[str]) -> dict[str, list[Execution]]:
-    """Service -> its executions of the named steps, in journal order, output and error left out."""
+def executions_of_steps(journal: Journal, steps: Iterable[str], ended_by: str | None = None,
+                        since: float | None = None) -> dict[str, list[Execution]]:
+    """Service -> its executions of the named steps, in journal order, output and error left out;
+    with ``ended_by`` and ``since``, only those of the runs in which that step was done at or
+    after ``since`` (a cutover in the reporting period: the downtime that counts in it)."""
     table = schema.executions
     columns = [table.c.key, table.c.run_id, table.c.service, table.c.step, table.c.seq, table.c.status,
                table.c.attempts, table.c.started_at, table.c.finished_at]
     query = select(*columns).where(table.c.step.in_(sorted(set(steps)))).order_by(table.c.id)
+    if ended_by is not None and since is not None:
+        ended = select(table.c.run_id).where(table.c.step == ended_by, table.c.status == "done",
+                                             table.c.finished_at >= since)
+        query = query.where(table.c.run_id.in_(ended))
     found: dict[str, list[Execution]] = {}
     with journal.engine.connect() as connection:
         for row in connection.execute(query):

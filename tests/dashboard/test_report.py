@@ -41,7 +41,7 @@ def test_the_same_journal_and_now_give_the_same_bytes(run_cli, built, tmp_path):
                             f"{tmp_path / 'a'}: dashboard.html, dashboard.md, status.json\n")
     for name in FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    later = run_cli("report", "--db", str(db), "--catalog", str(SEEDS), "--out", str(tmp_path / "c"),
+    run_cli("report", "--db", str(db), "--catalog", str(SEEDS), "--out", str(tmp_path / "c"),
                     "--now", "2027-01-21T09:00")
     assert (tmp_path / "c" / "status.json").read_bytes() != (tmp_path / "a" / "status.json").read_bytes()
 
