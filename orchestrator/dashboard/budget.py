@@ -25,9 +25,9 @@ class _Steps:
         return self.by_service.get(service, [])
 
 
-def availability_rows(catalog: Any, journal: Any, today: dt.date) -> list[dict[str, Any]]:
+def availability_rows(catalog: Any, journal: Any, today: dt.date, done: set[str]) -> list[dict[str, Any]]:
     """Per service that moves and has a norm: the period, its allowance, used, left, and whether
-    its expected cutover downtime still fits."""
+    its expected cutover downtime still fits (None for a service in ``done``: no cutover is left)."""
     period = period_of(today, period_name(catalog))
     steps = _Steps(journal, period)
     rows = []
@@ -41,7 +41,8 @@ def availability_rows(catalog: Any, journal: Any, today: dt.date) -> list[dict[s
         rows.append({"service": service.id, "norm": catalog.availability_norm(service),
                      "period": period.describe(), "allowed_minutes": round(found.allowed, 1),
                      "used_minutes": round(used, 1), "left_minutes": round(found.left, 1),
-                     "expected_minutes": round(found.expected, 1), "fits": found.fits})
+                     "expected_minutes": None if service.id in done else round(found.expected, 1),
+                     "fits": None if service.id in done else found.fits})
     return rows
 
 

@@ -40,7 +40,8 @@ def gather_status(catalog: Any, journal: Any, *, now: dt.datetime, forecast: dic
     step(1)
     document["releases"] = releases.release_rows(catalog, journal)
     step(1)
-    document["availability"] = budget.availability_rows(catalog, journal, today)
+    done = {s["service"] for s in services if s["state"] in progress.DONE}
+    document["availability"] = budget.availability_rows(catalog, journal, today, done)
     step(1)
     document["cost"] = budget.cost_of_delay(catalog, plan, forecast)
     document["rehearsals"] = rehearsals.rehearsal_rows(journal, waves)

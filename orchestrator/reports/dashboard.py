@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from orchestrator.reports.dashboard_markdown import render_markdown
+from orchestrator.reports.dashboard_markdown import FITS, NO_FORECAST, render_markdown
 from orchestrator.reports.dashboard_svg import gantt, histogram
 from orchestrator.reports.dry_run import _replace
 
@@ -25,7 +25,8 @@ def render_html(document: dict[str, Any]) -> str:
     from orchestrator.reports.templates import render
 
     return render("dashboard.html.j2", doc=document, gantt=gantt(document["timeline"]),
-                  histogram=histogram(document["forecast"]))
+                  histogram=histogram(document["forecast"]), fits=FITS,
+                  no_forecast=NO_FORECAST[document["plan"] is not None])
 
 
 def write_reports(document: dict[str, Any], folder: Path) -> list[Path]:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+FITS = {True: "yes", False: "NO", None: "done"}
+#: What the forecast part says without a forecast, with and without an approved plan.
+NO_FORECAST = {False: "No forecast: no approved plan.",
+               True: "No forecast was given for this report (`logius-migrate plan forecast` makes one)."}
+
 
 def cell(value: Any) -> str:
     """A table cell: pipes escaped, no line breaks, an absent value as a dash."""
@@ -105,7 +110,7 @@ def _availability(doc: dict[str, Any]) -> Iterator[str]:
     yield from table(["service", "norm %", "period", "allowed min", "used min", "left min",
                       "next cutover min", "fits"],
                      [[a["service"], a["norm"], a["period"], a["allowed_minutes"], a["used_minutes"],
-                       a["left_minutes"], a["expected_minutes"], "yes" if a["fits"] else "NO"]
+                       a["left_minutes"], a["expected_minutes"], FITS[a["fits"]]]
                       for a in doc["availability"]])
 
 
@@ -143,7 +148,7 @@ def _forecast(doc: dict[str, Any]) -> Iterator[str]:
     yield "## Forecast"
     yield ""
     if f is None:
-        yield "No forecast: no approved plan."
+        yield NO_FORECAST[doc["plan"] is not None]
         yield ""
         return
     yield (f"{f['iterations']} iterations (seed {f['seed']}) of plan {f['plan']} from {f['today']}: "

@@ -72,6 +72,7 @@ def test_a_journal_where_nothing_ran_is_reported_as_such(run_cli, tmp_path):
     assert done.exit_code == 0, done.stderr
     page = (tmp_path / "out" / "dashboard.html").read_text()
     assert "Nothing ran yet." in page and "No approved plan." in page and 'class="planned' not in page
+    assert "No forecast: no approved plan." in page
     assert "Nothing ran yet." in (tmp_path / "out" / "dashboard.md").read_text()
 
 
@@ -81,7 +82,7 @@ def test_a_forecast_is_drawn_as_lines_on_the_timeline_and_a_histogram(built):
         page = render_html(gather_status(catalog, journal, now=NOW, forecast=FORECAST))
         without = render_html(gather_status(catalog, journal, now=NOW))
     assert page.count('class="bin"') == 3 and 'class="mark mark-p50"' in page and 'mark-p90' in page
-    assert 'id="histogram"' not in without and "No forecast: no approved plan." in without
+    assert 'id="histogram"' not in without and "No forecast was given for this report" in without
     assert 'class="mark mark-p50"' not in without and 'class="mark mark-today"' in without
 
 

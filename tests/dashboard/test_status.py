@@ -109,6 +109,8 @@ def test_the_availability_budget_counts_the_journalled_cutover_downtime(built):
     assert rows["cpa-register"]["used_minutes"] == 0.0  # the steps ran within the same second
     assert rows["cpa-register"]["left_minutes"] == rows["cpa-register"]["allowed_minutes"] == 351.4
     assert "digiinkoop" not in rows  # decommissioned, it does not move
+    assert (rows["cpa-register"]["expected_minutes"], rows["cpa-register"]["fits"]) == (None, None)  # done
+    assert (rows["digid"]["expected_minutes"], rows["digid"]["fits"]) == (120, True)
 
 
 def test_an_empty_journal_still_gives_a_status_that_says_nothing_ran(tmp_path, built):
