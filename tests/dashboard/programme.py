@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from orchestrator import clock
 from orchestrator.catalog import load_catalog
 from orchestrator.clock import NOW_ENV
 from orchestrator.journal import Journal, RunDetail, execution_key
@@ -50,9 +51,13 @@ def run_steps(journal: Journal, run_id: str, service: str, steps: tuple[str, ...
 
 @contextlib.contextmanager
 def at(moment: str) -> Iterator[None]:
-    """The tool's clock stands on ``moment`` (Amsterdam) for what the journal records meanwhile."""
+    """The tool's clock stands on ``moment`` (Amsterdam) for what the journal records meanwhile.
+    The clock runs on from $LOGIUS_MIGRATE_NOW by the time this process has run, so the variable is
+    set that much earlier."""
     before = os.environ.get(NOW_ENV)
-    os.environ[NOW_ENV] = moment
+    wanted = dt.datetime.fromisoformat(moment).replace(tzinfo=clock.AMSTERDAM)
+    os.environ[NOW_ENV] = wanted.isoformat()
+    os.environ[NOW_ENV] = (wanted - (clock.now() - wanted)).isoformat()
     try:
         yield
     finally:
