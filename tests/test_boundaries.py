@@ -18,7 +18,7 @@ PACKAGE = PROJECT / "orchestrator"
 #: layer above. "orchestrator" is the package's own __init__ (its version).
 #:   base: orchestrator, errors, clock, identity, liveness, resources, gcpause
 #:   < catalog < journal < runbook, steps < sites < policy (reads the journal and the site)
-#:   < planning, scenarios, forecast < reports < checks < releases < engine < lab
+#:   < planning, scenarios, forecast, dashboard < reports < checks < releases < engine < lab
 #:   < cli (its workspace too), __main__
 LAYERS: list[set[str]] = [
     {"orchestrator", "errors", "clock", "identity", "liveness", "resources", "gcpause"},
@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"runbook", "steps"},
     {"sites"},
     {"policy"},
-    {"planning", "scenarios", "forecast"},
+    {"planning", "scenarios", "forecast", "dashboard"},
     {"reports"},
     {"checks"},
     {"releases"},

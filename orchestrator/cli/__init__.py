@@ -14,6 +14,7 @@ from orchestrator.cli.checks import check_cmd
 from orchestrator.cli.lab import lab_group
 from orchestrator.cli.plan import plan_cmd
 from orchestrator.cli.releases import release_group
+from orchestrator.cli.report import report_cmd
 from orchestrator.cli.scenarios import scenario_group
 from orchestrator.cli.site import site_group
 from orchestrator.cli.waves import journal_group, rollback_cmd, runbook_cmd, wave_group
@@ -66,7 +67,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 for command in (catalog_group, plan_cmd, lab_group, site_group, runbook_cmd, check_cmd, wave_group,
-                rollback_cmd, blocker_group, release_group, journal_group, scenario_group):
+                rollback_cmd, blocker_group, release_group, journal_group, scenario_group,
+                report_cmd):
     cli.add_command(command)
 
 

@@ -11,13 +11,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from orchestrator import clock
 from orchestrator.journal import schema
 
 if TYPE_CHECKING:
     from orchestrator.journal.store import Journal
+
+#: The statuses a run ends in: no one resumes it (`wave resume` refuses them); its finished_at is set.
+FINAL = frozenset({"done", "rolled-back"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Run:
     created_at: float
     updated_at: float
     detail: str
+    started_at: float | None = None
+    finished_at: float | None = None
 
     @property
     def parsed_detail(self) -> RunDetail:
@@ -65,7 +70,8 @@ def create(journal: Journal, run_id: str, wave: int, kind: str, owner: str, stat
     with journal.engine.begin() as connection:
         connection.execute(insert(schema.runs).values(
             id=run_id, wave=wave, kind=kind, status=status, owner=owner, created_at=now,
-            updated_at=now, detail=""))
+            updated_at=now, detail="", started_at=clock.timestamp(),
+            finished_at=clock.timestamp() if status in FINAL else None))
     created = get(journal, run_id)
     assert created is not None
     return created
@@ -86,7 +92,12 @@ def every(journal: Journal, wave: int | None = None) -> list[Run]:
 
 
 def set_status(journal: Journal, run_id: str, status: str, detail: str | RunDetail = "") -> None:
+    """Set the run's status and detail; a final status (:data:`FINAL`) records when the run
+    finished, the first time only (a done run rolled back later keeps its end), and any other
+    status clears it (the run goes on)."""
     text = detail.to_json() if isinstance(detail, RunDetail) else detail
+    now = clock.timestamp()
+    finished = func.coalesce(schema.runs.c.finished_at, now) if status in FINAL else None
     with journal.engine.begin() as connection:
         connection.execute(update(schema.runs).where(schema.runs.c.id == run_id).values(
-            status=status, detail=journal.redact(text), updated_at=clock.timestamp()))
+            status=status, detail=journal.redact(text), updated_at=now, finished_at=finished))

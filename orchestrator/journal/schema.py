@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 #: Bump together with a new alembic revision that brings the previous version up to it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -42,6 +42,8 @@ runs = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("detail", Text, nullable=False, default=""),
+    Column("started_at", Float, nullable=True),  # set on create
+    Column("finished_at", Float, nullable=True),  # set when the status becomes final (FINAL)
 )
 
 executions = Table(
