@@ -13,4 +13,6 @@ mypy  # the package's types, configured in pyproject.toml
  done && ansible-lint --offline --nocolor -q . ../orchestrator/lab/hooks)
 # Two workers, each test file kept on one (module fixtures, such as the crash tests' reference
 # runs, are built once): the engine tests mostly wait on Ansible and leases, so this halves the time.
-python -m pytest -n 2 --dist loadfile "$@"
+# The longest files go first (tests/conftest.py orders them; xdist keeps that order only without
+# its own reordering by test count).
+python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"

@@ -1,6 +1,7 @@
 """The same engine and playbooks over real SSH: the lab's hosts reached through real OpenSSH
 sshds on loopback addresses (127.0.0.2 and up, at most 16 a server). A kill -9 of the main process
-inside a playbook and resume, and a fault then rollback each end byte-identical, as on the local lab
+inside a playbook and resume, and a fault (in replicate-data: what provision and prepare-target
+made is undone over SSH) then rollback each end byte-identical, as on the local lab
 (the whole shipped catalog over SSH: test_ssh_lab_catalog.py, a file of its own so that it runs
 beside these on the other worker).
 
@@ -102,12 +103,12 @@ def test_a_run_killed_over_ssh_resumes_as_on_the_local_lab(ssh_lab, reference, i
 def test_a_fault_over_ssh_rolls_back_to_exactly_before_the_wave(ssh_lab):
     catalog, layout = ssh_lab
     hosts, state = host_files(layout), state_files(layout)
-    fault = layout.host_root("lpc-alpha") / "etc/logius-lab/faults/alpha.final-sync.always"
+    fault = layout.host_root("lpc-alpha") / "etc/logius-lab/faults/alpha.replicate-data.always"
     fault.write_text("always")
     with session(catalog, layout) as ctx:
         with pytest.raises(WavePartial) as caught:
             run_wave(ctx, 1, ["alpha"], resume=False, approve=True)
-        assert "lab fault injected: alpha final-sync on lpc-alpha" in caught.value.held["alpha"]
+        assert "lab fault injected: alpha replicate-data on lpc-alpha" in caught.value.held["alpha"]
         rollback_service(ctx, "alpha")
         assert ctx.journal.service_state("alpha").state == "rolled-back"
     fault.unlink()
