@@ -93,6 +93,7 @@ def test_every_readme_session_command_runs_as_shown(tmp_path):
     folder = tmp_path / "logius-session"
     folder.mkdir()
     (folder / "seeds").symlink_to(PROJECT / "seeds")
+    (folder / "examples").symlink_to(PROJECT / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOGIUS_MIGRATE_")}
     env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", COLUMNS="100",
                LOGIUS_MIGRATE_HOME=str(tmp_path / "home"), USER="ann", LOGNAME="ann")
