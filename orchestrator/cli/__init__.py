@@ -17,6 +17,7 @@ from orchestrator.cli.releases import release_group
 from orchestrator.cli.report import report_cmd
 from orchestrator.cli.scenarios import scenario_group
 from orchestrator.cli.site import site_group
+from orchestrator.cli.track import track_group
 from orchestrator.cli.waves import journal_group, rollback_cmd, runbook_cmd, wave_group
 
 
@@ -68,7 +69,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 for command in (catalog_group, plan_cmd, lab_group, site_group, runbook_cmd, check_cmd, wave_group,
                 rollback_cmd, blocker_group, release_group, journal_group, scenario_group,
-                report_cmd):
+                report_cmd, track_group):
     cli.add_command(command)
 
 
