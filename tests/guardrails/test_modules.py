@@ -32,7 +32,8 @@ def test_both_modules_are_formatted() -> None:
 def test_the_lab_stand_in_has_the_same_variables_and_outputs(parsed_module: dict[str, Any]) -> None:
     lab = parse_module(LAB)
     assert signature(lab) == signature(parsed_module)
-    assert {"region", "allowed_source_ranges", "budget_amount", "owner", "expires_on"} <= set(signature(lab)[0])
+    named = {"region", "allowed_source_ranges", "budget_amount", "owner", "expires_on"}
+    assert named <= set(signature(lab)[0])
     assert {"host_addresses", "resource_group_id", "budget_id"} <= set(signature(lab)[1])
     assert {k for b in lab["resource"] for k in b} == {"null_resource"}
 
