@@ -138,6 +138,8 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
         connection.execute("DROP TABLE processes")
         connection.execute("DROP TABLE alembic_version")
         connection.execute("ALTER TABLE locks DROP COLUMN pid_started")
+        connection.execute("ALTER TABLE runs DROP COLUMN started_at")  # 7's
+        connection.execute("ALTER TABLE runs DROP COLUMN finished_at")
         connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     journal = Journal(resolve_url(old, None))
     try:
