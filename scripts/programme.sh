@@ -48,7 +48,6 @@ run_waves() {  # every wave of plan $1 whose first day is before $2 (or all), ea
     [[ "$start" < "$until" ]] || continue
     at "${start}T09:00"
     lm lab backup                     # the legacy platform's nightly backup job, that morning
-    lm check --wave "$number" --plan "$plan" >/dev/null
     rehearsal=$(lm wave dry-run "$number" --plan "$plan" --by workgroup --format json \
                   --out "$out/dry-run-$plan-$number" | field id)
     lm wave dry-run approve "$rehearsal" --by cab --reason "wave $number rehearsed"
