@@ -54,7 +54,8 @@ def compare_cmd(file: Path, catalog_path: Path | None, iterations: int, seed: in
     """
     from orchestrator.cli.progress import progress
     from orchestrator.errors import InputError
-    from orchestrator.reports.scenario import render, write_whole
+    from orchestrator.reports.files import write_whole
+    from orchestrator.reports.scenario import render
     from orchestrator.scenarios.compare import compare
     from orchestrator.scenarios.loading import load_scenarios
 

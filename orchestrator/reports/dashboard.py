@@ -10,7 +10,7 @@ from typing import Any
 
 from orchestrator.reports.dashboard_markdown import FITS, NO_FORECAST, render_markdown
 from orchestrator.reports.dashboard_svg import gantt, histogram
-from orchestrator.reports.dry_run import _replace
+from orchestrator.reports.files import write_whole
 
 __all__ = ["FILES", "render_html", "render_json", "render_markdown", "write_reports"]
 
@@ -34,4 +34,4 @@ def write_reports(document: dict[str, Any], folder: Path) -> list[Path]:
     texts = dict(zip(FILES, (render_html(document), render_markdown(document), render_json(document)),
                      strict=True))
     folder.mkdir(parents=True, exist_ok=True)
-    return [_replace(folder / name, text) for name, text in texts.items()]
+    return [write_whole(folder / name, text) for name, text in texts.items()]

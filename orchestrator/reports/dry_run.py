@@ -10,8 +10,6 @@ attribute Terraform knows only after apply as "known after apply", and a delete-
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from orchestrator.reports.dry_run_view import (
     rollback_text,
     service_views,
 )
+from orchestrator.reports.files import write_whole
 
 __all__ = ["render_html", "render_json", "render_markdown", "render_table", "write_reports"]
 
@@ -61,19 +60,4 @@ def write_reports(document: dict[str, Any], folder: Path) -> list[Path]:
     texts = {"dry-run.md": render_markdown(document), "dry-run.html": render_html(document),
              "dry-run.json": render_json(document)}
     folder.mkdir(parents=True, exist_ok=True)
-    return [_replace(folder / name, text) for name, text in texts.items()]
-
-
-def _replace(path: Path, text: str) -> Path:
-    handle, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(aside, 0o644)
-        os.replace(aside, path)
-    except BaseException:
-        Path(aside).unlink(missing_ok=True)
-        raise
-    return path
+    return [write_whole(folder / name, text) for name, text in texts.items()]

@@ -5,9 +5,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from orchestrator.reports.scenario_markdown import render_markdown
@@ -25,7 +22,7 @@ from orchestrator.reports.scenario_view import (
     source_line,
 )
 
-__all__ = ["render", "render_html", "render_markdown", "render_table", "write_whole"]
+__all__ = ["render", "render_html", "render_markdown", "render_table"]
 
 
 def render_html(document: dict[str, Any]) -> str:
@@ -47,17 +44,3 @@ def render(document: dict[str, Any], fmt: str) -> str:
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     renderers = {"table": render_table, "md": render_markdown, "html": render_html}
     return renderers[fmt](document)
-
-
-def write_whole(path: Path, text: str) -> None:
-    """Write ``text`` aside, then rename it onto ``path``: the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(aside, 0o644)
-        os.replace(aside, path)
-    except BaseException:
-        Path(aside).unlink(missing_ok=True)
-        raise
