@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from orchestrator.journal.store import Journal
 
 #: The statuses a run ends in: no one resumes it (`wave resume` refuses them); its finished_at is set.
-FINAL = frozenset({"done", "rolled-back"})
+FINAL = frozenset({"done", "rolled-back", "destroyed"})
 
 
 @dataclass(frozen=True)
@@ -31,18 +31,23 @@ class RunDetail:
     services: tuple[str, ...] = ()
     plan: int | None = None
     held: dict[str, str] | None = None
+    #: A track run's own record (journal/tracks.py reads it): the track, build, variables, budget,
+    #: expiry, the acceptance tests' tally and what a failed destroy left.
+    track: dict[str, Any] | None = None
 
     @classmethod
     def parse(cls, text: str) -> RunDetail:
         data: dict[str, Any] = json.loads(text or "{}")
         held = data.get("held")
         return cls(tuple(data.get("services", ())), data.get("plan"),
-                   dict(held) if held is not None else None)
+                   dict(held) if held is not None else None, data.get("track"))
 
     def to_json(self) -> str:
         data: dict[str, Any] = {"services": list(self.services), "plan": self.plan}
         if self.held is not None:
             data["held"] = self.held
+        if self.track is not None:
+            data["track"] = self.track
         return json.dumps(data)
 
 

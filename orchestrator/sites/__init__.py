@@ -46,6 +46,8 @@ class Site:
     digest: str = ""  # SHA-256 of the site file: a saved plan names the site it was made for
     pause: Path | None = None  # the site's pause hook (hooks.pause), read at each safe point
     require_dry_run: bool = False  # a run applies an approved, current dry-run, or refuses
+    kind: str = "lpc"  # lpc: waves run here; azure-test: the Azure test track of a rebuild
+    azure: AzureTrack | None = None
 
     @property
     def directory(self) -> Path:
@@ -72,6 +74,21 @@ class Site:
         from orchestrator.sites.secrets import load_site_secrets
 
         return load_site_secrets(list(self.secret_sources), self.directory, str(self.path))
+
+
+@dataclass(frozen=True)
+class AzureTrack:
+    """The azure block of a site of kind azure-test, its paths absolute (see ``sites/models.py``)."""
+
+    model: Any  # the AzureTestSite as validated
+    synthetic_data: Path
+    guardrail_module: Path | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def host_root(self, site_dir: Path, host: str) -> str:
+        return self.model.host_root.format(site_dir=site_dir, host=host)
 
 
 def default_lab_dir() -> Path:
@@ -125,7 +142,8 @@ def _resolve(model: Any, path: Path) -> Site:
     if journal and "://" not in journal:
         journal = str(at(journal))
     terraform = model.terraform
-    return Site(path=path, name=model.name, inventory=to(model.inventory), work_dir=to(terraform.work_dir),
+    inventory = to(model.inventory) if model.inventory else to(terraform.work_dir) / "inventory.yml"
+    return Site(path=path, name=model.name, inventory=inventory, work_dir=to(terraform.work_dir),
                 modules={k: to(v) for k, v in terraform.modules.items()}, backend=terraform.backend,
                 cli_config=at(terraform.cli_config), terraform_home=at(terraform.home),
                 variables=dict(terraform.variables), secret_sources=tuple(model.secrets),
@@ -136,4 +154,6 @@ def _resolve(model: Any, path: Path) -> Site:
                 platform=(to(terraform.platform.module), to(terraform.platform.work_dir))
                 if terraform.platform else None,
                 digest=hashlib.sha256(path.read_bytes()).hexdigest(), pause=at(model.hooks.pause),
-                require_dry_run=model.require_dry_run)
+                require_dry_run=model.require_dry_run, kind=model.kind,
+                azure=AzureTrack(model.azure, to(model.azure.synthetic_data),
+                                 at(model.azure.guardrail_module)) if model.azure else None)

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: What a site file never holds: a cloud credential (the azurerm provider and backend read them from
+#: ARM_* environment variables, or the site names a secret source).
+CREDENTIAL_FIELDS = ("subscription_id", "tenant_id", "client_id", "client_secret",
+                     "client_certificate_password", "access_key", "sas_token", "password")
+
+
+def _refuse_credential(name: str) -> str:
+    variable = f"ARM_{name.upper()}" if name != "password" else "the environment"
+    return (f"{name} is a credential and never goes in a site file; set {variable} in the environment "
+            f"or name a secret source")
 
 
 class BackendBlock(_Model):
@@ -23,6 +35,76 @@ class BackendBlock(_Model):
 
     type: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
     config: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("config")
+    @classmethod
+    def _no_credentials(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if name in CREDENTIAL_FIELDS:
+                raise ValueError(f"config.{_refuse_credential(name)}")
+        return value
+
+
+class AzureTestSite(_Model):
+    """The Azure test track's conditions and environment (``kind: azure-test``): the Rijkscloud
+    conditions the guardrails hold its plan to, the module's variables, and how Ansible reaches the
+    test VMs. Subscription, tenant and client come from the environment (ARM_*) or a secret source
+    of service ``azure``, never from this file."""
+
+    region: str = Field(min_length=1)
+    allowed_regions: list[str] = Field(min_length=1)
+    allowed_ranges: list[str] = Field(min_length=1)
+    max_expiry_days: int = Field(default=30, gt=0, le=366)
+    #: How long an environment lives: its ``expires_on`` is the run's start plus this many days.
+    lifetime_days: int = Field(default=14, gt=0, le=366)
+    owner: str = Field(min_length=1)
+    budget_amount: float = Field(gt=0)
+    budget_contacts: list[str] = Field(min_length=1)
+    other_site_names: list[str] = Field(default_factory=list)
+    #: The synthetic data set the rebuild ships (a folder): the only data the track's VMs get.
+    synthetic_data: str = Field(min_length=1)
+    #: Where the guardrails read the plan: ``terraform`` (``terraform show -json`` of the saved plan,
+    #: a real site), or ``module`` (built from ``guardrail_module``'s own resources with the same
+    #: variables: the lab, whose stand-in module has no azurerm resources).
+    guardrail_plan: Literal["terraform", "module"] = "terraform"
+    guardrail_module: str | None = None
+    #: How Ansible reaches the VMs: over SSH at their private addresses (through the bastion or a
+    #: VPN: ``ssh_common_args``), or the lab's local folders (``host_root`` names each one's root).
+    connection: Literal["ssh", "local"] = "ssh"
+    host_root: str = "/"
+    ssh_user: str = "ansible"
+    ssh_common_args: str | None = None
+    #: Further variables of the module (vm_count, vm_size, admin_ssh_public_key, ...).
+    variables: dict[str, Any] = Field(default_factory=dict)
+    #: Also run checkov on each plan (from its own virtual environment, $LOGIUS_MIGRATE_CHECKOV).
+    checkov: bool = False
+    subscription_id: Any = None
+    tenant_id: Any = None
+    client_id: Any = None
+    client_secret: Any = None
+    client_certificate_password: Any = None
+    access_key: Any = None
+    sas_token: Any = None
+    password: Any = None
+
+    @field_validator(*CREDENTIAL_FIELDS)
+    @classmethod
+    def _never_here(cls, value: Any, info: Any) -> Any:
+        if value is not None:
+            raise ValueError(_refuse_credential(info.field_name))
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _engine_sets(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = {"service", "region", "allowed_source_ranges", "owner", "expires_on", "budget_amount",
+                 "budget_start", "budget_contacts"} & set(value)
+        if taken:
+            raise ValueError(f"{', '.join(sorted(taken))}: set by the track from the fields above")
+        for name in value:
+            if name in CREDENTIAL_FIELDS or "secret" in name or "password" in name:
+                raise ValueError(_refuse_credential(name))
+        return value
 
 
 class PlatformZone(_Model):
@@ -141,7 +223,13 @@ SecretSource = Annotated[
 
 class SiteFile(_Model):
     name: str = Field(min_length=1)
-    inventory: str = Field(min_length=1, description="an inventory file or folder")
+    #: ``lpc``: where waves migrate services; ``azure-test``: the Azure test track of a rebuild
+    #: (``azure`` then says its conditions), where no wave runs.
+    kind: Literal["lpc", "azure-test"] = "lpc"
+    azure: AzureTestSite | None = None
+    #: An inventory file or folder; a site of kind azure-test has none (the track writes one per
+    #: environment from the VMs' addresses Terraform outputs).
+    inventory: str | None = Field(default=None, min_length=1, description="an inventory file or folder")
     terraform: TerraformSite
     secrets: list[SecretSource] = Field(default_factory=list)
     kubernetes: KubernetesSite | None = None
@@ -157,6 +245,19 @@ class SiteFile(_Model):
     #: `wave run N` applies an approved, current dry-run of wave N (its saved Terraform plans),
     #: and refuses without one.
     require_dry_run: bool = False
+
+    @model_validator(mode="after")
+    def _azure_block_for_its_kind(self) -> SiteFile:
+        if self.kind == "lpc" and self.inventory is None:
+            raise ValueError("inventory: a site of kind lpc names its inventory (a file or folder)")
+        if self.kind == "azure-test" and self.azure is None:
+            raise ValueError("a site of kind azure-test needs an azure block (region, allowed_regions, "
+                             "allowed_ranges, owner, budget_amount, budget_contacts, synthetic_data)")
+        if self.kind != "azure-test" and self.azure is not None:
+            raise ValueError("an azure block belongs to a site of kind azure-test")
+        if self.azure is not None and self.azure.guardrail_plan == "module" and not self.azure.guardrail_module:
+            raise ValueError("azure.guardrail_plan module needs azure.guardrail_module (the azurerm module)")
+        return self
 
     @field_validator("on_inconclusive")
     @classmethod
