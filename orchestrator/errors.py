@@ -116,6 +116,12 @@ class WavePartial(LogiusMigrateError):
         self.problems = [f"{sid}: {why}" for sid, why in sorted(held.items())]
 
 
+class DestroyFailed(LogiusMigrateError):
+    """A test track's environment could not be destroyed: it outlives its test (resources named)."""
+
+    exit_code = 9
+
+
 class RollbackRefused(LogiusMigrateError):
     """Rolling back would cross a point of no return without --force and a reason."""
 

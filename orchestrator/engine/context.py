@@ -46,9 +46,13 @@ class EngineContext:
     keep_runner_dirs: Any = None  # a folder to keep ansible-runner private data dirs in (tests)
     stop: StopRequest = field(default_factory=StopRequest)
     verbosity: int = 0  # -1 quiet .. 2 (-vv: Ansible's own output too)
+    #: A test track's run (engine/track.py ``TrackSetup``): its module variables, and the service
+    #: as the track sees it (the test VMs where its LPC hosts would be). None for a wave.
+    track: Any = None
 
     def service(self, service_id: str) -> Service:
-        return self.catalog.service(service_id)
+        service = self.catalog.service(service_id)
+        return self.track.view(service) if self.track is not None else service
 
 
 class LeaseKeeper:

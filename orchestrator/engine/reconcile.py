@@ -11,21 +11,23 @@ from orchestrator import liveness
 from orchestrator.catalog.models import Service
 from orchestrator.engine.context import EngineContext
 from orchestrator.engine.states import state_on_done
-from orchestrator.runbook import LEDGER_DIR, Step, hosts_of, runbook_for
+from orchestrator.runbook import LEDGER_DIR, Step, hosts_of, runbook_for, step_named
 
 ORPHAN_WAIT_ENV = "LOGIUS_MIGRATE_ORPHAN_WAIT"
 UNSETTLED = {"running", "interrupted"}
 
 
-def after_crash(ctx: EngineContext, run_id: str, services: list[Service]) -> None:
+def after_crash(ctx: EngineContext, run_id: str, services: list[Service], check_hosts: bool = True) -> None:
     """What a resumed run does first: settle the dead run's tools, close its attempts, repair its
-    stacks, and check that every member's hosts are still in the site's inventory."""
+    stacks, and (``check_hosts``: a wave's) check that every member's hosts are still in the
+    site's inventory."""
     from orchestrator.sites.check import refuse_missing_hosts
 
     settle_orphans(ctx, run_id)
     close_attempts(ctx, run_id)
     repair_stacks(ctx, run_id, services)
-    refuse_missing_hosts(ctx.site, services)
+    if check_hosts:
+        refuse_missing_hosts(ctx.site, services)
 
 
 def settle_orphans(ctx: EngineContext, run_id: str) -> None:
@@ -82,7 +84,13 @@ def applied_hosts(ctx: EngineContext, service: Service, step: Step) -> set[str]:
 def is_applied(ctx: EngineContext, service: Service, step: Step,
                run_id: str) -> tuple[bool, str, set[str]]:
     """Whether ``step``'s change is in place for ``service``: (applied, evidence, hosts done)."""
-    if step.kind == "terraform":
+    if step.kind == "terraform-destroy":
+        from orchestrator.engine.tools import stack_for
+
+        left = stack_for(ctx, service, run_id).resources()
+        return (not left, "the state holds no resource" if not left
+                else f"the state still holds {len(left)} resource(s)", set())
+    if step.kind in ("terraform", "guarded-terraform"):
         from orchestrator.engine.tools import stack_for, tf_variables
 
         changes = stack_for(ctx, service, run_id).plan(tf_variables(ctx, service))
@@ -108,7 +116,7 @@ def settle_steps(ctx: EngineContext, run_id: str, wave_service: str,
         if execution.status not in UNSETTLED or execution.service == wave_service:
             continue
         service = ctx.service(execution.service)
-        step = next(s for s in runbook_for(service) if s.name == execution.step)
+        step = step_named(service, execution.step)
         applied, where, hosts = is_applied(ctx, service, step, run_id)
         applied_hosts[execution.key] = hosts
         if applied:

@@ -29,21 +29,30 @@ def child_watch(ctx: EngineContext, run_id: str, cancel_on_first_stop: bool) -> 
 def stack_for(ctx: EngineContext, service: Service, run_id: str, init: bool = True) -> Any:
     """The service's Terraform stack on the site's backend, with the site's module for its
     disposition; written and initialised as needed unless ``init`` is False."""
-    from orchestrator.steps.terraform import TerraformStack, write_root_module
+    from orchestrator.steps.terraform import TerraformEnv, TerraformStack, write_root_module, write_track_root
 
     directory = ctx.site.stack_dir(service.id)
-    stack = TerraformStack(directory, ctx.site.terraform_env(), ctx.backend,
+    env = ctx.site.terraform_env()
+    if ctx.track is not None:  # the cloud's credentials, for terraform's environment alone
+        env = TerraformEnv(env.cli_config, env.home, {**env.secrets, **ctx.track.credentials})
+    stack = TerraformStack(directory, env, ctx.backend,
                            watch=child_watch(ctx, run_id, cancel_on_first_stop=False))
     if init:
         module = ctx.site.module_for(service.disposition.value)
-        changed = write_root_module(directory, module, list(ctx.site.variables))
+        if ctx.track is not None:
+            changed = write_track_root(directory, module, sorted(ctx.track.variables))
+        else:
+            changed = write_root_module(directory, module, list(ctx.site.variables))
         if changed or not stack.initialized:
             stack.init()
     return stack
 
 
 def tf_variables(ctx: EngineContext, service: Service) -> dict[str, Any]:
-    """The module's variables: the engine's own, then the site's extra ones."""
+    """The module's variables: the engine's own, then the site's extra ones (a test track's: the
+    ones its run recorded when it began)."""
+    if ctx.track is not None:
+        return dict(ctx.track.variables)
     return {"service": service.id, "hosts": list(service.hosts.target),
             "release": service.min_release or "none", **ctx.site.terraform_variables(service.id)}
 

@@ -25,7 +25,7 @@ from orchestrator.engine.executors.terraform import TerraformPhase
 from orchestrator.engine.gates import refuse_foreign_overrides
 from orchestrator.errors import AwaitingApproval, InputError, Interrupted, LogiusMigrateError, WavePartial
 from orchestrator.journal import RunDetail
-from orchestrator.runbook import PHASES, Step, runbook_for
+from orchestrator.runbook import MIGRATION, Runbook, Step
 from orchestrator.sites.check import refuse_missing_hosts
 
 #: What the runner does with each phase's steps: apply them, or only plan them (say what they would
@@ -152,10 +152,11 @@ class _Runner:
 
     def __init__(self, ctx: EngineContext, run_id: str, wave: int, members: list[str],
                  keeper: LeaseKeeper, approval: ApprovalChoice, mode: str = "apply",
-                 detail: RunDetail | None = None) -> None:
+                 detail: RunDetail | None = None, runbook: Runbook = MIGRATION) -> None:
         if mode not in MODES:
             raise ValueError(f"mode {mode!r}: one of {', '.join(MODES)}")
         self.ctx, self.run_id, self.wave, self.keeper, self.mode = ctx, run_id, wave, keeper, mode
+        self.runbook = runbook
         self.journalled = mode == "apply"  # a dry-run writes nothing of its own to the journal
         self.services = [ctx.service(sid) for sid in members]
         self.members = list(members)
@@ -167,11 +168,16 @@ class _Runner:
         self.scope = RunScope(ctx, run_id, wave, applied=self.result.applied)
         self.executors: dict[str, Executor] = {
             "terraform": TerraformPhase(self.scope), "ansible": AnsiblePhase(self.scope),
-            "gate": ApprovalGate(self.scope, approval.approve, approval.approver, self._active)}
+            "gate": ApprovalGate(self.scope, approval.approve, approval.approver, self._active),
+            **self._more_executors()}
         self.changes: list[Change] = []  # what the planned phases would change (mode "plan")
         self.checks: dict[str, list[Any]] = {}  # service -> its preconditions' results
         #: Members the approved dry-run held (so it rehearsed nothing of them): the run holds them too.
         self.unrehearsed: dict[str, str] = {}
+
+    def _more_executors(self) -> dict[str, Executor]:
+        """The executors of step kinds only other runbooks have (the test track's)."""
+        return {}
 
     @property
     def detail(self) -> RunDetail:
@@ -188,7 +194,7 @@ class _Runner:
                 self.result.reconciled += reconcile.settle_steps(self.ctx, self.run_id, WAVE_SERVICE,
                                                                  self.scope.applied_hosts)
             self._gates(plan, overrides)
-            for phase in PHASES:
+            for phase in self.runbook.phases:
                 self._phase(phase)
         except Interrupted as exc:
             message = (f"wave {self.wave} {exc}; nothing past it ran; continue with "
@@ -227,7 +233,7 @@ class _Runner:
                                                        f"dead processes: {', '.join(swept[:10])}")
 
     def _phase(self, phase: str) -> None:
-        todo = [(s, step) for s in self._active() for step in runbook_for(s)
+        todo = [(s, step) for s in self._active(phase) for step in self.runbook.steps(s)
                 if step.name == phase and not step.deferred]
         if not todo:
             return
@@ -239,7 +245,7 @@ class _Runner:
         if kind == "gate":
             self._pause(phase)
             self.ctx.stop.check("at the approval gate, before cutover")
-            self._execute(self.executors[kind], Work(phase, todo, self._step_failed))
+            self._execute(self.executors[kind], Work(phase, todo, self._step_failed, self._held_by))
             return
         pending = [(s, st) for s, st in todo if not self.scope.done(s.id, st)]
         self.result.skipped += [f"{s.id}/{phase}" for s, st in todo if self.scope.done(s.id, st)]
@@ -247,7 +253,7 @@ class _Runner:
             return
         self.ctx.progress.on_phase(phase, [s.id for s, _ in pending])
         self._execute(self.executors.get(kind, self.executors["ansible"]),
-                      Work(phase, pending, self._step_failed))
+                      Work(phase, pending, self._step_failed, self._held_by))
         self._pause(phase)
 
     def _execute(self, executor: Executor, work: Work) -> None:
@@ -285,6 +291,8 @@ class _Runner:
         """Check every member not begun yet (and every one held before) before its first change."""
         from orchestrator.engine.gates import run_gates
 
+        if not self.runbook.preconditions:
+            return
         done = {e.service for e in self.ctx.journal.executions(run_id=self.run_id) if e.status == "done"}
         settled = {"cut-over", "decommissioned"}
         for sid, why in self.unrehearsed.items():
@@ -309,6 +317,9 @@ class _Runner:
         if self.journalled:
             self.ctx.journal.set_run_status(self.run_id, "running", self.detail)
 
+    def _held_by(self, service: Service, why: str) -> None:
+        self._hold(service.id, why)
+
     def _step_failed(self, service: Service, step: Step, error: str) -> None:
         from orchestrator.engine.gates import open_failure_blocker
 
@@ -318,5 +329,6 @@ class _Runner:
         blocker = open_failure_blocker(self.ctx, self.run_id, self.wave, service.id, step.name, error)
         self._hold(service.id, f"{step.name} failed ({blocker}): {error}")
 
-    def _active(self) -> list[Service]:
+    def _active(self, phase: str | None = None) -> list[Service]:
+        """The members a phase runs for: those not held (a runbook may run some phases for all)."""
         return [s for s in self.services if s.id not in self.held]

@@ -8,7 +8,7 @@ one Ansible run per phase over all hosts of the wave, Terraform stacks in parall
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import cast
 
@@ -78,6 +78,54 @@ PHASES = ("provision", "prepare-target", "replicate-data", "freeze", "final-sync
           "approve", "cutover", "verify", "decommission")
 
 
+#: The Azure test track of a rebuild (docs/azure-test-track.md), on its own site: the test VMs
+#: stand where a migration's LPC hosts would (the group ``lpc`` of the track's own inventory).
+AZ_PROVISION = Step("az-provision", "guarded-terraform",
+                    "plan the Azure test environment, hold the plan to the guardrails AZ-GRD-*, apply it",
+                    undo="terraform destroy (az-destroy)", retry=RetryPolicy(attempts=2, wait_seconds=2.0),
+                    timeout_seconds=1800)
+AZ_DEPLOY = Step("az-deploy", "ansible", "deploy the rebuild and its synthetic data set on the test VMs",
+                 "deploy-rebuild.yml", ("lpc",), ("lpc",), undo=RESTORE_FILES, retry=IDEMPOTENT)
+AZ_ACCEPTANCE = Step("az-acceptance", "ansible", "run the rebuild's acceptance tests (JUnit XML)",
+                     "acceptance-tests.yml", ("lpc",), (), mutating=False)
+AZ_REPORT = Step("az-report", "track-report", "write the track's report (Markdown, JSON, the JUnit)",
+                 mutating=False)
+AZ_DESTROY = Step("az-destroy", "terraform-destroy", "destroy the Azure test environment",
+                  undo="none: a destroyed environment is provisioned again by a new run",
+                  point_of_no_return=True, retry=RetryPolicy(attempts=2, wait_seconds=5.0),
+                  timeout_seconds=1800)
+AZURE_TEST_STEPS = (AZ_PROVISION, AZ_DEPLOY, AZ_ACCEPTANCE, AZ_REPORT, AZ_DESTROY)
+TRACK_PHASES = tuple(step.name for step in AZURE_TEST_STEPS)
+#: What each track step is to the guardrails (AZ-GRD-006, AZ-GRD-007).
+TRACK_KINDS = {"az-provision": "provision", "az-deploy": "deploy", "az-acceptance": "test",
+               "az-report": "report", "az-destroy": "destroy"}
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """What a run goes through: its phases in order, each service's steps, and whether the
+    preconditions (PRE-*) gate a service before its first change."""
+
+    name: str
+    phases: tuple[str, ...]
+    steps: Callable[[Service], tuple[Step, ...]]
+    preconditions: bool = True
+
+
+def azure_test_steps(service: Service) -> tuple[Step, ...]:
+    return AZURE_TEST_STEPS
+
+
+def step_named(service: Service, name: str) -> Step:
+    """The step ``name`` of ``service``'s migration or of its test track."""
+    return next(s for s in (*runbook_for(service), *AZURE_TEST_STEPS) if s.name == name)
+
+
+def seq_of(step: Step) -> int:
+    """A step's place in its run, as the journal orders executions."""
+    return (*PHASES, *TRACK_PHASES).index(step.name)
+
+
 def runbook_for(service: Service) -> tuple[Step, ...]:
     """The steps that migrate (or retire) ``service``, in order, each under the service's own
     step policy where the catalog gives one."""
@@ -131,3 +179,7 @@ def group_of(service: Service, host: str) -> str:
     if host == "gateway":
         return "gateway"
     return "legacy" if host in service.hosts.legacy else "lpc"
+
+
+MIGRATION = Runbook("migration", PHASES, runbook_for)
+AZURE_TEST = Runbook("azure-test", TRACK_PHASES, azure_test_steps, preconditions=False)

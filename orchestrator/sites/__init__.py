@@ -53,6 +53,14 @@ class Site:
     def directory(self) -> Path:
         return self.path.parent
 
+    @property
+    def track(self) -> AzureTrack:
+        """The azure block of a site of kind azure-test; InputError on any other site."""
+        if self.azure is None:
+            raise InputError(f"{self.path}: site {self.name} is of kind {self.kind}, not azure-test; give "
+                             f"the track's site with --site (the lab's: azure-test.yml in the lab)")
+        return self.azure
+
     def stack_dir(self, service_id: str) -> Path:
         return self.work_dir / service_id
 

@@ -255,7 +255,8 @@ class SiteFile(_Model):
                              "allowed_ranges, owner, budget_amount, budget_contacts, synthetic_data)")
         if self.kind != "azure-test" and self.azure is not None:
             raise ValueError("an azure block belongs to a site of kind azure-test")
-        if self.azure is not None and self.azure.guardrail_plan == "module" and not self.azure.guardrail_module:
+        azure = self.azure
+        if azure is not None and azure.guardrail_plan == "module" and not azure.guardrail_module:
             raise ValueError("azure.guardrail_plan module needs azure.guardrail_module (the azurerm module)")
         return self
 

@@ -267,6 +267,28 @@ def write_root_module(stack: Path, module: Path, extra_variables: list[str]) -> 
     return write_module_call(stack, module, "landing_zone", {n: types.get(n, "string") for n in names})
 
 
+#: The outputs both Azure test modules give (azure-test-environment and its lab stand-in).
+TRACK_OUTPUTS = ("host_addresses", "resource_group_id", "budget_id", "bastion_name", "key_vault_id",
+                 "storage_account_id", "log_analytics_workspace_id", "expires_on")
+
+
+def write_track_root(stack: Path, module: Path, variables: list[str]) -> bool:
+    """The root module of a test track's environment: ``variables`` (of any type, as the module
+    declares them) passed to ``module``, and each of its outputs (:data:`TRACK_OUTPUTS`)."""
+    source = os.path.relpath(module, stack)
+    source = source if source.startswith(".") else "./" + source
+    text = "".join(f'variable "{n}" {{\n  type = any\n}}\n' for n in variables)
+    text += f'\nmodule "environment" {{\n  source = "{source}"\n'
+    text += "".join(f"  {n} = var.{n}\n" for n in variables) + "}\n"
+    text += "".join(f'\noutput "{n}" {{\n  value = module.environment.{n}\n}}\n' for n in TRACK_OUTPUTS)
+    main = stack / "main.tf"
+    if main.exists() and main.read_text() == text:
+        return False
+    stack.mkdir(parents=True, exist_ok=True)
+    main.write_text(text)
+    return True
+
+
 PLATFORM_VARIABLES = {"release": "string", "kubernetes_version": "string", "components": "map(string)",
                       "workloads": "map(map(string))", "storage_classes": "map(bool)", "ingress": "bool",
                       "network_policy": "bool"}
@@ -538,6 +560,13 @@ class TerraformStack:
             self._fail("show", rc, err)
         return {"resources": resource_changes(json.loads(out)), "sha256": file_sha256(plan_file),
                 **self.state_mark()}
+
+    def show_json(self, plan_file: Path) -> dict[str, Any]:
+        """``terraform show -json PLAN_FILE``: the whole plan, as the guardrails read it."""
+        rc, out, err = self._run("show", str(plan_file), json=IsFlagged)
+        if rc != 0:
+            self._fail("show", rc, err)
+        return dict(json.loads(out))
 
     def state_mark(self) -> dict[str, Any]:
         """The serial and lineage of the current state (None, None when there is none): what a

@@ -18,7 +18,7 @@ from orchestrator.catalog.models import Service
 from orchestrator.engine import states
 from orchestrator.engine.context import EngineContext
 from orchestrator.journal import execution_key
-from orchestrator.runbook import PHASES, Step
+from orchestrator.runbook import Step, seq_of
 
 WAVE_SERVICE = "_wave"  # the service name of wave-level executions (the approval gate)
 
@@ -44,6 +44,8 @@ class Work:
     phase: str
     items: list[tuple[Service, Step]]
     failed: Callable[[Service, Step, str], None]
+    #: Hold a service without a failed step (a guardrail refused its plan): the runner's hold.
+    hold: Callable[[Service, str], None] | None = None
 
     @property
     def step(self) -> Step:
@@ -60,7 +62,7 @@ class Executor(Protocol):
 
 def seq(step: Step) -> int:
     """A step's place in the run (its phase's index), as the journal orders executions."""
-    return PHASES.index(step.name)
+    return seq_of(step)
 
 
 @dataclass
@@ -78,6 +80,8 @@ class RunScope:
     rehearsed: Any = None
     #: In a run of a rehearsed wave: each service's saved Terraform plan file, to apply as is.
     saved_plans: dict[str, Any] = field(default_factory=dict)
+    #: The checks the operator let pass for this run (check id -> why): preconditions and guardrails.
+    overrides: dict[str, str] = field(default_factory=dict)
 
     def key(self, service_id: str, step: Step) -> str:
         return execution_key(self.run_id, WAVE_SERVICE if step.wave_level else service_id, step.name)
