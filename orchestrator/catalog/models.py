@@ -169,6 +169,25 @@ class KubernetesNeeds(_Model):
     deployment: str | None = None
 
 
+class TrackWaiver(_Model):
+    """Leave to migrate without a passed test track, until ``expires`` (PRE-AZT-001 warns)."""
+
+    by: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    expires: dt.date
+
+
+class TestTrack(_Model):
+    """The build a service must take through a test track (PRE-AZT-001): a passed run of it,
+    its environment destroyed, before the service's wave; or a waiver."""
+
+    __test__ = False  # not a pytest class
+
+    track: Literal["azure-test"]
+    build: str = Field(min_length=1)
+    waiver: TrackWaiver | None = None
+
+
 class Service(_Model):
     """One national service and everything the planner and the runbook need to know about it."""
 
@@ -194,6 +213,8 @@ class Service(_Model):
     #: How old the legacy platform's last backup may be when the migration starts.
     backup_max_age_hours: float = Field(default=24, gt=0)
     kubernetes: KubernetesNeeds | None = None
+    #: The test track its build goes through before its wave (Digipoort: the Azure test track).
+    test_track: TestTrack | None = None
     source: Citation | None = None
     assumptions: list[str] = Field(default_factory=list)
     notes: str | None = None

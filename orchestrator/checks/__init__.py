@@ -30,9 +30,9 @@ __all__ = ["Check", "CheckContext", "KubeConnector", "Outcome", "Result", "Terra
 
 def registry() -> list[Check]:
     """Every precondition, in id order."""
-    from orchestrator.checks import platform, service
+    from orchestrator.checks import platform, service, track
 
-    return sorted([*platform.CHECKS, *service.CHECKS], key=lambda c: c.check_id)
+    return sorted([*platform.CHECKS, *service.CHECKS, *track.CHECKS], key=lambda c: c.check_id)
 
 
 def run_checks(ctx: CheckContext, service: Any, only: set[str] | None = None) -> list[Result]:
