@@ -5,7 +5,8 @@
 #            approved; the waves that lpc-1.1 carries run, each on its first day: rehearsed (a
 #            dry-run), the rehearsal approved, run, and the rehearsal measured against the run
 #   2023-05  lpc-2.0 delivered, validated and accepted; a new plan from where the programme stands
-#            (done services are not planned again), approved; its waves run
+#            (done services are not planned again), approved; Digipoort's rebuild through the Azure
+#            test track; the plan's waves run
 # No gate is overridden anywhere. It ends with every service's state and the total time.
 # Usage: scripts/programme.sh            (the lab in ./.lab, rebuilt; reports in ./programme/)
 #        LOGIUS_MIGRATE_LAB=DIR scripts/programme.sh
@@ -87,6 +88,11 @@ release_arrives() {
 release_arrives lpc-1.1 2022-10-01 2022-10-03 2 "migrations resume on lpc-1.1"
 run_waves 2 2023-05-01
 release_arrives lpc-2.0 2023-05-01 2023-06-05 3 "the remaining services on lpc-2.0"
+# Digipoort's rebuild goes through the Azure test track first ("the Azure test and development
+# environment has been taken into use", 2023): provisioned under the Rijkscloud conditions, deployed,
+# tested, reported, destroyed. PRE-AZT-001 holds its LPC wave until then.
+at 2023-06-12T09:00
+lm track azure-test run digipoort --by rebuild-team
 run_waves 3
 
 unset LOGIUS_MIGRATE_NOW

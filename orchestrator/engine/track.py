@@ -86,7 +86,7 @@ def tracked_service(ctx: EngineContext, service_id: str) -> Service:
         raise InputError(f"{ctx.site.path}: site {ctx.site.name} is of kind {ctx.site.kind}, not azure-test; "
                          f"give the track's site with --site (the lab's: azure-test.yml in the lab)")
     service = ctx.catalog.service(service_id)
-    track = getattr(service, "test_track", None)
+    track = service.test_track
     if track is None or track.track != TRACK:
         raise InputError(f"{service_id}: the catalog gives it no azure-test track (test_track); "
                          f"only a service with one goes through it")
@@ -194,7 +194,7 @@ class _NoLease:
 
 def _record(ctx: EngineContext, service: Service) -> dict[str, Any]:
     azure = ctx.site.track
-    return {"track": TRACK, "service": service.id, "build": service.test_track.build,  # type: ignore[attr-defined]
+    return {"track": TRACK, "service": service.id, "build": service.test_track.build,  # type: ignore[union-attr]
             "site": ctx.site.name, "variables": track_variables(ctx, service, clock.today()),
             "budget": {"amount": azure.budget_amount, "contacts": list(azure.budget_contacts)}}
 

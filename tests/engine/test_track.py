@@ -23,7 +23,8 @@ from orchestrator.journal import Journal, resolve_url
 from orchestrator.journal.evidence import results
 from orchestrator.journal.tracks import track_runs
 from tests.conftest import service
-from tests.engine.conftest import cli_process, kill_main, make_lab, small_catalog, wait_for
+from tests.engine.conftest import cli_process, make_lab, small_catalog, wait_for
+from tests.engine.test_crash_resume import kill_main
 
 SID = "digipoort"
 BUILD = "digipoort-rebuild-test.1"
