@@ -10,6 +10,7 @@ from typing import Any
 from orchestrator.checks.base import CheckContext, Outcome, Result, precondition
 from orchestrator.checks.windows import AMSTERDAM
 from orchestrator.journal.tracks import TrackRun, track_runs
+from orchestrator.policy.tracks import newest_of_build
 
 
 @precondition("PRE-AZT-001", "passed the Azure test track, environment destroyed")
@@ -43,15 +44,15 @@ class _Verdict:
 def _verdict(sid: str, wanted: Any, runs: list[TrackRun]) -> _Verdict:
     asked = f"journal: {wanted.track} track runs of {sid}, build {wanted.build}"
     run_it = f"run `logius-migrate track {wanted.track} run {sid}`"
-    matching = [r for r in runs if r.build == wanted.build]
-    if not matching:
+    newest = newest_of_build(runs, wanted.build)
+    if newest is None:
         others = sorted({r.build for r in runs})
         if others:
             return _Verdict(Outcome.FAIL, f"no {wanted.track} track run of build {wanted.build}, only of "
                             f"{', '.join(others)}", asked, f"builds run: {', '.join(others)}", run_it)
         return _Verdict(Outcome.FAIL, f"no {wanted.track} track run of build {wanted.build}", asked,
                         "none", run_it)
-    return _newest(matching[-1], sid, wanted, asked, run_it)
+    return _newest(newest, sid, wanted, asked, run_it)
 
 
 def _newest(run: TrackRun, sid: str, wanted: Any, asked: str, run_it: str) -> _Verdict:

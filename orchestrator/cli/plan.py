@@ -59,13 +59,18 @@ def planned(catalog: Any, start: dt.date | None, wave_length: int, capacity: int
 
 
 def plan_with_done(plan: Any, standing: Any) -> Any:
-    """The plan with the services it does not place because they are done or in flight."""
+    """The plan with the services it does not place because they are done or in flight, and where
+    its test tracks stand."""
     import dataclasses
 
-    if not standing.states or not hasattr(plan, "done"):
+    if not hasattr(plan, "done"):
         return plan
+    from orchestrator.planning.stages import with_standing
     from orchestrator.planning.waves import Done
 
+    plan = with_standing(plan, standing.tracks)
+    if not standing.states:
+        return plan
     return dataclasses.replace(plan, done=tuple(Done(*s) for s in standing.states))
 
 

@@ -110,7 +110,10 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local",
     make(at(layout.cli_config), lambda path: terraform.write_cli_config(path, layout.mirror))
     make(at(layout.terraform_home), lambda path: path.mkdir(parents=True))
     make(at(layout.site_file), lambda path: _write(path, site_text(layout, release, require_dry_run)))
+    make(at(layout.azure_site_file), lambda path: _write(path, azure_site_text(layout)))
+    make(at(layout.azure_work_dir), lambda path: path.mkdir(parents=True))
     site = layout.site()  # the lab as the engine sees it: its stacks and its Terraform environment
+    layout.azure_site()  # and as the Azure test track does: a file it cannot load fails here
     platform = _platform_job(catalog, layout, release, make)
     fresh_stacks = _make_stacks(services, layout, site, make)
     connection = _ssh_connection(layout, sorted(hosts), make) if transport == "ssh" else None
@@ -292,6 +295,51 @@ def site_document(layout: LabLayout, release: str | None = None,
     if release is not None:
         site["release"] = release
     return site
+
+
+#: The lab's Azure test track: the Rijkscloud conditions and the environment's settings its site
+#: file gives (the module's other variables are the track's own).
+LAB_AZURE = {"region": "westeurope", "allowed_regions": ["westeurope", "northeurope"],
+             "allowed_ranges": ["198.51.100.0/24"], "max_expiry_days": 30, "lifetime_days": 14,
+             "owner": "digipoort-rebuild@logius.example", "budget_amount": 500,
+             "budget_contacts": ["digipoort-rebuild@logius.example"]}
+
+
+def azure_site_document(layout: LabLayout) -> dict[str, Any]:
+    """The lab's Azure test track site file (kind azure-test), rendered from its layout: the lab's
+    journal, Terraform mirror and home, the stand-in module (``terraform/modules/azure-test-lab``,
+    null provider only) on the local backend, the guardrails reading the plan of the real module
+    (``guardrail_plan: module``), and the lab's folders as the test VMs (the local connection, each
+    VM's root below the lab's ``hosts/``). Its fault: ``faults/SERVICE.azure-destroy`` makes the
+    stand-in's destroy fail. Paths are relative to the lab's root, where the site file lives."""
+    from orchestrator.lab.layout import lab_azure_module
+    from orchestrator.resources import resource
+
+    at = layout.relative
+    return {
+        "name": "lab-azure-test",
+        "kind": "azure-test",
+        "journal": at(layout.journal),
+        "terraform": {"work_dir": at(layout.azure_work_dir), "cli_config": at(layout.cli_config),
+                      "home": at(layout.terraform_home), "backend": "local",
+                      "modules": {"rebuild": str(lab_azure_module())}},
+        "azure": {**LAB_AZURE,
+                  "synthetic_data": str(resource("playbooks") / "files" / "synthetic-data"),
+                  "guardrail_plan": "module",
+                  "guardrail_module": str(resource("terraform") / "modules" / "azure-test-environment"),
+                  "connection": "local",
+                  "host_root": f"{{site_dir}}/{at(layout.hosts)}/{{host}}",
+                  "variables": {"admin_ssh_public_key": "ssh-ed25519 AAAA...lab lab"}},
+    }
+
+
+def azure_site_text(layout: LabLayout) -> str:
+    """The lab's Azure test track site file as `lab up` writes it (:func:`azure_site_document`)."""
+    import yaml
+
+    return ("# The lab's Azure test track site, written by `logius-migrate lab up`: nothing here reaches\n"
+            "# Azure (the stand-in module is the null provider's, the test VMs are the lab's folders).\n"
+            + yaml.safe_dump(azure_site_document(layout), sort_keys=False))
 
 
 def site_text(layout: LabLayout, release: str | None = None, require_dry_run: bool = True) -> str:

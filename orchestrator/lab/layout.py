@@ -1,6 +1,7 @@
 """Where everything of one lab lives, below its root: its hosts as folders, its Terraform mirror,
-stacks and platform landing zone, its inventory, journal, secrets, manifest and site file. The
-lab's site (:meth:`LabLayout.site`) is what the engine, the checks and the releases see of it."""
+stacks and platform landing zone, its inventory, journal, secrets, manifest and site files. The
+lab's site (:meth:`LabLayout.site`) is what the engine, the checks and the releases see of it; its
+Azure test track site (:meth:`LabLayout.azure_site`) is what the track sees."""
 
 from __future__ import annotations
 
@@ -107,6 +108,17 @@ class LabLayout:
     def site_file(self) -> Path:
         return self.root / "site.yml"
 
+    @property
+    def azure_site_file(self) -> Path:
+        """The lab's Azure test track site (kind azure-test), beside its own site file."""
+        return self.root / "azure-test.yml"
+
+    @property
+    def azure_work_dir(self) -> Path:
+        """One Terraform stack per service below it (the azure-test site's ``terraform.work_dir``):
+        the stand-in environment's, its fault file three levels up (``faults/SERVICE.azure-destroy``)."""
+        return self.root / "azure-test" / "work"
+
     def exists(self) -> bool:
         return self.manifest.exists()
 
@@ -117,12 +129,25 @@ class LabLayout:
 
         return load_site(self.site_file)
 
+    def azure_site(self) -> Site:
+        """The lab's Azure test track site, as its site file (written by `lab up`) says."""
+        from orchestrator.sites import load_site
+
+        return load_site(self.azure_site_file)
+
 
 def lab_platform_module() -> Path:
     """The lab's platform landing zone (the LPC platform a release builds, null provider only)."""
     from orchestrator.resources import resource
 
     return resource("terraform") / "lab" / "platform"
+
+
+def lab_azure_module() -> Path:
+    """The lab's stand-in for the Azure test environment (null provider only, with a destroy fault)."""
+    from orchestrator.resources import resource
+
+    return resource("terraform") / "modules" / "azure-test-lab"
 
 
 def lab_module() -> Path:

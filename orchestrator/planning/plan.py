@@ -35,6 +35,31 @@ class Done(NamedTuple):
     run_id: str
 
 
+#: What the outputs call each test track.
+TRACK_NAMES = {"azure-test": "Azure test track"}
+
+
+class TrackStage(NamedTuple):
+    """The test track ``service_id``'s ``build`` goes through before its wave, ``before_wave``
+    (which starts on ``start``), and where it stands (from the journal, else ``not run``)."""
+
+    service_id: str
+    track: str
+    build: str
+    before_wave: int
+    start: dt.date
+    standing: str = "not run"
+
+    @property
+    def label(self) -> str:
+        """"Azure test track (build B) before wave N"."""
+        name = TRACK_NAMES.get(self.track, self.track)
+        return f"{name} (build {self.build}) before wave {self.before_wave}"
+
+    def line(self) -> str:
+        return f"{self.label}: {self.service_id}, {self.standing}"
+
+
 @dataclass(frozen=True)
 class Wave:
     """Wave ``number`` (1..n, counting only the periods in which something moves) takes period
@@ -67,7 +92,8 @@ class Plan:
     unit: period k starts ``start + (k-1) * length``); what users see is ``wave_for(id).number``.
     ``priority`` says which order filled the waves (the critical path, unless a deadline made
     the planner search for another). ``done`` names services already migrated or retired,
-    which the plan does not place again."""
+    which the plan does not place again; ``stages`` the test tracks before the waves, in wave
+    order."""
 
     options: PlanOptions
     waves: tuple[Wave, ...]
@@ -77,6 +103,7 @@ class Plan:
     priority: str = CRITICAL_PATH
     gaps: tuple[Gap, ...] = ()
     done: tuple[Done, ...] = ()
+    stages: tuple[TrackStage, ...] = ()
 
     @property
     def end_date(self) -> dt.date | None:

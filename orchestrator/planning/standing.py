@@ -30,19 +30,22 @@ class Standing:
     decisions: Mapping[str, Any] = field(default_factory=dict)
     states: tuple[PastLegacy, ...] = ()
     used_minutes: Mapping[str, float] = field(default_factory=dict)
+    #: service -> the standing of its build's test track (policy.tracks): done, not run, ...
+    tracks: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_standing(journal: Any, catalog: Any, today: dt.date) -> Standing:
     """The journal's decisions, the services past legacy, and the downtime each moving service
-    used in the period holding ``today``."""
-    from orchestrator.policy import availability, releases
+    used in the period holding ``today``, and where each test track stands."""
+    from orchestrator.policy import availability, releases, tracks
 
     known = [s for s in journal.service_states().values() if s.service in catalog.index]
     states = tuple(PastLegacy(s.service, s.state, s.run_id) for s in known
                    if s.state in (*DONE_STATES, IN_FLIGHT))
     period = availability.period_of(today, availability.period_name(catalog))
     used = {s.service: availability.journalled_downtime(journal, s.service, period) for s in known}
-    return Standing(today, releases.decisions(journal), states, {k: v for k, v in used.items() if v})
+    return Standing(today, releases.decisions(journal), states, {k: v for k, v in used.items() if v},
+                    tracks.standings(journal, catalog))
 
 
 def adjust(catalog: Any, standing: Standing, wave_length_days: int) -> Any:

@@ -21,6 +21,7 @@ from orchestrator.planning.instance import build_instance, critical_path_ranks
 from orchestrator.planning.plan import CRITICAL_PATH, PRIORITIES, Done, Gap, Placement, Plan, Wave
 from orchestrator.planning.rules import PlanOptions, release_conflict
 from orchestrator.planning.schedule import assemble, list_schedule
+from orchestrator.planning.stages import track_stages
 
 #: The plan's shape lives in :mod:`.plan`, the scheduler in :mod:`.instance` and :mod:`.schedule`;
 #: they are named here too, where callers have always found them.
@@ -28,7 +29,8 @@ __all__ = ["CRITICAL_PATH", "PRIORITIES", "Done", "Gap", "Placement", "Plan", "W
 
 
 def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
-    """Place every service of the catalog in a wave; PlanInfeasible names conflicting constraints."""
+    """Place every service of the catalog in a wave, with the test tracks before their waves;
+    PlanInfeasible names conflicting constraints."""
     releases = {r.id: r for r in catalog.releases}
     conflicts = [c for c in (release_conflict(s, releases) for s in catalog.services) if c]
     if conflicts:
@@ -46,4 +48,4 @@ def plan_waves(catalog: Catalog, options: PlanOptions) -> Plan:
             and catalog.cost_model is not None and plan.end_date:
         plan = dataclasses.replace(plan, cost=delay_cost(
             plan.end_date, catalog.calendar.legacy_contract_end, catalog.cost_model))
-    return plan
+    return dataclasses.replace(plan, stages=track_stages(catalog, plan))

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from orchestrator.catalog.loader import Catalog
+from orchestrator.planning.plan import TrackStage
 from orchestrator.planning.waves import PRIORITIES, Plan
 
 
 def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
     """Everything about the plan except its waves: options, platforms, priority, end, the gaps
-    in which nothing moves, the services already done, cost."""
+    in which nothing moves, the services already done, the test tracks before their waves, cost."""
     organisation = catalog.organisation
     cost = plan.cost
     return {
@@ -39,6 +40,7 @@ def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
         "gaps": [{"start": g.start.isoformat(), "end": g.end.isoformat(), "before_wave": g.before,
                   "reason": g.reason} for g in plan.gaps],
         "done": [d._asdict() for d in plan.done],
+        "test_tracks": [stage_row(s) for s in plan.stages],
         "cost_of_delay": None if cost is None else {
             "label": catalog.cost_label,
             "legacy_contract_end": cost.contract_end.isoformat(),
@@ -48,6 +50,12 @@ def plan_header(catalog: Catalog, plan: Plan) -> dict[str, Any]:
             "total_exposure_meur": round(cost.total_exposure_meur, 2),
         },
     }
+
+
+def stage_row(stage: TrackStage) -> dict[str, Any]:
+    """A test track's stage for JSON: service, track, build, the wave it comes before, standing."""
+    return {"service": stage.service_id, "track": stage.track, "build": stage.build,
+            "before_wave": stage.before_wave, "stage": stage.label, "standing": stage.standing}
 
 
 def wave_rows(catalog: Catalog, plan: Plan) -> list[dict[str, Any]]:
@@ -113,9 +121,12 @@ def markdown(catalog: Catalog, plan: Plan) -> Iterator[str]:
     gaps_before: dict[int, list[dict[str, Any]]] = {}
     for gap in header["gaps"]:
         gaps_before.setdefault(gap["before_wave"], []).append(gap)
+    stages_before: dict[int, list[str]] = {}
+    for stage in plan.stages:
+        stages_before.setdefault(stage.before_wave, []).append(stage.line())
     return stream("plan.md.j2", plan=header, waves=wave_rows(catalog, plan),
                   reasons=reasons_for(catalog, plan), summary=summary_line(header),
-                  gaps_before=gaps_before, done_shown=DONE_SHOWN,
+                  gaps_before=gaps_before, stages_before=stages_before, done_shown=DONE_SHOWN,
                   priority_means=PRIORITIES.get(plan.priority.split(",")[0], plan.priority))
 
 

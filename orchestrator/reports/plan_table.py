@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import IO
 
+from orchestrator.planning.plan import TrackStage
 from orchestrator.planning.waves import Gap, Plan, Wave
 
 TABLE_NAMES = 10
@@ -37,13 +38,18 @@ def output_layout(out: IO[str]) -> tuple[int, bool]:
 
 
 def rows(plan: Plan) -> Iterator[tuple[str, str, Cell]]:
-    """(wave, dates, services) of each wave, with a dim row for each gap before it."""
-    gaps = iter(plan.gaps)
+    """(wave, dates, services) of each wave, with a dim row for each gap before it and a row for
+    each test track's stage before it."""
+    gaps, stages = iter(plan.gaps), iter(plan.stages)
     gap: Gap | None = next(gaps, None)
+    stage: TrackStage | None = next(stages, None)
     for wave in plan.waves:
         while gap is not None and gap.before == wave.number:
             yield "", f"{gap.start} .. {gap.end}", [(gap.reason, DIM)]
             gap = next(gaps, None)
+        while stage is not None and stage.before_wave == wave.number:
+            yield "", f"before {wave.start}", [(stage.line(), "")]
+            stage = next(stages, None)
         yield str(wave.number), f"{wave.start} .. {wave.end}", _services(wave)
 
 

@@ -127,3 +127,20 @@ def test_a_bad_test_track_names_file_service_and_field(tmp_path, bad, words):
     folder = write_catalog(tmp_path / "c", {"s.yaml": {"services": [service("a", test_track=bad)]}})
     [problem] = problems_of(folder)
     assert "s.yaml:" in problem and "service 'a'" in problem and words in problem
+
+
+def test_the_plan_reads_the_same_standing_the_check_holds_by(bare_site):
+    """policy.tracks: the newest run of the catalog's build, per service, the one rule PRE-AZT-001
+    and the plan share."""
+    from orchestrator.policy.tracks import standings
+
+    site, journal = bare_site
+    ctx = context(site, journal, [service("app"), service("digipoort", test_track=TRACK)])
+    assert standings(journal, ctx.catalog) == {"digipoort": "not run"}
+    record_track(journal, "azure-test-digipoort", "digipoort", BUILD, "running", steps_until("az-report"))
+    assert standings(journal, ctx.catalog) == {"digipoort": "passed, not destroyed"}
+    record_track(journal, "azure-test-digipoort.2", "digipoort", "older-build", "done", ALL_DONE)
+    assert standings(journal, ctx.catalog) == {"digipoort": "passed, not destroyed"}
+    record_track(journal, "azure-test-digipoort.3", "digipoort", BUILD, "partial",
+                 steps_until("az-provision", "failed"))
+    assert standings(journal, ctx.catalog) == {"digipoort": "partial"}

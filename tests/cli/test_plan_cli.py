@@ -57,7 +57,9 @@ def test_plan_markdown_explains_each_placement(run_cli):
     assert "**Digipoort** (`digipoort`, rebuild)" in result.stdout
     assert "not before 2023-10-01" in result.stdout
     assert "| | 2023-09-04 to 2023-10-01 | *nothing can move: digipoort may not move before " \
-           "2023-10-01* |\n| 7 | 2023-10-02 to 2023-10-29 | digipoort (rebuild) |" in result.stdout
+           "2023-10-01* |\n| | before 2023-10-02 | Azure test track (build digipoort-rebuild-2023.4) " \
+           "before wave 7: digipoort, not run |\n| 7 | 2023-10-02 to 2023-10-29 | digipoort (rebuild) |" \
+           in result.stdout
     assert "### Wave 7 (2023-10-02 to 2023-10-29)" in result.stdout
 
 
@@ -143,3 +145,28 @@ def test_help_does_not_import_the_heavy_libraries():
             " if m in sys.modules]\nprint('heavy=' + ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
     assert out.stdout.strip().splitlines()[-1] == "heavy="
+
+
+def test_the_test_track_stage_stands_as_the_journal_says(run_cli, tmp_path):
+    """Digipoort's build goes through the Azure test track before its wave: every format names the
+    stage, with the newest run of that build's standing from the journal (else not run)."""
+    from orchestrator.journal import Journal, resolve_url
+    from tests.track_runs import ALL_DONE, record_track, steps_until
+
+    build = "digipoort-rebuild-2023.4"
+    url = resolve_url(tmp_path / "journal.db", None)
+    env = {"LOGIUS_MIGRATE_DB": url}
+    with Journal(url, create=True) as journal:
+        record_track(journal, "azure-test-digipoort", "digipoort", build, "destroy-failed",
+                     steps_until("az-destroy", "failed"), resources_left=["azurerm_resource_group.rg"])
+    [stage] = json.loads(run_cli("plan", "--format", "json", env=env).stdout)["test_tracks"]
+    assert stage == {"service": "digipoort", "track": "azure-test", "build": build, "before_wave": 7,
+                     "stage": f"Azure test track (build {build}) before wave 7", "standing": "destroy-failed"}
+    with Journal(url) as journal:
+        record_track(journal, "azure-test-digipoort.2", "digipoort", build, "done", ALL_DONE)
+    table = run_cli("plan", env=env).stdout
+    assert "│      │ before 2023-10-02        │ Azure test track (build" in table
+    assert "digipoort, done" in table
+    markdown = run_cli("plan", "--format", "md", env=env).stdout
+    assert f"| | before 2023-10-02 | Azure test track (build {build}) before wave 7: digipoort, done |" \
+        in markdown

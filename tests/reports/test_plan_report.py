@@ -82,3 +82,22 @@ def test_the_table_keeps_one_layout_from_the_first_row_to_the_last(monkeypatch):
     assert "(migrate) and 2 more (--format md or json)" in text
     assert ("│      │ 2024-01-29 .. 2024-03-03 │ nothing can move: late-0, late-1, late-10, late-11, late-2 "
             "and │\n│      │                          │ 7 more may not move before 2024-03-01 ") in text
+
+
+def test_a_service_with_a_test_track_has_its_stage_before_its_wave(shipped):
+    """The planner names the stage (the standing is the journal's, given by the caller: not run
+    without one); a plan without test tracks has none."""
+    from orchestrator.planning.stages import with_standing
+
+    catalog, plan = shipped
+    [stage] = plan.stages
+    assert (stage.service_id, stage.before_wave, stage.start) == (
+        "digipoort", plan.wave_for("digipoort").number, plan.wave_for("digipoort").start)
+    assert stage.line() == (f"Azure test track (build digipoort-rebuild-2023.4) before wave "
+                            f"{stage.before_wave}: digipoort, not run")
+    standing = with_standing(plan, {"digipoort": "passed, not destroyed"})
+    document = io.StringIO()
+    plan_report.write_json(catalog, standing, document)
+    assert json.loads(document.getvalue())["test_tracks"][0]["standing"] == "passed, not destroyed"
+    plain = catalog_from_data({"services": [service("a")]})
+    assert plan_waves(plain, PlanOptions(start=dt.date(2027, 1, 4))).stages == ()
