@@ -83,7 +83,7 @@ def _tally(run: TrackRun) -> str:
     junit = run.junit or {}
     if "tests" not in junit:
         return "no JUnit tally"
-    return f"{junit['tests']} tests, {junit.get('failures', 0)} failures"
+    return f"{junit['tests']} tests, {junit.get('failures', 0)} failed"
 
 
 def _when(run: TrackRun) -> str:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.clock import AMSTERDAM
-from orchestrator.dashboard import board, budget, progress, rehearsals, releases, timeline
+from orchestrator.dashboard import board, budget, progress, rehearsals, releases, timeline, tracks
 from orchestrator.journal.plans import latest_approved
 from orchestrator.journal.tallies import step_counts
 
 FORMAT = "logius-migrate/status 1"
 #: The parts gathered, for a progress bar: one unit each.
-PARTS = 7
+PARTS = 8
 
 
 def gather_status(catalog: Any, journal: Any, *, now: dt.datetime, forecast: dict[str, Any] | None = None,
@@ -45,6 +45,8 @@ def gather_status(catalog: Any, journal: Any, *, now: dt.datetime, forecast: dic
     step(1)
     document["cost"] = budget.cost_of_delay(catalog, plan, forecast)
     document["rehearsals"] = rehearsals.rehearsal_rows(journal, waves)
+    step(1)
+    document["tracks"] = tracks.track_rows(journal)
     step(1)
     document["forecast"] = forecast
     step(1)

@@ -8,14 +8,16 @@ from typing import Any
 
 from orchestrator.dashboard.times import day
 from orchestrator.journal import Run
+from orchestrator.journal.tracks import KIND as TRACK
 
 
 def run_spans(runs: list[Run]) -> list[dict[str, Any]]:
-    """Each run from its start to its end (its last change while it has not finished)."""
+    """Each run of a wave from its start to its end (its last change while it has not finished);
+    the test tracks' runs have their own part (dashboard/tracks.py), not a wave's row."""
     return [{"id": r.id, "wave": r.wave, "kind": r.kind, "status": r.status,
              "start": day(r.started_at or r.created_at),
              "end": day(r.finished_at or r.updated_at), "finished": r.finished_at is not None}
-            for r in runs]
+            for r in runs if r.kind != TRACK]
 
 
 def timeline(plan: Any, spans: list[dict[str, Any]], today: dt.date, contract_end: dt.date | None,

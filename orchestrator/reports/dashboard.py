@@ -8,7 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from orchestrator.reports.dashboard_markdown import FITS, NO_FORECAST, render_markdown
+from orchestrator.reports.dashboard_markdown import (
+    FITS,
+    NO_FORECAST,
+    NO_TRACK_RUN,
+    amount,
+    outcome_counts,
+    render_markdown,
+    tally,
+)
 from orchestrator.reports.dashboard_svg import gantt, histogram
 from orchestrator.reports.files import write_whole
 
@@ -26,7 +34,8 @@ def render_html(document: dict[str, Any]) -> str:
 
     return render("dashboard.html.j2", doc=document, gantt=gantt(document["timeline"]),
                   histogram=histogram(document["forecast"]), fits=FITS,
-                  no_forecast=NO_FORECAST[document["plan"] is not None])
+                  no_forecast=NO_FORECAST[document["plan"] is not None], no_track_run=NO_TRACK_RUN,
+                  outcome_counts=outcome_counts, amount=amount, tally=tally)
 
 
 def write_reports(document: dict[str, Any], folder: Path) -> list[Path]:

@@ -9,6 +9,7 @@ FITS = {True: "yes", False: "NO", None: "done"}
 #: What the forecast part says without a forecast, with and without an approved plan.
 NO_FORECAST = {False: "No forecast: no approved plan.",
                True: "No forecast was given for this report (`logius-migrate plan forecast` makes one)."}
+NO_TRACK_RUN = "No test track run yet."
 
 
 def cell(value: Any) -> str:
@@ -24,7 +25,8 @@ def table(head: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
-    parts = (_head, _timeline, _progress, _blockers, _releases, _availability, _cost, _rehearsals, _forecast)
+    parts = (_head, _timeline, _progress, _blockers, _releases, _availability, _cost, _rehearsals, _tracks,
+             _forecast)
     return "\n".join(line for part in parts for line in part(doc))
 
 
@@ -141,6 +143,37 @@ def _rehearsals(doc: dict[str, Any]) -> Iterator[str]:
                        f"yes, by {r['approved_by']}" if r["approved"] else "no", r["unknown"],
                        r["would_fail"]]
                       for r in doc["rehearsals"]])
+
+
+def _tracks(doc: dict[str, Any]) -> Iterator[str]:
+    yield "## Azure test track"
+    yield ""
+    if not doc["tracks"]:
+        yield NO_TRACK_RUN
+        yield ""
+        return
+    yield from table(["run", "service", "build", "status", "started", "finished", "guardrails", "failed",
+                      "budget", "expires", "acceptance", "resources left"],
+                     [[t["run"], t["service"], t["build"], t["status"], t["started"], t["finished"],
+                       outcome_counts(t["guardrails"]["counts"]), ", ".join(t["guardrails"]["failed"]),
+                       amount(t["budget"]["amount"]), t["budget"]["expires_on"], tally(t["acceptance"]),
+                       ", ".join(t["resources_left"])] for t in doc["tracks"]])
+
+
+def outcome_counts(counts: dict[str, int]) -> str:
+    """"FAIL 1, PASS 6" (the page and the Markdown say it alike)."""
+    return ", ".join(f"{outcome} {n}" for outcome, n in counts.items())
+
+
+def amount(value: float | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def tally(acceptance: dict[str, int] | None) -> str | None:
+    """"12 tests, 0 failed", or None before the acceptance tests ran."""
+    if acceptance is None:
+        return None
+    return f"{acceptance['tests']} tests, {acceptance['failures']} failed"
 
 
 def _forecast(doc: dict[str, Any]) -> Iterator[str]:

@@ -43,7 +43,7 @@ def test_a_passed_and_destroyed_run_passes_with_its_tally(bare_site):
                  junit={"tests": 12, "failures": 0, "path": "junit.xml"})
     result = check(site, journal)
     assert result.outcome.value == "PASS"
-    assert result.summary.startswith("azure-test-digipoort passed (12 tests, 0 failures) and was "
+    assert result.summary.startswith("azure-test-digipoort passed (12 tests, 0 failed) and was "
                                      "destroyed 20")
     assert result.answer == "azure-test-digipoort: done"
 

@@ -92,7 +92,7 @@ def test_the_markdown_has_the_same_parts_as_the_page(built):
         text = render_markdown(gather_status(catalog, journal, now=NOW, forecast=FORECAST))
     assert re.findall(r"^## (.*)$", text, re.MULTILINE) == [
         "Timeline", "Progress", "Blockers", "Supplier releases", "Availability budget", "Cost of delay",
-        "Next waves' rehearsals", "Forecast"]
+        "Next waves' rehearsals", "Azure test track", "Forecast"]
     assert "| BLK-0001 | blocking | netops | 2027-01-10 (overdue 10 d) |" in text
     assert "| lpc-1.0 | rejected by cio: Kubernetes 1.22 is out of support |" in text
 
