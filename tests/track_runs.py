@@ -35,10 +35,15 @@ def record_track(journal: Journal, run_id: str, service: str, build: str, status
     journal.set_run_status(run_id, status, RunDetail(services=(service,), track=track))
 
 
-def record_guardrails(journal: Journal, run_id: str, service: str, outcomes: dict[str, str]) -> None:
-    """Guardrail results (check id -> PASS/FAIL/INCONCLUSIVE) of the track run ``run_id``."""
+def record_guardrails(journal: Journal, run_id: str, service: str, outcomes: dict[str, str],
+                      overridden_by: str | None = None) -> None:
+    """Guardrail results (check id -> PASS/FAIL/INCONCLUSIVE) of the track run ``run_id``; those not
+    passed overridden by ``overridden_by`` when given."""
     from orchestrator.checks import Outcome, Result
 
-    record_results(journal, run_id, [Result(check_id, check_id, service, Outcome(outcome),
-                                            f"{check_id} {outcome}")
-                                     for check_id, outcome in outcomes.items()])
+    def result(check_id: str, outcome: str) -> Result:
+        by = overridden_by if outcome != "PASS" else None
+        return Result(check_id, check_id, service, Outcome(outcome), f"{check_id} {outcome}",
+                      overridden_by=by, override_reason="accepted for the test" if by else None)
+
+    record_results(journal, run_id, [result(c, o) for c, o in outcomes.items()])

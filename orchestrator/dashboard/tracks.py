@@ -36,11 +36,12 @@ def _started(journal: Any, run: TrackRun) -> float | None:
 
 
 def guardrails(journal: Any, run_id: str) -> dict[str, Any]:
-    """The guardrails' results of the run (the newest of each id): a count per outcome and the ids
-    that failed, sorted."""
-    newest = {r.check_id: r.outcome for r in results(journal, run_id=run_id)}
+    """The guardrails' results of the run (the newest of each id): a count per outcome, the ids
+    that failed, sorted, and who overrode which (``--override``)."""
+    newest = {r.check_id: r for r in results(journal, run_id=run_id)}
     counts: dict[str, int] = {}
-    for outcome in newest.values():
-        counts[outcome] = counts.get(outcome, 0) + 1
+    for result in newest.values():
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
     return {"counts": dict(sorted(counts.items())),
-            "failed": sorted(check for check, outcome in newest.items() if outcome == "FAIL")}
+            "failed": sorted(check for check, r in newest.items() if r.outcome == "FAIL"),
+            "overridden": {check: r.overridden_by for check, r in sorted(newest.items()) if r.overridden_by}}

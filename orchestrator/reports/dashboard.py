@@ -13,6 +13,7 @@ from orchestrator.reports.dashboard_markdown import (
     NO_FORECAST,
     NO_TRACK_RUN,
     amount,
+    failed_ids,
     outcome_counts,
     render_markdown,
     tally,
@@ -35,7 +36,8 @@ def render_html(document: dict[str, Any]) -> str:
     return render("dashboard.html.j2", doc=document, gantt=gantt(document["timeline"]),
                   histogram=histogram(document["forecast"]), fits=FITS,
                   no_forecast=NO_FORECAST[document["plan"] is not None], no_track_run=NO_TRACK_RUN,
-                  outcome_counts=outcome_counts, amount=amount, tally=tally)
+                  outcome_counts=outcome_counts, failed_ids=failed_ids, amount=amount,
+                  tally=tally)
 
 
 def write_reports(document: dict[str, Any], folder: Path) -> list[Path]:

@@ -32,7 +32,8 @@ def tracked(tmp_path_factory):
             record_guardrails(journal, "azure-test-digipoort.2", "digipoort",
                               {**PASSED, "AZ-GRD-003": "INCONCLUSIVE"})
             record_guardrails(journal, "azure-test-digipoort.2", "digipoort",
-                              {"AZ-GRD-003": "FAIL", "AZ-GRD-005": "INCONCLUSIVE"})  # a second round
+                              {"AZ-GRD-003": "FAIL", "AZ-GRD-005": "INCONCLUSIVE"},
+                              overridden_by="ann")  # a second round, run with --override
     with Journal(f"sqlite:///{path}", read_only=True) as journal:
         return path, gather_status(catalog(), journal, now=NOW)
 
@@ -43,12 +44,13 @@ def test_each_track_run_has_its_build_status_times_guardrails_budget_and_leftove
     assert (first["run"], first["service"], first["build"], first["status"], first["standing"]) == (
         "azure-test-digipoort", "digipoort", BUILD, "done", "done")
     assert first["started"][:16] == "2027-01-11T09:00" and first["finished"][:16] == "2027-01-11T09:00"
-    assert first["guardrails"] == {"counts": {"PASS": 8}, "failed": []}
+    assert first["guardrails"] == {"counts": {"PASS": 8}, "failed": [], "overridden": {}}
     assert first["budget"] == {"amount": 500.0, "expires_on": "2027-03-24"}
     assert first["acceptance"] == {"tests": 12, "failures": 0} and first["resources_left"] == []
     assert (second["status"], second["finished"]) == ("destroy-failed", None)
     assert second["guardrails"] == {"counts": {"FAIL": 1, "INCONCLUSIVE": 1, "PASS": 5},
-                                    "failed": ["AZ-GRD-003"]}
+                                    "failed": ["AZ-GRD-003"],
+                                    "overridden": {"AZ-GRD-003": "ann", "AZ-GRD-005": "ann"}}
     assert second["resources_left"] == LEFT
     assert [r["id"] for r in status["timeline"]["runs"]] == []  # not a wave's row on the timeline
 
@@ -59,13 +61,13 @@ def test_the_markdown_and_the_page_show_every_track_run(tracked):
     assert "## Azure test track" in text
     assert ("| azure-test-digipoort.2 | digipoort | digipoort-rebuild-2023.4 | destroy-failed | "
             "2027-01-18T14:30") in text
-    assert ("| FAIL 1, INCONCLUSIVE 1, PASS 5 | AZ-GRD-003 | 500.00 | 2027-03-24 | 12 tests, 1 failed | "
-            "azurerm_linux_virtual_machine.vm[0], azurerm_resource_group.rg |") in text
+    assert ("| FAIL 1, INCONCLUSIVE 1, PASS 5 | AZ-GRD-003 (overridden by ann) | 500.00 | 2027-03-24 | "
+            "12 tests, 1 failed | azurerm_linux_virtual_machine.vm[0], azurerm_resource_group.rg |") in text
     page = render_html(status)
     assert '<h2 id="tracks">Azure test track</h2>' in page
     assert '<tr id="track-azure-test-digipoort" class="ok">' in page
     assert '<tr id="track-azure-test-digipoort.2" class="bad">' in page
-    assert "<td>AZ-GRD-003</td>" in page and "azurerm_resource_group.rg</td>" in page
+    assert "<td>AZ-GRD-003 (overridden by ann)</td>" in page and "azurerm_resource_group.rg</td>" in page
     assert ">wave 0<" not in page
 
 
