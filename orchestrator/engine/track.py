@@ -181,9 +181,12 @@ def rehearse_track(ctx: EngineContext, service_id: str) -> tuple[WaveResult, lis
     setup = setup_for(ctx, service, f"dry-run-{TRACK}-{service_id}", record)
     tctx = track_context(ctx, setup)
     write_inventory(tctx, setup, _addresses(tctx, service))
+    from orchestrator.engine.prediction import Rehearsed
+
     keeper = _NoLease()
     runner = TrackRunner(tctx, setup.run_id, 0, [service_id], keeper, ApprovalChoice(),  # type: ignore[arg-type]
                          mode="plan", detail=RunDetail((service_id,)), runbook=AZURE_TEST)
+    runner.scope.rehearsed = Rehearsed()
     result = runner.run(False, None, {})
     return result, runner.changes, runner.held
 

@@ -28,7 +28,7 @@ def check(plan: Plan, policy: Policy, runbook: TrackRunbook | None) -> Result:
     if runbook is None:
         found.unknown.append(Evidence("(runbook)", "steps", "no runbook given (--runbook)"))
     for step in runbook.steps if runbook else ():
-        read = sorted(set(step.reads) & names)
+        read = sorted({token for r in step.reads for token in _SEPARATORS.split(r)} & names)
         evidence = Evidence(f"step {step.name}", "reads", list(step.reads))
         (found.failed if read else found.seen).append(evidence)
     return found.result(f"{len(found.seen)} runbook step(s) read only the track's own data; no variable "

@@ -329,7 +329,12 @@ def azure_site_document(layout: LabLayout) -> dict[str, Any]:
                   "guardrail_module": str(resource("terraform") / "modules" / "azure-test-environment"),
                   "connection": "local",
                   "host_root": f"{{site_dir}}/{at(layout.hosts)}/{{host}}",
-                  "variables": {"admin_ssh_public_key": "ssh-ed25519 AAAA...lab lab"}},
+                  # One test VM: the lab proves the track's path; the real module's default is two.
+                  "variables": {"admin_ssh_public_key": "ssh-ed25519 AAAA...lab lab", "vm_count": 1}},
+        # The lab's faults and drills, as on its LPC site (never on a real one).
+        "hooks": {"before_phase": str(HOOKS / "before-phase.yml"),
+                  "after_phase": str(HOOKS / "after-phase.yml"),
+                  "pause": at(layout.drill_pause)},
     }
 
 

@@ -28,12 +28,13 @@ from tests.engine.test_crash_resume import kill_main
 
 SID = "digipoort"
 BUILD = "digipoort-rebuild-test.1"
-VMS = [f"{SID}-azure-test-vm-0", f"{SID}-azure-test-vm-1"]
+VMS = [f"{SID}-azure-test-vm-0"]  # the lab's track has one test VM
 
 
 def track_catalog(folder: Path) -> Path:
     return small_catalog(folder, [service(
-        SID, disposition="rebuild", hosts={"legacy": ["legacy-digipoort-app"], "target": ["lpc-digipoort-app"]},
+        SID, disposition="rebuild",
+        hosts={"legacy": ["legacy-digipoort-app"], "target": ["lpc-digipoort-app"]},
         data_stores=[{"name": "digipoort-messages", "size_gb": 1, "sync": "db-replication"}],
         test_track={"track": "azure-test", "build": BUILD})])
 
@@ -76,29 +77,84 @@ def edit_site(layout, **azure) -> None:
     layout.azure_site_file.write_text(yaml.safe_dump(site))
 
 
-def test_the_track_builds_deploys_tests_reports_and_destroys(catalog, lab):
-    with open_session(catalog, lab.azure_site_file, None) as ctx:
-        result = run_track(ctx, SID)
-        state = ctx.journal.service_state(SID).state
-    assert result.status == "done"
-    assert steps_of(lab, result.run_id) == dict.fromkeys(
+CANARY = "canary-Az-client-secret-7f3e9c21"
+
+
+def with_credentials(layout) -> Path:
+    """The site names a secret source for the cloud's credentials (service ``azure``), a canary."""
+    secrets = layout.root / "azure-secrets.json"
+    secrets.write_text(json.dumps({"azure": {"ARM_CLIENT_SECRET": CANARY, "ARM_TENANT_ID": "tenant-x",
+                                             "not_an_arm_name": "x"}}))
+    os.chmod(secrets, 0o600)
+    site = yaml.safe_load(layout.azure_site_file.read_text())
+    site["secrets"] = [{"file": "azure-secrets.json"}]
+    layout.azure_site_file.write_text(yaml.safe_dump(site))
+    return secrets
+
+
+def track_check(catalog, layout, env) -> dict:
+    """PRE-AZT-001 for the service on the lab's LPC site (`check SERVICE`, as a wave run gates it)."""
+    checked = cli_process(["check", SID, "--catalog", str(catalog), "--lab", str(layout.root),
+                           "--format", "json"], env)
+    out, err = checked.communicate(timeout=120)
+    found = [r for r in json.loads(out)["results"] if r["check"] == "PRE-AZT-001"]
+    assert found, err
+    return found[0]
+
+
+def test_the_track_builds_deploys_tests_reports_and_destroys_and_releases_the_cutover(
+        catalog, tmp_path, isolated_env):
+    lab = make_lab(tmp_path / "lab", catalog)
+    secrets = with_credentials(lab)
+    held = track_check(catalog, lab, isolated_env)
+    assert held["outcome"] == "FAIL" and "no azure-test track run" in held["summary"]
+
+    process = cli_process(["track", "azure-test", "run", SID, "--catalog", str(catalog), "--lab",
+                           str(lab.root)], isolated_env)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    run_id = f"azure-test-{SID}"
+    assert f"{run_id}: done" in out
+    assert steps_of(lab, run_id) == dict.fromkeys(
         ["az-provision", "az-deploy", "az-acceptance", "az-report", "az-destroy"], "done")
     for vm in VMS:  # the rebuild and only the synthetic data set reached the test VMs
         assert (lab.host_root(vm) / f"srv/{SID}/VERSION").read_text().strip() == BUILD
-        assert list((lab.host_root(vm) / f"var/lib/{SID}/data").iterdir())
+        assert sorted(p.name for p in (lab.host_root(vm) / f"var/lib/{SID}/data").iterdir()) == \
+            ["MANIFEST", "README", "messages.csv"]
     assert deploy_ledger(lab) == dict.fromkeys(VMS, 1)
-    assert state == "legacy", "the test track migrates nothing"
     assert stack_resources(lab) == [], "the environment does not outlive its test"
-    [run] = track_runs(journal_of(lab), service=SID)
+    with journal_of(lab) as journal:
+        assert journal.service_state(SID).state == "legacy", "the test track migrates nothing"
+        outcomes = {r.check_id: r.outcome for r in results(journal, run_id=run_id)}
+        [run] = track_runs(journal, service=SID)
+    assert outcomes == {f"AZ-GRD-00{n}": "PASS" for n in range(1, 8)}
     assert run.build == BUILD and run.passed and run.destroyed
     assert run.junit and run.junit["tests"] > 0 and run.junit["failures"] == 0
-    with journal_of(lab) as journal:
-        outcomes = {r.check_id: r.outcome for r in results(journal, run_id=result.run_id)}
-    assert outcomes == {f"AZ-GRD-00{n}": "PASS" for n in range(1, 8)}
-    report = lab.root / "azure-test" / "reports" / result.run_id
+    report = lab.root / "azure-test" / "reports" / run_id
     document = json.loads((report / "track.json").read_text())
     assert document["build"] == BUILD and len(document["guardrails"]) == 7
     assert "passed." in (report / "track.md").read_text() and (report / "junit.xml").is_file()
+
+    released = track_check(catalog, lab, isolated_env)
+    assert released["outcome"] == "PASS" and run_id in released["summary"]
+    status = cli_process(["track", "azure-test", "status", SID, "--lab", str(lab.root), "--format", "json"],
+                         isolated_env)
+    shown, _ = status.communicate(timeout=60)
+    assert json.loads(shown)["runs"][0]["status"] == "done"
+    assert_no_canary(lab, secrets, out + err + shown)
+
+
+def assert_no_canary(lab, secrets: Path, said: str) -> None:
+    """The credentials are in no output, no file but their own, no row of the journal (whose
+    processes table holds every tool's argv while it runs)."""
+    assert CANARY not in said
+    leaks = [p for p in lab.root.rglob("*")
+             if p.is_file() and p != secrets and CANARY.encode() in p.read_bytes()]
+    assert leaks == []
+    with sqlite3.connect(lab.journal) as db:  # every table, every column
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        dumped = "".join(str(row) for t in tables for row in db.execute(f'select * from "{t}"'))
+    assert CANARY not in dumped and "tenant-x" not in dumped
 
 
 @pytest.mark.parametrize(("change", "guardrail"), [
@@ -119,19 +175,6 @@ def test_a_guardrail_that_fails_refuses_the_apply(change, guardrail, catalog, la
     assert failed == [guardrail]
 
 
-def test_an_override_lets_a_failed_guardrail_pass_and_is_journalled_with_the_operator(catalog, lab):
-    edit_site(lab, region="eastus")
-    with open_session(catalog, lab.azure_site_file, None, owner="operator@host") as ctx:
-        result = run_track(ctx, SID, overrides={"AZ-GRD-001": "a region test, approved by the CISO"})
-    assert result.status == "done"
-    with journal_of(lab) as journal:
-        [row] = [r for r in results(journal, run_id=result.run_id) if r.check_id == "AZ-GRD-001"]
-        events = [e.message for e in journal.events(result.run_id) if e.kind == "override"]
-    assert row.outcome == "FAIL" and row.overridden_by == "operator@host"
-    assert row.override_reason == "a region test, approved by the CISO"
-    assert events and "operator@host" in events[0]
-
-
 def test_the_dry_run_says_what_would_happen_and_changes_nothing(catalog, lab):
     before = sorted(str(p) for p in lab.root.rglob("*") if "azure-test/work" not in str(p))
     with open_session(catalog, lab.azure_site_file, None) as ctx:
@@ -146,24 +189,43 @@ def test_the_dry_run_says_what_would_happen_and_changes_nothing(catalog, lab):
     assert after == before
 
 
-def test_a_track_killed_during_the_deploy_resumes_without_deploying_twice(catalog, lab, isolated_env):
-    drill = lab.host_root(VMS[0]) / "etc/logius-lab/faults" / f"{SID}.az-deploy.sleep"
-    drill.parent.mkdir(parents=True)
+def sleeping(layout, step: str) -> Path:
+    """The lab's drill: the first test VM holds still inside STEP's playbook for a minute."""
+    drill = layout.host_root(VMS[0]) / "etc/logius-lab/faults" / f"{SID}.{step}.sleep"
+    drill.parent.mkdir(parents=True, exist_ok=True)
     drill.write_text("60")
-    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120")
+    return drill
+
+
+def test_a_track_killed_in_its_deploy_then_stopped_in_its_tests_ends_done_deploying_once(
+        catalog, lab, isolated_env):
     args = ["--catalog", str(catalog), "--lab", str(lab.root)]
-    process = cli_process(["track", "azure-test", "run", SID, *args], env)
     run_id = f"azure-test-{SID}"
+    drill = sleeping(lab, "az-deploy")
+    process = cli_process(["track", "azure-test", "run", SID, *args],
+                          dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="120"))
     wait_for(lambda: lab.journal.exists() and steps_of(lab, run_id).get("az-deploy") == "running"
              and _recorded(lab, run_id, "ansible-playbook"))
     time.sleep(1.0)
-    kill_main(process)
+    kill_main(process)  # as the OOM killer would: its playbook runs on, and the resume settles it
     drill.unlink()
     assert steps_of(lab, run_id)["az-deploy"] == "running"
 
+    drill = sleeping(lab, "az-acceptance")
     resumed = cli_process(["track", "azure-test", "resume", SID, *args], isolated_env)
-    out, err = resumed.communicate(timeout=240)
-    assert resumed.returncode == 0, err
+    wait_for(lambda: steps_of(lab, run_id).get("az-acceptance") == "running"
+             and _recorded(lab, run_id, "ansible-playbook"), timeout=180)
+    resumed.send_signal(signal.SIGTERM)
+    _, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 143, err
+    assert f"track azure-test resume {SID}" in err
+    [run] = track_runs(journal_of(lab))
+    assert run.status == "interrupted" and run.steps["az-deploy"] == "done" and "az-destroy" not in run.steps
+    drill.unlink()
+
+    final = cli_process(["track", "azure-test", "resume", SID, *args], isolated_env)
+    out, err = final.communicate(timeout=240)
+    assert final.returncode == 0, err
     assert f"{run_id}: done" in out
     assert deploy_ledger(lab) == dict.fromkeys(VMS, 1), "no host was deployed twice"
     assert stack_resources(lab) == []
@@ -172,85 +234,41 @@ def test_a_track_killed_during_the_deploy_resumes_without_deploying_twice(catalo
         assert journal.processes(run_id) == []
 
 
-def test_a_stopped_track_ends_interrupted_and_resumes(catalog, lab, isolated_env):
-    drill = lab.host_root(VMS[0]) / "etc/logius-lab/faults" / f"{SID}.az-deploy.sleep"
-    drill.parent.mkdir(parents=True)
-    drill.write_text("60")
-    args = ["--catalog", str(catalog), "--lab", str(lab.root)]
-    run_id = f"azure-test-{SID}"
-    process = cli_process(["track", "azure-test", "run", SID, *args], isolated_env)
-    wait_for(lambda: lab.journal.exists() and _recorded(lab, run_id, "ansible-playbook"))
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 143, err
-    assert f"track azure-test resume {SID}" in err
-    [run] = track_runs(journal_of(lab))
-    assert run.status == "interrupted" and "az-destroy" not in run.steps
-    drill.unlink()
-    resumed = cli_process(["track", "azure-test", "resume", SID, *args], isolated_env)
-    out, err = resumed.communicate(timeout=240)
-    assert resumed.returncode == 0, err
-    assert deploy_ledger(lab) == dict.fromkeys(VMS, 1)
-
-
-def test_a_destroy_that_fails_names_what_is_left_until_it_is_done(catalog, lab, isolated_env):
+def test_an_overridden_guardrail_is_journalled_and_a_failed_destroy_names_what_is_left(
+        catalog, lab, isolated_env):
+    edit_site(lab, region="eastus")
     fault = lab.faults / f"{SID}.azure-destroy"
     fault.write_text("the resource group is locked")
-    args = ["--catalog", str(catalog), "--lab", str(lab.root)]
-    process = cli_process(["track", "azure-test", "run", SID, *args], isolated_env)
-    _, err = process.communicate(timeout=240)
+    args = ["--catalog", str(catalog), "--lab", str(lab.root), "--by", "operator"]
+    process = cli_process(["track", "azure-test", "run", SID, *args, "--override", "AZ-GRD-001",
+                           "--reason", "a region test, approved by the CISO"], isolated_env)
+    _, err = process.communicate(timeout=300)
     assert process.returncode == 9, err
+    assert "override: AZ-GRD-001 FAIL overridden" in err
     assert "destroy failed" in err and "resource(s) left" in err
-    [run] = track_runs(journal_of(lab))
+    run_id = f"azure-test-{SID}"
+    with journal_of(lab) as journal:
+        [row] = [r for r in results(journal, run_id=run_id) if r.check_id == "AZ-GRD-001"]
+        [run] = track_runs(journal)
+    assert row.outcome == "FAIL" and row.overridden_by and row.overridden_by.startswith("operator")
+    assert row.override_reason == "a region test, approved by the CISO"
     assert run.status == "destroy-failed" and run.passed and not run.destroyed
     assert run.resources_left and all("null_resource" in r for r in run.resources_left)
     assert stack_resources(lab)
-    again = cli_process(["track", "azure-test", "run", SID, *args], isolated_env)
+    again = cli_process(["track", "azure-test", "run", SID, *args[:-2]], isolated_env)
     _, err = again.communicate(timeout=60)
     assert again.returncode == 2 and f"track azure-test destroy {SID}" in err
 
     fault.unlink()
-    destroyed = cli_process(["track", "azure-test", "destroy", SID, *args], isolated_env)
+    destroyed = cli_process(["track", "azure-test", "destroy", SID, *args[:-2]], isolated_env)
     out, err = destroyed.communicate(timeout=240)
     assert destroyed.returncode == 0, err
     [run] = track_runs(journal_of(lab))
     assert run.status == "done" and run.destroyed and stack_resources(lab) == []
 
 
-CANARY = "canary-Az-client-secret-7f3e9c21"
-
-
-def test_the_clouds_credentials_reach_terraform_alone(catalog, lab, isolated_env):
-    secrets = lab.root / "azure-secrets.json"
-    secrets.write_text(json.dumps({"azure": {"ARM_CLIENT_SECRET": CANARY, "ARM_TENANT_ID": "tenant-x"}}))
-    os.chmod(secrets, 0o600)
-    site = yaml.safe_load(lab.azure_site_file.read_text())
-    site["secrets"] = [{"file": "azure-secrets.json"}]
-    lab.azure_site_file.write_text(yaml.safe_dump(site))
-    args = ["--catalog", str(catalog), "--lab", str(lab.root)]
-    process = cli_process(["track", "azure-test", "run", SID, *args], isolated_env)
-    out, err = process.communicate(timeout=240)
-    assert process.returncode == 0, err
-    status = cli_process(["track", "azure-test", "status", SID, "--lab", str(lab.root), "--format", "json"],
-                         isolated_env)
-    shown, _ = status.communicate(timeout=60)
-    assert CANARY not in out + err + shown
-    leaks = [p for p in lab.root.rglob("*") if p.is_file() and p != secrets
-             and CANARY.encode() in p.read_bytes()]
-    assert leaks == []
-    with sqlite3.connect(lab.journal) as db:  # every table, every column
-        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
-        dumped = "".join(str(row) for t in tables for row in db.execute(f'select * from "{t}"'))
-    assert CANARY not in dumped and "tenant-x" not in dumped
-
-
 def test_the_terraform_of_the_track_gets_the_credentials_in_its_environment(catalog, lab):
-    secrets = lab.root / "azure-secrets.json"
-    secrets.write_text(json.dumps({"azure": {"ARM_CLIENT_SECRET": CANARY, "not_an_arm_name": "x"}}))
-    os.chmod(secrets, 0o600)
-    site = yaml.safe_load(lab.azure_site_file.read_text())
-    site["secrets"] = [{"file": "azure-secrets.json"}]
-    lab.azure_site_file.write_text(yaml.safe_dump(site))
+    with_credentials(lab)
     from orchestrator.engine.tools import stack_for
     from orchestrator.engine.track import setup_for, track_context
 
