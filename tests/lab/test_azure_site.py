@@ -47,7 +47,9 @@ def test_lab_up_writes_a_loadable_azure_test_site_and_lab_down_removes_it(tmp_pa
     assert azure.guardrail_plan == "module"
     assert azure.guardrail_module == (resource("terraform") / "modules" / "azure-test-environment").resolve()
     assert azure.connection == "local" and azure.variables == {
-        "admin_ssh_public_key": "ssh-ed25519 AAAA...lab lab"}
+        "admin_ssh_public_key": "ssh-ed25519 AAAA...lab lab", "vm_count": 1}
+    assert (site.before_phase, site.after_phase, site.pause) == (
+        lab.before_phase, lab.after_phase, lab.pause), "the lab's drills, as on its own site"
     assert azure.host_root(site.directory, "digipoort-azure-test-vm-0") == str(
         layout.hosts.resolve() / "digipoort-azure-test-vm-0")
 
