@@ -112,6 +112,7 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local",
     make(at(layout.site_file), lambda path: _write(path, site_text(layout, release, require_dry_run)))
     make(at(layout.azure_site_file), lambda path: _write(path, azure_site_text(layout)))
     make(at(layout.azure_work_dir), lambda path: path.mkdir(parents=True))
+    make(at(layout.azure_hosts), lambda path: path.mkdir(parents=True))
     site = layout.site()  # the lab as the engine sees it: its stacks and its Terraform environment
     layout.azure_site()  # and as the Azure test track does: a file it cannot load fails here
     platform = _platform_job(catalog, layout, release, make)
@@ -307,11 +308,12 @@ LAB_AZURE = {"region": "westeurope", "allowed_regions": ["westeurope", "northeur
 
 def azure_site_document(layout: LabLayout) -> dict[str, Any]:
     """The lab's Azure test track site file (kind azure-test), rendered from its layout: the lab's
-    journal, Terraform mirror and home, the stand-in module (``terraform/modules/azure-test-lab``,
+    journal, Terraform mirror and home, the stand-in module (``terraform/lab/azure-test``,
     null provider only) on the local backend, the guardrails reading the plan of the real module
     (``guardrail_plan: module``), and the lab's folders as the test VMs (the local connection, each
-    VM's root below the lab's ``hosts/``). Its fault: ``faults/SERVICE.azure-destroy`` makes the
-    stand-in's destroy fail. Paths are relative to the lab's root, where the site file lives."""
+    VM's root below the lab's ``azure-test/hosts/``, removed by `lab down`). Its fault:
+    ``faults/SERVICE.azure-destroy`` makes the stand-in's destroy fail. Paths are relative to the
+    lab's root, where the site file lives."""
     from orchestrator.lab.layout import lab_azure_module
     from orchestrator.resources import resource
 
@@ -328,7 +330,7 @@ def azure_site_document(layout: LabLayout) -> dict[str, Any]:
                   "guardrail_plan": "module",
                   "guardrail_module": str(resource("terraform") / "modules" / "azure-test-environment"),
                   "connection": "local",
-                  "host_root": f"{{site_dir}}/{at(layout.hosts)}/{{host}}",
+                  "host_root": f"{{site_dir}}/{at(layout.azure_hosts)}/{{host}}",
                   # One test VM: the lab proves the track's path; the real module's default is two.
                   "variables": {"admin_ssh_public_key": "ssh-ed25519 AAAA...lab lab", "vm_count": 1}},
         # The lab's faults and drills, as on its LPC site (never on a real one).

@@ -114,6 +114,11 @@ class LabLayout:
         return self.root / "azure-test.yml"
 
     @property
+    def azure_hosts(self) -> Path:
+        """The test VMs of the lab's Azure test track, as folders (each VM's root below it)."""
+        return self.root / "azure-test" / "hosts"
+
+    @property
     def azure_work_dir(self) -> Path:
         """One Terraform stack per service below it (the azure-test site's ``terraform.work_dir``):
         the stand-in environment's, its fault file three levels up (``faults/SERVICE.azure-destroy``)."""
@@ -147,7 +152,7 @@ def lab_azure_module() -> Path:
     """The lab's stand-in for the Azure test environment (null provider only, with a destroy fault)."""
     from orchestrator.resources import resource
 
-    return resource("terraform") / "modules" / "azure-test-lab"
+    return resource("terraform") / "lab" / "azure-test"
 
 
 def lab_module() -> Path:

@@ -815,10 +815,13 @@ def _flag() -> Any:
 
 
 def _last_error(err: str) -> str:
+    """Terraform's first ``Error:`` line; for a provisioner, the command's own output with it."""
     lines = [line.strip() for line in err.splitlines() if line.strip()]
-    for line in lines:
+    for number, line in enumerate(lines):
         if line.startswith("Error:"):
-            return line
+            output = next((rest.split("Output:", 1)[1].strip() for rest in lines[number + 1:number + 4]
+                           if "Output:" in rest), "")
+            return f"{line} ({output})" if output else line
     return lines[-1] if lines else "no error output"
 
 

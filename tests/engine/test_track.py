@@ -23,7 +23,7 @@ from orchestrator.journal import Journal, resolve_url
 from orchestrator.journal.evidence import results
 from orchestrator.journal.tracks import track_runs
 from tests.conftest import service
-from tests.engine.conftest import cli_process, make_lab, small_catalog, wait_for
+from tests.engine.conftest import cli_process, host_files, make_lab, small_catalog, wait_for
 from tests.engine.test_crash_resume import kill_main
 
 SID = "digipoort"
@@ -61,7 +61,7 @@ def steps_of(layout, run_id: str) -> dict[str, str]:
 def deploy_ledger(layout) -> dict[str, int]:
     counts = {}
     for vm in VMS:
-        ledger = layout.host_root(vm) / "var/lib/logius-migrate/ledger" / SID
+        ledger = (layout.azure_hosts / vm) / "var/lib/logius-migrate/ledger" / SID
         counts[vm] = ledger.read_text().splitlines().count("az-deploy") if ledger.exists() else 0
     return counts
 
@@ -118,8 +118,8 @@ def test_the_track_builds_deploys_tests_reports_and_destroys_and_releases_the_cu
     assert steps_of(lab, run_id) == dict.fromkeys(
         ["az-provision", "az-deploy", "az-acceptance", "az-report", "az-destroy"], "done")
     for vm in VMS:  # the rebuild and only the synthetic data set reached the test VMs
-        assert (lab.host_root(vm) / f"srv/{SID}/VERSION").read_text().strip() == BUILD
-        assert sorted(p.name for p in (lab.host_root(vm) / f"var/lib/{SID}/data").iterdir()) == \
+        assert ((lab.azure_hosts / vm) / f"srv/{SID}/VERSION").read_text().strip() == BUILD
+        assert sorted(p.name for p in ((lab.azure_hosts / vm) / f"var/lib/{SID}/data").iterdir()) == \
             ["MANIFEST", "README", "messages.csv"]
     assert deploy_ledger(lab) == dict.fromkeys(VMS, 1)
     assert stack_resources(lab) == [], "the environment does not outlive its test"
@@ -176,7 +176,7 @@ def test_a_guardrail_that_fails_refuses_the_apply(change, guardrail, catalog, la
 
 
 def test_the_dry_run_says_what_would_happen_and_changes_nothing(catalog, lab):
-    before = sorted(str(p) for p in lab.root.rglob("*") if "azure-test/work" not in str(p))
+    before = host_files(lab)
     with open_session(catalog, lab.azure_site_file, None) as ctx:
         result, changes, held = rehearse_track(ctx, SID)
     assert result.status == "rehearsed" and held == {}
@@ -185,13 +185,13 @@ def test_the_dry_run_says_what_would_happen_and_changes_nothing(catalog, lab):
     assert {c.step for c in changes} >= {"az-provision", "az-deploy", "az-destroy"}
     assert track_runs(journal_of(lab)) == [], "a dry-run journals nothing"
     assert stack_resources(lab) == []
-    after = sorted(str(p) for p in lab.root.rglob("*") if "azure-test/work" not in str(p))
-    assert after == before
+    assert host_files(lab) == before, "no host changed"
+    assert not (lab.azure_hosts / VMS[0]).exists(), "check mode made no test VM folder"
 
 
 def sleeping(layout, step: str) -> Path:
     """The lab's drill: the first test VM holds still inside STEP's playbook for a minute."""
-    drill = layout.host_root(VMS[0]) / "etc/logius-lab/faults" / f"{SID}.{step}.sleep"
+    drill = (layout.azure_hosts / VMS[0]) / "etc/logius-lab/faults" / f"{SID}.{step}.sleep"
     drill.parent.mkdir(parents=True, exist_ok=True)
     drill.write_text("60")
     return drill

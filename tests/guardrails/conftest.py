@@ -15,7 +15,7 @@ from orchestrator.guardrails.plan_json import build_plan, parse_module
 from tests.conftest import PROJECT
 
 MODULE = PROJECT / "terraform" / "modules" / "azure-test-environment"
-LAB = PROJECT / "terraform" / "modules" / "azure-test-lab"
+LAB = PROJECT / "terraform" / "lab" / "azure-test"
 EXAMPLES = PROJECT / "examples" / "azure-test"
 TODAY = dt.date(2026, 12, 1)
 VALUES: dict[str, Any] = json.loads((EXAMPLES / "values.json").read_text())

@@ -23,7 +23,7 @@ from tests.engine.conftest import one_service_catalog
 def test_lab_up_writes_a_loadable_azure_test_site_and_lab_down_removes_it(tmp_path, isolated_env):
     layout = LabLayout(tmp_path / "lab")
     report = lab_up(load_catalog(one_service_catalog(tmp_path / "catalog")), layout)
-    assert {"azure-test.yml", "azure-test/work"} <= set(report.created)
+    assert {"azure-test.yml", "azure-test/work", "azure-test/hosts"} <= set(report.created)
     assert {"azure-test.yml", "azure-test/work"} <= set(json.loads(layout.manifest.read_text()))
 
     site = load_site(layout.azure_site_file)
@@ -51,7 +51,7 @@ def test_lab_up_writes_a_loadable_azure_test_site_and_lab_down_removes_it(tmp_pa
     assert (site.before_phase, site.after_phase, site.pause) == (
         lab.before_phase, lab.after_phase, lab.pause), "the lab's drills, as on its own site"
     assert azure.host_root(site.directory, "digipoort-azure-test-vm-0") == str(
-        layout.hosts.resolve() / "digipoort-azure-test-vm-0")
+        layout.azure_hosts.resolve() / "digipoort-azure-test-vm-0")
 
     again = lab_up(load_catalog(one_service_catalog(tmp_path / "catalog")), layout)
     assert "azure-test.yml" in again.kept and again.created == []
