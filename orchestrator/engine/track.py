@@ -16,7 +16,6 @@ from typing import Any
 
 from orchestrator import clock
 from orchestrator.catalog.models import HostGroups, Service
-from orchestrator.engine import reconcile
 from orchestrator.engine.context import EngineContext, LeaseKeeper, lease_seconds
 from orchestrator.engine.executors.base import Executor
 from orchestrator.engine.executors.track import Destroy, GuardedProvision, Report
@@ -316,12 +315,7 @@ class TrackRunner(_Runner):
     def run(self, resume: bool, plan: Any, overrides: dict[str, str]) -> WaveResult:
         sid = self.members[0]
         try:
-            if self.journalled:
-                self._sweep()
-                if resume:
-                    reconcile.after_crash(self.ctx, self.run_id, self.services, check_hosts=False)
-                self.result.reconciled += reconcile.settle_steps(self.ctx, self.run_id, "_wave",
-                                                                 self.scope.applied_hosts)
+            self._settle(resume)
             for phase in self.runbook.phases:
                 self._phase(phase)
         except Interrupted as exc:

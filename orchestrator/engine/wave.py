@@ -187,12 +187,7 @@ class _Runner:
 
     def run(self, resume: bool, plan: Any, overrides: dict[str, str]) -> WaveResult:
         try:
-            if self.journalled:
-                self._sweep()
-                if resume:
-                    reconcile.after_crash(self.ctx, self.run_id, self.services)
-                self.result.reconciled += reconcile.settle_steps(self.ctx, self.run_id, WAVE_SERVICE,
-                                                                 self.scope.applied_hosts)
+            self._settle(resume)
             self._gates(plan, overrides)
             for phase in self.runbook.phases:
                 self._phase(phase)
@@ -222,6 +217,17 @@ class _Runner:
         self._end("done", f"wave {self.wave} done: {len(self.result.applied)} step(s) applied, "
                           f"{len(self.result.reconciled)} reconciled")
         return self.result
+
+    def _settle(self, resume: bool) -> None:
+        """Before anything else (a run, not a dry-run): what dead processes left in the temporary
+        folder, and (``resume``) their tools, attempts and stacks; then the unfinished steps."""
+        if not self.journalled:
+            return
+        self._sweep()
+        if resume:  # a wave's hosts must all still be in the inventory; a track writes its own
+            reconcile.after_crash(self.ctx, self.run_id, self.services, check_hosts=self.runbook is MIGRATION)
+        self.result.reconciled += reconcile.settle_steps(self.ctx, self.run_id, WAVE_SERVICE,
+                                                         self.scope.applied_hosts)
 
     def _sweep(self) -> None:
         """Remove what killed runs left in the temporary folder, and journal it."""

@@ -275,18 +275,7 @@ TRACK_OUTPUTS = ("host_addresses", "resource_group_id", "budget_id", "bastion_na
 def write_track_root(stack: Path, module: Path, variables: list[str]) -> bool:
     """The root module of a test track's environment: ``variables`` (of any type, as the module
     declares them) passed to ``module``, and each of its outputs (:data:`TRACK_OUTPUTS`)."""
-    source = os.path.relpath(module, stack)
-    source = source if source.startswith(".") else "./" + source
-    text = "".join(f'variable "{n}" {{\n  type = any\n}}\n' for n in variables)
-    text += f'\nmodule "environment" {{\n  source = "{source}"\n'
-    text += "".join(f"  {n} = var.{n}\n" for n in variables) + "}\n"
-    text += "".join(f'\noutput "{n}" {{\n  value = module.environment.{n}\n}}\n' for n in TRACK_OUTPUTS)
-    main = stack / "main.tf"
-    if main.exists() and main.read_text() == text:
-        return False
-    stack.mkdir(parents=True, exist_ok=True)
-    main.write_text(text)
-    return True
+    return write_module_call(stack, module, "environment", dict.fromkeys(variables, "any"), TRACK_OUTPUTS)
 
 
 PLATFORM_VARIABLES = {"release": "string", "kubernetes_version": "string", "components": "map(string)",
@@ -299,16 +288,19 @@ def write_platform_module(stack: Path, module: Path) -> bool:
     return write_module_call(stack, module, "platform", PLATFORM_VARIABLES)
 
 
-def write_module_call(stack: Path, module: Path, name: str, variables: dict[str, str]) -> bool:
+def write_module_call(stack: Path, module: Path, name: str, variables: dict[str, str],
+                      outputs: tuple[str, ...] | None = None) -> bool:
     """A root module in ``stack`` that passes its ``variables`` (name -> type) to ``module`` as
-    ``module.NAME`` and outputs its output NAME. Returns True if main.tf was (re)written."""
+    ``module.NAME`` and outputs its output NAME (or each of ``outputs``). Returns True if main.tf
+    was (re)written."""
     source = os.path.relpath(module, stack)
     if not source.startswith("."):
         source = "./" + source
     text = "".join(f'variable "{n}" {{\n  type = {t}\n}}\n' for n, t in variables.items())
     text += f'\nmodule "{name}" {{\n' + f'  source = "{source}"\n'
     text += "".join(f"  {n} = var.{n}\n" for n in variables)
-    text += f'}}\n\noutput "{name}" {{\n  value = module.{name}.{name}\n}}\n'
+    text += "}\n" + "".join(f'\noutput "{n}" {{\n  value = module.{name}.{n}\n}}\n'
+                             for n in outputs or (name,))
     main = stack / "main.tf"
     if main.exists() and main.read_text() == text:
         return False
