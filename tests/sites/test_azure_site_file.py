@@ -14,7 +14,8 @@ CANARY = "canary-5ecret-in-the-file"
 
 def azure_site(tmp_path, drop: tuple[str, ...] = (), **azure):
     conditions = {"region": "westeurope", "allowed_regions": ["westeurope"],
-                  "allowed_ranges": ["198.51.100.0/24"], "owner": "team@example.org", "budget_amount": 100, "budget_contacts": ["team@example.org"],
+                  "allowed_ranges": ["198.51.100.0/24"], "owner": "team@example.org", "budget_amount": 100,
+                  "budget_contacts": ["team@example.org"],
                   "synthetic_data": "data", **azure}
     for name in drop:
         conditions.pop(name)
