@@ -183,6 +183,7 @@ def pytest_collection_modifyitems(items):
 #: on a loaded machine, the next 300 to 400 s, the last here about 100 s).
 LONGEST_FIRST = {name: rank for rank, name in enumerate([
     "test_programme.py", "test_crash_resume.py", "test_rollback.py", "test_ssh_lab.py",
-    "test_readme.py", "test_stopping.py", "test_dry_run.py", "test_wave_run.py", "test_gates.py",
+    "test_readme.py", "test_stopping.py", "test_dry_run.py", "test_track.py", "test_wave_run.py",
+    "test_gates.py",
     "test_postgres.py", "test_ssh_lab_catalog.py", "test_wheel.py", "test_leases.py",
     "test_orphans.py", "test_kubeapi.py"])}
