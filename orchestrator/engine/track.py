@@ -216,8 +216,9 @@ def _opened(ctx: EngineContext, service: Service) -> tuple[str, dict[str, Any]]:
     if latest is not None and latest.status == "destroy-failed":
         raise InputError(f"{service.id}: the environment of track run {latest.id} was not destroyed; run "
                          f"`logius-migrate track azure-test destroy {service.id}` first")
-    count = len([r for r in ctx.journal.runs(wave=0)
-                 if r.kind == KIND and r.id.startswith(f"{TRACK}-{service.id}")])
+    from orchestrator.journal.tracks import track_runs
+
+    count = len(track_runs(ctx.journal, service=service.id, track=TRACK))  # not a prefix: digipoort-x
     run_id = f"{TRACK}-{service.id}" + (f".{count + 1}" if count else "")
     record = _record(ctx, service)
     record["expires_on"] = record["variables"]["expires_on"]
@@ -247,17 +248,12 @@ def _addresses(ctx: EngineContext, service: Service) -> dict[str, str]:
 
     if not (ctx.site.stack_dir(service.id) / "main.tf").exists():
         return {}
-    outputs = stack_for(ctx, service, "track", init=False).outputs() if _has_state(ctx, service) else {}
-    return {str(k): str(v) for k, v in (outputs.get("host_addresses") or {}).items()}
-
-
-def _has_state(ctx: EngineContext, service: Service) -> bool:
-    from orchestrator.engine.tools import stack_for
-
+    stack = stack_for(ctx, service, "track", init=False)
     try:
-        return stack_for(ctx, service, "track", init=False).state_text() is not None
+        outputs = stack.outputs() if stack.state_text() is not None else {}
     except LogiusMigrateError:
-        return False
+        return {}
+    return {str(k): str(v) for k, v in (outputs.get("host_addresses") or {}).items()}
 
 
 class TrackRunner(_Runner):
