@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 #: Bump together with a new alembic revision that brings the previous version up to it.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -232,4 +232,46 @@ dry_runs = Table(
     Column("approved_at", Float, nullable=True),
     Column("approval_reason", Text, nullable=True),
     Index("ix_dry_runs_wave", "wave"),
+)
+
+# -- version 8: signed decisions and the tamper-evident chain ------------------------------------
+
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # plan-approval | dry-run-approval | release-accepted | release-rejected | blocker-waived |
+    # blocker-resolved | check-override | guardrail-override | forced-rollback
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(300), nullable=False),  # "plan 3", "release R", "BLK-0001", ...
+    Column("statement", Text, nullable=False),  # the canonical text signed (signing/statements.py)
+    Column("signature", Text, nullable=True),  # armored SSHSIG; null when unsigned
+    Column("principal", String(200), nullable=True),  # the verified signer; null when unsigned
+    Column("by", String(200), nullable=False),  # the principal, or the typed name when unsigned
+    Column("at", Float, nullable=False),
+    Index("ix_decisions_subject", "kind", "subject"),
+)
+
+chain = Table(
+    "chain", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # 1, 2, ...: head + 1 under a lock
+    Column("at", Float, nullable=False),
+    Column("tbl", String(64), nullable=False),
+    Column("row_key", String(300), nullable=False),
+    Column("op", String(8), nullable=False),  # insert | update | delete | baseline
+    Column("digest", String(64), nullable=False),  # sha256 of the row's canonical JSON
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_chain_row", "tbl", "row_key"),
+)
+
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("size", Integer, nullable=False),  # chain records covered
+    Column("root", String(64), nullable=False),  # the hash of record ``size``
+    Column("note", Text, nullable=False),  # the C2SP-shaped checkpoint text, signature lines included
+    Column("signature", Text, nullable=True),
+    Column("principal", String(200), nullable=True),
+    Column("wave", Integer, nullable=True),
+    Column("at", Float, nullable=False),
 )
