@@ -1,6 +1,6 @@
-"""OpenSSH's signatures, by OpenSSH itself: ``ssh-keygen -Y sign``, ``-Y find-principals`` and
-``-Y verify`` (the message on standard input), ``-Q`` against a KRL; and the SSHSIG blob read in
-Python for what it names (the signer's public key and the namespace), so a refusal can say why.
+"""OpenSSH's signatures, by OpenSSH itself: ``ssh-keygen -Y sign`` and ``-Y verify`` (the message
+on standard input), ``-Q`` against a KRL; and the SSHSIG blob read in Python for what it names (the
+signer's public key and the namespace), so a refusal can say why.
 
 ssh-keygen is started here, not through ``steps/process_runner.py``: signing sits below the
 journal, which records decisions signed; it runs no long program and holds no secret in its argv.
@@ -89,16 +89,6 @@ def sign(text: str, key: Path, namespace: str) -> str:
     if done.returncode != 0 or ARMOR_BEGIN not in done.stdout:
         raise InputError(f"{key}: ssh-keygen could not sign with it: {_said(done)}")
     return done.stdout
-
-
-def find_principal(signature: str, allowed: Path, at: float) -> str | None:
-    """The principals field (``-Y find-principals``) of the allowed signer whose key made
-    ``signature``, valid at ``at``; None when there is none."""
-    with _signature_file(signature) as path:
-        done = _keygen(["-Y", "find-principals", "-s", path, "-f", str(allowed),
-                        f"-Overify-time={stamp(at)}"], "", VERIFY_TIMEOUT)
-    lines = done.stdout.split()
-    return lines[0] if done.returncode == 0 and lines else None
 
 
 def verify(text: str, signature: str, allowed: Path, principal: str, namespace: str,

@@ -120,6 +120,13 @@ def test_what_is_no_signature_is_refused_and_a_site_without_signers_verifies_non
         "not an SSH signature"
 
 
+def test_a_principal_that_is_a_pattern_is_no_person(tmp_path, keys):
+    path = tmp_path / "allowed_signers"
+    path.write_text(f"*@logius.example {public(keys['ann'])}\n")
+    reason = refusal(TEXT, sign(TEXT, Signer(keys["ann"])), SigningPolicy(allowed_signers=path))
+    assert reason.endswith(f"{path}:1 names '*@logius.example', a pattern, not a person")
+
+
 def test_a_key_dropped_from_allowed_signers_no_longer_stands(tmp_path, keys):
     signature = sign(TEXT, Signer(keys["eve"]))
     assert key_standing(policy(tmp_path, keys), signature) == "not in allowed_signers"
