@@ -81,14 +81,22 @@ def decode(signature: str) -> Blob:
 
 def sign(text: str, key: Path, namespace: str) -> str:
     """``ssh-keygen -Y sign -n NAMESPACE -f KEY`` over ``text`` (UTF-8): the armored signature.
-    InputError naming the key when there is none or ssh-keygen cannot sign with it."""
+    The text goes in a file, not on standard input: a key with a passphrase would read it from
+    there when no terminal asks. InputError naming the key when there is none or it cannot sign."""
     if not key.is_file():
         raise InputError(f"{key}: no signing key here (give --sign-with KEY or set "
                          f"$LOGIUS_MIGRATE_SIGNING_KEY: a private key, or a .pub whose key is in ssh-agent)")
-    done = _keygen(["-Y", "sign", "-n", namespace, "-f", str(key)], text, SIGN_TIMEOUT)
-    if done.returncode != 0 or ARMOR_BEGIN not in done.stdout:
-        raise InputError(f"{key}: ssh-keygen could not sign with it: {_said(done)}")
-    return done.stdout
+    with tempfile.TemporaryDirectory(prefix="logius-sig-") as folder:
+        message = Path(folder) / "statement"
+        message.write_text(text, encoding="utf-8")
+        done = _keygen(["-Y", "sign", "-n", namespace, "-f", str(key), str(message)], None, SIGN_TIMEOUT)
+        signed = message.with_name("statement.sig")
+        signature = signed.read_text() if signed.is_file() else ""
+    if done.returncode != 0 or ARMOR_BEGIN not in signature:
+        hint = " (a key with a passphrase: add it to ssh-agent and sign with its .pub)" \
+            if "passphrase" in done.stderr else ""
+        raise InputError(f"{key}: ssh-keygen could not sign with it: {_said(done)}{hint}")
+    return signature
 
 
 def verify(text: str, signature: str, allowed: Path, principal: str, namespace: str,
@@ -117,10 +125,13 @@ def stamp(at: float) -> str:
     return time.strftime("%Y%m%d%H%M%SZ", time.gmtime(int(at)))
 
 
-def _keygen(arguments: list[str], stdin: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def _keygen(arguments: list[str], stdin: str | None, timeout: float) -> subprocess.CompletedProcess[str]:
+    """ssh-keygen with ``stdin`` as its standard input (None: /dev/null; a passphrase is asked on
+    the terminal, if there is one)."""
     try:
         return subprocess.run(["ssh-keygen", *arguments], input=stdin, capture_output=True, text=True,
-                              encoding="utf-8", timeout=timeout, check=False)
+                              encoding="utf-8", timeout=timeout, check=False,
+                              stdin=subprocess.DEVNULL if stdin is None else None)
     except FileNotFoundError:
         raise InputError("ssh-keygen is not installed (OpenSSH 8.2 or later signs and verifies)") from None
     except subprocess.TimeoutExpired:
@@ -141,6 +152,6 @@ def _signature_file(signature: str) -> Iterator[str]:
 
 
 def _said(done: subprocess.CompletedProcess[str]) -> str:
-    lines = [line for line in done.stderr.splitlines() if line.strip()
-             and not line.startswith("Signing data on standard input")]
-    return lines[-1].strip() if lines else f"exit {done.returncode}"
+    lines = [line.replace("Enter passphrase:", "").strip() for line in done.stderr.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("Signing ")]
+    return lines[-1] if lines else f"exit {done.returncode}"

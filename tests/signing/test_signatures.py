@@ -161,3 +161,21 @@ def test_no_key_or_one_ssh_keygen_cannot_use_is_named(tmp_path, keys):
     junk.chmod(0o600)
     with pytest.raises(InputError, match=r"junk: ssh-keygen could not sign with it: "):
         sign(TEXT, Signer(junk))
+
+
+def test_a_key_with_a_passphrase_and_no_terminal_fails_naming_the_agent_and_signs_nothing_else(tmp_path):
+    """The statement goes to ssh-keygen in a file: with no terminal to ask on, a passphrase is not
+    read from the statement (it once was, from standard input: the rest was signed)."""
+    import subprocess
+    import sys
+
+    key = tmp_path / "locked"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "hunter22", "-f", str(key)], check=True)
+    script = ("import sys; from pathlib import Path; from orchestrator.signing import sign, Signer\n"
+              "try: sign('hunter22\\nthe rest\\n', Signer(Path(sys.argv[1])))\n"
+              "except Exception as exc: print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(key)], capture_output=True, text=True,
+                          start_new_session=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.stdout.startswith(f"{key}: ssh-keygen could not sign with it: Load key ")
+    assert done.stdout.rstrip().endswith("(a key with a passphrase: add it to ssh-agent and sign with "
+                                         "its .pub)")
