@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from orchestrator import clock
 from orchestrator.errors import InputError
-from orchestrator.journal import chain, schema
+from orchestrator.journal import chain_records as chain
+from orchestrator.journal import schema
 
 if TYPE_CHECKING:
     from orchestrator.journal.store import Journal

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from orchestrator import clock
-from orchestrator.journal import chain, schema
+from orchestrator.journal import chain_records as chain
+from orchestrator.journal import schema
 from orchestrator.journal.rows import inserted_id
 
 if TYPE_CHECKING:
-    from orchestrator.journal.chain_verify import ChainReport, Finding
+    from orchestrator.journal.chain_report import ChainReport, Finding
     from orchestrator.journal.store import Journal
 
 ORIGIN = "logius-migrate/"
@@ -100,7 +101,7 @@ def sizes(connection: Any) -> set[int]:
 def check(connection: Any, report: ChainReport) -> None:
     """Add to ``report`` what each checkpoint contradicts: a root that is not the chain's hash at
     its size, a size past the chain's end (the last records removed), a note that is not its row."""
-    from orchestrator.journal.chain_verify import Finding
+    from orchestrator.journal.chain_report import Finding
 
     for row in connection.execute(select(schema.checkpoints).order_by(schema.checkpoints.c.id)):
         point = Checkpoint(**row._mapping)
@@ -129,7 +130,7 @@ def _problem(point: Checkpoint, report: ChainReport) -> str | None:
 def signature_findings(journal: Journal, policy: Any) -> list[Finding]:
     """Every signed checkpoint's signature verified against ``policy`` (a site that verifies no
     signatures: none checked); each one that does not verify, one line."""
-    from orchestrator.journal.chain_verify import Finding
+    from orchestrator.journal.chain_report import Finding
 
     if policy is None or not policy.enabled():
         return []
