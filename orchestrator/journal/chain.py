@@ -5,7 +5,7 @@ Each record holds the row's table and key, the operation, the sha256 of the row'
 as stored after the change (:func:`row_digest`), and the hash linking it to the record before
 (:func:`link`); the first record's ``prev`` is 64 zeros. A row edited, deleted or added by anything
 other than this tool (``sqlite3``, ``psql``) no longer matches its newest record, and a record
-edited or removed breaks the links after it: :mod:`orchestrator.journal.verify` says which.
+edited or removed breaks the links after it: :mod:`~orchestrator.journal.chain_verify` says which.
 
 :func:`install` hooks the engine's statements (SQLAlchemy Core events): every insert, update and
 delete of a table in :data:`CHAINED`, one row or many, appends its records. The keys an update or
@@ -45,6 +45,7 @@ __all__ = ["CHAINED", "DELETED", "GENESIS", "LOCK_ID", "append", "append_records
            "install", "key_column", "link", "row_digest", "row_intact", "table", "tuple_digest", "verify",
            "write_lock"]
 _PENDING = "logius_chain_pending"
+
 
 def install(engine: Engine) -> None:
     """Chain every insert, update and delete of a :data:`CHAINED` table made through ``engine``."""
