@@ -29,7 +29,8 @@ def test_the_wheel_installs_and_runs_a_wave_outside_the_clone(tmp_path):
     for shipped in ("orchestrator/_data/playbooks/cutover.yml",
                     "orchestrator/_data/terraform/lab/landing-zone/main.tf",
                     "orchestrator/_data/inventories/lab.yml.j2", "orchestrator/_data/seeds/calendar.yaml",
-                    "orchestrator/lab/hooks/before-phase.yml",
+                    "orchestrator/lab/hooks/before-phase.yml", "orchestrator/_data/audit/verify.py",
+                    "orchestrator/_data/audit/README.md",
                     "orchestrator/journal/migrations/versions/0002_service_states.py",
                     "orchestrator/py.typed"):
         assert shipped in names

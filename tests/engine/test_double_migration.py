@@ -10,7 +10,7 @@ import json
 import pytest
 import yaml
 
-from orchestrator.journal import Journal, resolve_url, schema
+from orchestrator.journal import Journal, chain, checkpoints, resolve_url, schema
 from tests.conftest import service
 from tests.engine.conftest import approve_plan, host_files, make_lab, small_catalog, state_files
 
@@ -131,7 +131,8 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
     old = tmp_path / "v1.db"
     shutil.copyfile(layout.journal, old)
     with sqlite3.connect(old) as connection:  # back to version 1, as the previous tool left it
-        for table in ("dry_runs", "release_decisions", "release_validations",  # 6's, 4's, then 3's
+        for table in ("decisions", "chain", "checkpoints",  # 8's
+                      "dry_runs", "release_decisions", "release_validations",  # 6's, 4's, then 3's
                       "check_results", "blocker_history", "blockers", "plans"):
             connection.execute(f"DROP TABLE {table}")
         connection.execute("DROP TABLE service_states")
@@ -146,5 +147,22 @@ def test_a_version_1_journal_is_upgraded_and_keeps_what_was_migrated(migrated, t
         assert journal.schema_version() == schema.SCHEMA_VERSION
         assert {s: st.state for s, st in journal.service_states().items()} == {
             "alpha": "cut-over", "beta": "cut-over"}
+        report = chain.verify(journal)
+        assert report.intact and report.since is not None and report.size > 10, report.findings
     finally:
         journal.close()
+
+
+def test_the_wave_left_its_chain_intact_and_a_checkpoint_of_its_end(migrated, run_cli):
+    _catalog, layout = migrated
+    verified = run_cli("journal", "verify", "--lab", str(layout.root), "--format", "json")
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
+    report = json.loads(verified.stdout)
+    assert report["intact"] and report["checkpoints"] == 1 and report["chained_since"] is None
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        (point,) = checkpoints.every(journal)
+        said = [e.message for e in journal.events("wave-1") if e.kind == "checkpoint"]
+    assert point.wave == 1 and point.note.startswith("logius-migrate/")
+    assert said == [f"checkpoint 1 of the journal at the end of wave 1: {point.size} records, root "
+                    f"{point.root[:16]}, " + ("unsigned" if point.signature is None else
+                                              f"signed by {point.principal}")]
