@@ -95,9 +95,10 @@ def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, 
     return done
 
 
-def accept(journal: Any, release_id: str, by: str, reason: str,
-           manifest: Path | None = None) -> ValidationRecord:
-    """Accept a release: only when the latest validation of that exact manifest passed."""
+def accept(journal: Any, release_id: str, by: str, reason: str, manifest: Path | None = None,
+           policy: Any = None, signer: Any = None, typed: bool = True) -> ValidationRecord:
+    """Accept a release: only when the latest validation of that exact manifest passed; a
+    release-accepted decision, signed by ``signer`` where given."""
     import hashlib
 
     from orchestrator.journal.releases import decide, validations
@@ -120,16 +121,18 @@ def accept(journal: Any, release_id: str, by: str, reason: str,
         raise Refused([f"validation {latest.id} of {release_id} is {latest.outcome}: "
                        f"{', '.join(checks)} {shown}: {summary}"
                        for (shown, summary), checks in alike.items()], f"{release_id} not accepted")
-    decide(journal, release_id, sha, "accepted", latest.id, by, reason)
+    decide(journal, release_id, sha, "accepted", latest.id, by, reason, policy, signer, typed)
     return latest
 
 
-def reject(journal: Any, release_id: str, by: str, reason: str) -> None:
+def reject(journal: Any, release_id: str, by: str, reason: str, policy: Any = None, signer: Any = None,
+           typed: bool = True) -> None:
     from orchestrator.journal.releases import decide, validations
 
     runs = validations(journal, release_id)
     sha = runs[-1].manifest_sha256 if runs else ""
-    decide(journal, release_id, sha, "rejected", runs[-1].id if runs else None, by, reason)
+    decide(journal, release_id, sha, "rejected", runs[-1].id if runs else None, by, reason, policy, signer,
+           typed)
 
 
 def diff(first: ValidationRecord, second: ValidationRecord) -> list[dict[str, str | None]]:
