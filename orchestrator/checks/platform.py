@@ -103,7 +103,7 @@ def blockers(ctx: CheckContext, service: Any, make: Any) -> Result:
     forged = _untrusted_blockers(ctx, [b for b in every if b.scope in scopes and b not in found])
     if forged:
         return make(Outcome.FAIL, forged[0], f"blockers in force in {', '.join(sorted(scopes))}",
-                    "; ".join(forged), "waive or resolve it again, signed (logius-migrate blocker waive|resolve)")
+                    "; ".join(forged), "waive or resolve it again (logius-migrate blocker waive|resolve)")
     asked = f"blockers in force in {', '.join(sorted(scopes))}"
     listed = "; ".join(f"{b.id} {b.severity} {b.scope}: {b.title} ({b.state_on(today)})" for b in found)
     blocking = [b for b in found if b.severity == "blocking"]

@@ -8,8 +8,15 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import (by_option, catalog_option, echo_json, format_option, sign_option,
-                                   signer_of, verbosity)
+from orchestrator.cli.base import (
+    by_option,
+    catalog_option,
+    echo_json,
+    format_option,
+    sign_option,
+    signer_of,
+    verbosity,
+)
 from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.workspace import Workspace, workspace_options
 

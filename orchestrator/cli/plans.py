@@ -7,8 +7,15 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import (Day, by_option, catalog_option, echo_json, format_option, sign_option,
-                                   signer_of)
+from orchestrator.cli.base import (
+    Day,
+    by_option,
+    catalog_option,
+    echo_json,
+    format_option,
+    sign_option,
+    signer_of,
+)
 from orchestrator.cli.plan import build_plan, plan_cmd, plan_options, standing_of
 from orchestrator.cli.workspace import Workspace, workspace_options
 

@@ -214,9 +214,12 @@ def change(journal: Journal, blocker_id: str, action: str, by: str, reason: str,
 
 
 def _terms(scope: str, values: dict[str, Any]) -> dict[str, str]:
-    """What a waiver or resolution decision names: the blocker's scope, status and waiver."""
-    return {"scope": scope, "status": values["status"], "waiver-owner": values.get("waiver_owner") or "",
-            "waiver-expires": values.get("waiver_expires") or ""}
+    """What a waiver or resolution decision names: the blocker's scope, status and (waived) waiver."""
+    terms = {"scope": scope, "status": values["status"]}
+    if values["status"] == "waived":
+        terms.update({"waiver-owner": values.get("waiver_owner") or "",
+                      "waiver-expires": values.get("waiver_expires") or ""})
+    return terms
 
 
 def untrusted(journal: Journal, policy: SigningPolicy | None, blocker: Blocker) -> str | None:

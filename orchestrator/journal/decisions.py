@@ -105,7 +105,10 @@ def make(policy: SigningPolicy | None, kind: str, subject: str, by: str, reason:
         decision = _signed(policy, kind, subject, by, at, reason, digests, signer, typed)
     role = role or ROLE_OF.get(kind)
     if policy is not None and role is not None:
-        policy.authorize(role, decision.by)
+        try:
+            policy.authorize(role, decision.by)
+        except Refused as exc:
+            raise Refused([], f"{label}: {exc}") from None
     return decision
 
 
@@ -119,17 +122,20 @@ def _signed(policy: SigningPolicy | None, kind: str, subject: str, by: str, at: 
         raise InputError(f"{kind} {subject}: a key was given (--sign-with or "
                          f"$LOGIUS_MIGRATE_SIGNING_KEY) but the site's signing block names no "
                          f"allowed_signers to verify it with")
+    label = f"{kind} {subject}"
     text = _text(kind, subject, by, at, reason, digests)
-    signature = sign(text, signer)
-    principal = verify(text, signature, policy, at=at)
-    if not same_person(principal, by):
-        if typed:
-            raise Refused([], f"{kind} {subject}: --by {by} but the key {signer.key} is {principal}'s: "
-                              f"a decision is made in the signer's own name")
-        by = principal
-        text = _text(kind, subject, by, at, reason, digests)
+    try:
         signature = sign(text, signer)
         principal = verify(text, signature, policy, at=at)
+        if principal != by:
+            if typed and not same_person(principal, by):
+                raise Refused([], f"--by {by}, but the key {signer.key} is {principal}'s: a decision is "
+                                  f"made in the signer's own name")
+            text = _text(kind, subject, principal, at, reason, digests)
+            signature = sign(text, signer)
+            principal = verify(text, signature, policy, at=at)
+    except Refused as exc:
+        raise Refused([], f"{label}: {exc}; not recorded") from None
     return Decision(0, kind, subject, text, signature, principal, principal, at)
 
 
@@ -223,8 +229,10 @@ def _problem(policy: SigningPolicy | None, decision: Decision, expect: dict[str,
 def _chain_problem(journal: Journal, decision: Decision, decided: tuple[str, str] | None) -> str | None:
     """Why the chain does not vouch for the decision's row or the row it decided; None where it
     does, or where this journal has no chain (journal/chain.py absent)."""
-    try:
-        from orchestrator.journal.chain import row_intact
+    import importlib
+
+    try:  # the chain's module (journal/chain.py), where this journal's code has it
+        row_intact = importlib.import_module("orchestrator.journal.chain").row_intact
     except ImportError:
         return None
     rows = [("decisions", str(decision.id))] + ([decided] if decided else [])
