@@ -24,16 +24,21 @@ def lab_group() -> None:
 @click.option("--require-dry-run/--no-require-dry-run", default=True, show_default=True,
               help="Whether the lab's site makes `wave run N` apply an approved dry-run of wave N "
                    "(`wave dry-run N`, then `wave dry-run approve`) and refuse without one.")
+@click.option("--unsigned", is_flag=True, default=False,
+              help="Write no signing block in the lab's site (and no keys): decisions are recorded "
+                   "unsigned, as with --by NAME alone. By default the lab's two example people, ann "
+                   "and bob, get keys (keys/) and decisions must be signed.")
 @format_option("text", "json")
 @pass_workspace
-def up_cmd(ws: Workspace, transport: str, require_dry_run: bool, fmt: str) -> None:
+def up_cmd(ws: Workspace, transport: str, require_dry_run: bool, unsigned: bool, fmt: str) -> None:
     """Build the lab: legacy, LPC and gateway hosts as folders (legacy seeded with config and
     data), a Terraform provider mirror and one initialised stack per moving service, the
     inventory rendered from the catalog, lab secrets and the journal. Running it again only
-    adds what is missing (the site file too: `lab down` first to change --require-dry-run)."""
+    adds what is missing (the site file too: `lab down` first to change --require-dry-run or
+    --unsigned)."""
     from orchestrator.lab import lab_up
 
-    report = lab_up(ws.catalog, ws.lab, transport, require_dry_run)
+    report = lab_up(ws.catalog, ws.lab, transport, require_dry_run, signing=not unsigned)
     if fmt == "json":
         echo_json({"root": str(report.root), "created": report.created, "kept": report.kept,
                    "hosts": report.hosts, "services": report.services})

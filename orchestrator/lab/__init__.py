@@ -80,11 +80,12 @@ def gateway_route(service: Service) -> str:
 
 
 def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local",
-           require_dry_run: bool = True) -> LabReport:
+           require_dry_run: bool = True, signing: bool = True) -> LabReport:
     """Build what is missing of the lab for ``catalog``; keep everything that is there. With
     ``transport="ssh"`` every host is reached over SSH through the lab's own sshd on loopback.
     The lab's site requires an approved dry-run before a wave runs unless ``require_dry_run`` is
-    False (tests whose subject is the run itself)."""
+    False (tests whose subject is the run itself), and signed decisions, by the keys of its two
+    example people (:mod:`.signers`), unless ``signing`` is False."""
     from orchestrator.journal import Journal, resolve_url
     from orchestrator.steps import terraform
 
@@ -109,7 +110,10 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local",
     make(at(layout.mirror), terraform.build_mirror)
     make(at(layout.cli_config), lambda path: terraform.write_cli_config(path, layout.mirror))
     make(at(layout.terraform_home), lambda path: path.mkdir(parents=True))
-    make(at(layout.site_file), lambda path: _write(path, site_text(layout, release, require_dry_run)))
+    if signing:
+        _make_signers(layout, make)
+    site_file = site_text(layout, release, require_dry_run, signing)
+    make(at(layout.site_file), lambda path: _write(path, site_file))
     make(at(layout.azure_site_file), lambda path: _write(path, azure_site_text(layout)))
     make(at(layout.azure_work_dir), lambda path: path.mkdir(parents=True))
     make(at(layout.azure_hosts), lambda path: path.mkdir(parents=True))
@@ -138,6 +142,15 @@ def lab_up(catalog: Catalog, layout: LabLayout, transport: str = "local",
     report.hosts = len(hosts)
     report.services = len(services)
     return report
+
+
+def _make_signers(layout: LabLayout, make: Any) -> None:
+    """The example people's keys and the allowed signers file naming them (each kept when there)."""
+    from orchestrator.lab import signers
+
+    make(layout.relative(layout.keys), signers.write_keys)
+    make(layout.relative(layout.allowed_signers),
+         lambda path: signers.write_allowed_signers(path, layout.keys))
 
 
 def _manifest_for(layout: LabLayout, transport: str) -> list[str]:
@@ -264,11 +277,12 @@ def delivered_by_now(catalog: Catalog) -> str | None:
     return delivered[-1].id if delivered else None
 
 
-def site_document(layout: LabLayout, release: str | None = None,
-                  require_dry_run: bool = True) -> dict[str, Any]:
+def site_document(layout: LabLayout, release: str | None = None, require_dry_run: bool = True,
+                  signing: bool = True) -> dict[str, Any]:
     """The lab's site file, rendered from its layout: its inventory, stacks, secrets and journal,
-    and its own faults and drills (a Terraform variable of the lab module, and hook playbooks
-    around every phase). Paths are relative to the lab's root, where the site file lives."""
+    its own faults and drills (a Terraform variable of the lab module, and hook playbooks around
+    every phase), and (``signing``) its signing block. Paths are relative to the lab's root, where
+    the site file lives."""
     at = layout.relative
     module = str(lab_module())
     site: dict[str, Any] = {
@@ -295,6 +309,10 @@ def site_document(layout: LabLayout, release: str | None = None,
     }
     if release is not None:
         site["release"] = release
+    if signing:
+        from orchestrator.lab.signers import signing_block
+
+        site["signing"] = signing_block(layout)
     return site
 
 
@@ -349,12 +367,13 @@ def azure_site_text(layout: LabLayout) -> str:
             + yaml.safe_dump(azure_site_document(layout), sort_keys=False))
 
 
-def site_text(layout: LabLayout, release: str | None = None, require_dry_run: bool = True) -> str:
+def site_text(layout: LabLayout, release: str | None = None, require_dry_run: bool = True,
+              signing: bool = True) -> str:
     """The lab's site file as `lab up` writes it (:func:`site_document`)."""
     import yaml
 
     return ("# The lab's site, written by `logius-migrate lab up`.\n"
-            + yaml.safe_dump(site_document(layout, release, require_dry_run), sort_keys=False))
+            + yaml.safe_dump(site_document(layout, release, require_dry_run, signing), sort_keys=False))
 
 
 def _ssh_connection(layout: LabLayout, names: list[str], make: Any) -> dict[str, Any]:

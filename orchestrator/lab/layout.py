@@ -105,6 +105,16 @@ class LabLayout:
         return self.faults / "pause"
 
     @property
+    def keys(self) -> Path:
+        """The lab's example people's private keys, one named by each principal (never in git)."""
+        return self.root / "keys"
+
+    @property
+    def allowed_signers(self) -> Path:
+        """Whose signatures the lab's site accepts (the site's ``signing.allowed_signers``)."""
+        return self.root / "allowed_signers"
+
+    @property
     def site_file(self) -> Path:
         return self.root / "site.yml"
 

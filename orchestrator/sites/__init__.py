@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import CatalogError, InputError
+from orchestrator.signing.policy import SigningPolicy
 
 SITE_ENV = "LOGIUS_MIGRATE_SITE"
 SITE_FILE = "site.yml"
@@ -48,6 +49,8 @@ class Site:
     require_dry_run: bool = False  # a run applies an approved, current dry-run, or refuses
     kind: str = "lpc"  # lpc: waves run here; azure-test: the Azure test track of a rebuild
     azure: AzureTrack | None = None
+    #: Who may sign what here (the signing block); by default nothing set up, nothing required.
+    signing: SigningPolicy = field(default_factory=SigningPolicy)
 
     @property
     def directory(self) -> Path:
@@ -164,4 +167,16 @@ def _resolve(model: Any, path: Path) -> Site:
                 digest=hashlib.sha256(path.read_bytes()).hexdigest(), pause=at(model.hooks.pause),
                 require_dry_run=model.require_dry_run, kind=model.kind,
                 azure=AzureTrack(model.azure, to(model.azure.synthetic_data),
-                                 at(model.azure.guardrail_module)) if model.azure else None)
+                                 at(model.azure.guardrail_module)) if model.azure else None,
+                signing=_signing(model.signing, to))
+
+
+def _signing(block: Any, to: Any) -> SigningPolicy:
+    """The signing block with its paths resolved against the site file (none: the default)."""
+    if block is None:
+        return SigningPolicy()
+    return SigningPolicy(allowed_signers=to(block.allowed_signers),
+                         revoked=to(block.revoked) if block.revoked else None,
+                         require=block.require_signatures,
+                         roles={role: tuple(principals) for role, principals in block.roles.items()},
+                         keys=to(block.keys) if block.keys else None)

@@ -20,7 +20,7 @@ class SiteCheck:
 def check_site(site: Site, journal_url: str | None) -> list[SiteCheck]:
     """Each thing the site names, checked: the inventory (read as Ansible reads it, hosts counted
     per group), modules, Terraform CLI config, secrets (counted, never shown), the journal, the
-    kubeconfig and its context."""
+    kubeconfig and its context, the allowed signers (read, principals counted) and revocation list."""
     checks = [_run("inventory", lambda: _inventory(site))]
     checks += [_path(f"terraform.modules.{d}", m, folder=True) for d, m in sorted(site.modules.items())]
     if site.platform is not None:
@@ -30,6 +30,10 @@ def check_site(site: Site, journal_url: str | None) -> list[SiteCheck]:
     checks.append(_run("secrets", lambda: _count_secrets(site)))
     if journal_url is not None:
         checks.append(_run("journal", lambda: _journal(journal_url)))
+    if site.signing.enabled():
+        checks.append(_run("signing.allowed_signers", lambda: _allowed_signers(site)))
+    if site.signing.revoked is not None:
+        checks.append(_path("signing.revoked", site.signing.revoked))
     if site.kubernetes is not None:
         from orchestrator.steps.kubernetes import kubeconfig_context
 
@@ -91,6 +95,16 @@ def refuse_missing_hosts(site: Site, services: list[Service]) -> None:
         raise InputError(f"{site.inventory}: the inventory lacks {len(missing)} host(s) the wave "
                          f"needs: {'; '.join(missing)}; add them to the inventory (`logius-migrate "
                          f"site check` counts its hosts), nothing was changed")
+
+
+def _allowed_signers(site: Site) -> str:
+    from orchestrator.signing import allowed
+
+    assert site.signing.allowed_signers is not None
+    entries = allowed.read(site.signing.allowed_signers)
+    principals = sorted({p for e in entries for p in e.principals})
+    required = "required" if site.signing.require else "not required"
+    return f"{len(entries)} key(s) of {', '.join(principals) or 'nobody'}; signatures {required}"
 
 
 def _count_secrets(site: Site) -> str:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from orchestrator.signing.policy import ROLES
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -205,6 +207,31 @@ class Hooks(_Model):
     pause: str | None = None
 
 
+class SigningBlock(_Model):
+    """Signed decisions (docs: ``ssh-keygen -Y verify``): the allowed signers file (principals,
+    namespaces, valid-after, valid-before), an optional revocation list (a KRL or public keys one a
+    line), whether an unsigned decision is refused, the principals each role is given to (a role
+    not listed is anyone's), and, in the lab only, a folder of private keys named by principal."""
+
+    allowed_signers: str = Field(min_length=1)
+    revoked: str | None = Field(default=None, min_length=1)
+    require_signatures: bool = False
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+    keys: str | None = Field(default=None, min_length=1)
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles_and_principals(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for role, principals in value.items():
+            if role not in ROLES:
+                raise ValueError(f"{role}: not a role (the roles: {', '.join(ROLES)})")
+            bad = [p for p in principals if not p or any(c.isspace() or c in ',"*?!' for c in p)]
+            if bad:
+                raise ValueError(f"{role}: {bad[0]!r} is not a principal (a name of allowed_signers, "
+                                 f"no spaces, commas, quotes or patterns)")
+        return value
+
+
 def _source_kind(value: Any) -> str | None:
     """Which kind of secret source an entry is, by its one key."""
     if isinstance(value, BaseModel):
@@ -245,6 +272,8 @@ class SiteFile(_Model):
     #: `wave run N` applies an approved, current dry-run of wave N (its saved Terraform plans),
     #: and refuses without one.
     require_dry_run: bool = False
+    #: Signed decisions; without it a decision is recorded unsigned and none is required.
+    signing: SigningBlock | None = None
 
     @model_validator(mode="after")
     def _azure_block_for_its_kind(self) -> SiteFile:
