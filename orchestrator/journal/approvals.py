@@ -22,5 +22,5 @@ def check_approval(what: str, made: str, made_by: str, approved_by: str | None, 
     if approved_by is not None:
         raise InputError(f"{what} was already approved by {approved_by}")
     if same_person(by, made_by) and not allow_self_approval:
-        raise Refused([f"{what} was {made} by {by}: a {kind} is approved by someone else "
-                       f"(or the site sets allow_self_approval: true)"], f"{what} not approved")
+        raise Refused([], f"{what} was {made} by {made_by}: a {kind} is approved by someone else "
+                          f"(or the site sets allow_self_approval: true); not approved")
