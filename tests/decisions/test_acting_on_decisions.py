@@ -1,0 +1,99 @@
+"""What acts on a decision checks it first, through the command line on the smallest lab: a plan's
+approval forged with SQL, a release acceptance or a waiver forged with SQL, each refused before
+any change; on the signed lab (ann and bob's keys), the whole path from save to a run."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from orchestrator.journal import Journal, resolve_url
+from tests.conftest import accept_release
+from tests.engine.conftest import approve_plan, host_files, make_lab, one_service_catalog, state_files
+from tests.engine.test_gates import RELEASES, alpha, catalog_with, set_site
+
+
+def wave_run(run_cli, catalog, layout, command="run"):
+    return run_cli("wave", command, "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root))
+
+
+def sql(layout, statement: str, **values) -> None:
+    with Journal(resolve_url(layout.journal, None)) as journal, journal.engine.begin() as connection:
+        connection.execute(text(statement), values)
+
+
+def nothing_ran(layout) -> bool:
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        return journal.runs() == [] and journal.executions() == []
+
+
+def test_an_approval_forged_with_sql_is_refused_before_any_change(tmp_path, isolated_env, run_cli):
+    catalog = one_service_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog, approve=False)
+    hosts, state = host_files(layout), state_files(layout)
+    saved = run_cli("plan", "save", "--catalog", str(catalog), "--lab", str(layout.root), "--by", "eve")
+    assert saved.exit_code == 0, saved.stderr
+    sql(layout, "update plans set approved_by = 'mallory', approved_at = 1.0e9, approval_reason = 'CAB' "
+                "where id = 1")
+    forged = wave_run(run_cli, catalog, layout)
+    assert forged.exit_code == 2, forged.output
+    assert forged.stderr == ("error: plan 1: its approval by mallory is no decision in the journal (a row "
+                             "written around the tool); approve it again: logius-migrate plan approve 1; "
+                             "not acted on\n")
+    assert nothing_ran(layout) and host_files(layout) == hosts and state_files(layout) == state
+
+    approved = run_cli("plan", "approve", "1", "--by", "bob", "--reason", "CAB 12", "--lab", str(layout.root))
+    assert approved.exit_code == 0, approved.stderr
+    sql(layout, "update plans set approved_by = 'eve' where id = 1")  # eve approves her own plan
+    changed = wave_run(run_cli, catalog, layout)
+    assert changed.exit_code == 2
+    assert changed.stderr == ("error: decision 2 (plan-approval plan 1): its statement says by 'bob', the "
+                              "journal 'eve'; not acted on\n")
+    assert nothing_ran(layout) and host_files(layout) == hosts and state_files(layout) == state
+
+
+def test_a_forged_acceptance_or_waiver_holds_the_service_before_any_change(tmp_path, isolated_env,
+                                                                            run_cli):
+    catalog = catalog_with(tmp_path / "catalog", [alpha(min_release="r1")], RELEASES)
+    layout = make_lab(tmp_path / "lab", catalog, approve=False)
+    set_site(layout, release="r1")
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        accept_release(journal, "r1", "lab")
+    approve_plan(catalog, layout)
+    hosts, state = host_files(layout), state_files(layout)
+    sql(layout, "update release_decisions set by = 'eve'")
+    forged = wave_run(run_cli, catalog, layout)
+    assert forged.exit_code == 7, forged.output
+    assert "its statement says by 'release-board', the journal 'eve'; not acted on" in forged.stderr
+    sql(layout, "update release_decisions set by = 'release-board'")
+    added = run_cli("blocker", "add", "--scope", "platform", "--severity", "blocking", "--title",
+                    "firewall change pending", "--owner", "network", "--lab", str(layout.root))
+    assert added.exit_code == 0, added.stderr
+    sql(layout, "update blockers set status = 'waived', waiver_owner = 'eve', waiver_expires = '2099-01-01'")
+    waived = wave_run(run_cli, catalog, layout, "resume")
+    assert waived.exit_code == 7, waived.output
+    assert ("PRE-BLK-001 FAIL: BLK-0001 is waived, but no blocker-waived decision made it so (a row written "
+            "around the tool); not acted on") in waived.stderr
+    assert host_files(layout) == hosts and state_files(layout) == state
+
+
+def test_the_signed_lab_from_saving_a_plan_to_running_its_wave(tmp_path, isolated_env, run_cli,
+                                                               monkeypatch):
+    monkeypatch.delenv("LOGIUS_MIGRATE_SIGNING_KEY", raising=False)
+    catalog = one_service_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog, approve=False, signing=True)
+    lab = ["--lab", str(layout.root)]
+    unsigned = run_cli("plan", "save", "--catalog", str(catalog), *lab, "--by", "carol")
+    assert unsigned.exit_code == 2
+    assert unsigned.stderr == ("error: plan-saved plan 1: unsigned, and the site requires signatures "
+                               "(signing.require_signatures): sign it with --sign-with KEY\n")
+    saved = run_cli("plan", "save", "--catalog", str(catalog), *lab, "--by", "ann")  # the lab's key of ann
+    assert saved.exit_code == 0, saved.stderr
+    own = run_cli("plan", "approve", "1", "--reason", "CAB 12", *lab, "--sign-with", str(layout.keys / "ann"))
+    assert own.exit_code == 2
+    assert own.stderr.startswith("error: plan 1 was saved by ann: a plan is approved by someone else")
+    assert own.stderr.count("\n") == 1
+    other = run_cli("plan", "approve", "1", "--reason", "CAB 12", *lab,
+                    "--sign-with", str(layout.keys / "bob.pub").removesuffix(".pub"))
+    assert other.exit_code == 0 and other.stdout == "plan 1 approved by bob: CAB 12\n", other.stderr
+    ran = wave_run(run_cli, catalog, layout)
+    assert ran.exit_code == 0, ran.stderr
