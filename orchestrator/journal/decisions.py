@@ -162,6 +162,18 @@ def record(connection: Any, journal: Journal, policy: SigningPolicy | None, kind
     return write(connection, decision)
 
 
+def record_each(journal: Journal, policy: SigningPolicy | None, kind: str, subjects: dict[str, str],
+                by: str, digests: dict[str, str], signer: Signer | None, typed: bool = True) -> str:
+    """One decision of ``kind`` per subject (``subjects``: subject -> reason: each override of a
+    run, a forced rollback), all in one transaction; returns who decided (the principal, signed)."""
+    made = [make(policy, kind, subject, by, journal.redact(reason), digests, signer, typed=typed)
+            for subject, reason in subjects.items()]
+    with journal.engine.begin() as connection:
+        for decision in made:
+            write(connection, decision)
+    return made[0].by if made else by
+
+
 def for_subject(journal: Journal, kind: str, subject: str) -> list[Decision]:
     """The decisions of ``kind`` on ``subject``, oldest first."""
     query = (select(schema.decisions).where(schema.decisions.c.kind == kind,
