@@ -12,8 +12,9 @@ from tests.engine.conftest import approve_plan, host_files, make_lab, one_servic
 from tests.engine.test_gates import RELEASES, alpha, catalog_with, set_site
 
 
-def wave_run(run_cli, catalog, layout, command="run"):
-    return run_cli("wave", command, "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root))
+def wave_run(run_cli, catalog, layout, command="run", *extra):
+    return run_cli("wave", command, "1", "--approve", "--catalog", str(catalog), "--lab", str(layout.root),
+                   *extra)
 
 
 def sql(layout, statement: str, **values) -> None:
@@ -95,5 +96,25 @@ def test_the_signed_lab_from_saving_a_plan_to_running_its_wave(tmp_path, isolate
     other = run_cli("plan", "approve", "1", "--reason", "CAB 12", *lab,
                     "--sign-with", str(layout.keys / "bob.pub").removesuffix(".pub"))
     assert other.exit_code == 0 and other.stdout == "plan 1 approved by bob: CAB 12\n", other.stderr
-    ran = wave_run(run_cli, catalog, layout)
+    override = ["--override", "PRE-BLK-001", "--reason", "known issue"]
+    unsigned_override = wave_run(run_cli, catalog, layout, "run", *override)
+    assert unsigned_override.exit_code == 2 and unsigned_override.stderr == (
+        "error: check-override wave 1 PRE-BLK-001: unsigned, and the site requires signatures "
+        "(signing.require_signatures): sign it with --sign-with KEY\n")
+    assert nothing_ran(layout)
+    ran = wave_run(run_cli, catalog, layout, "run", *override, "--by", "bob")  # the lab's key of bob
     assert ran.exit_code == 0, ran.stderr
+    forced = ["rollback", "alpha", "--force", "--reason", "the supplier asks", "--catalog", str(catalog), *lab]
+    unsigned_rollback = run_cli(*forced, "--by", "carol")
+    assert unsigned_rollback.exit_code == 2
+    assert unsigned_rollback.stderr.startswith("error: forced-rollback rollback alpha to point 1: unsigned")
+    rolled = run_cli(*forced, "--sign-with", str(layout.keys / "ann"))
+    assert rolled.exit_code == 0, rolled.stderr
+    with Journal(resolve_url(layout.journal, None)) as journal:
+        from orchestrator.journal.decisions import all_decisions, verify_all
+
+        made = [(d.kind, d.subject, d.principal) for d in all_decisions(journal)]
+        assert made[-4:] == [("plan-saved", "plan 1", "ann"), ("plan-approval", "plan 1", "bob"),
+                             ("check-override", "wave 1 PRE-BLK-001", "bob"),
+                             ("forced-rollback", "rollback alpha to point 1", "ann")]
+        assert verify_all(journal, layout.site().signing) == []
