@@ -38,16 +38,18 @@ def _progress_line(line: str) -> None:
 @click.option("--policy", "policy", type=click.Path(path_type=Path), default=None,
               help="The agency's requirements [default: the shipped seeds/releases/policy.yaml].")
 @click.option("--by", default=None, help="Who validates [default: you].")
+@sign_option()
 @workspace_options
 @format_option("text", "json")
 def validate_cmd(ws: Workspace, manifest: Path, out: Path | None, waivers: Path | None,
-                 policy: Path | None, fmt: str) -> None:
+                 policy: Path | None, sign_with: Path | None, fmt: str) -> None:
     """Run the acceptance suite on MANIFEST: static checks of the manifest (REL-MAN-*) and, on the
     site, checks of the platform through its Kubernetes API (REL-K8S-*), a Terraform plan of its
     landing zone with the manifest's values (REL-TF-*: drift is a FAIL with the diff) and a smoke
     playbook on its LPC hosts (REL-ANS-*). Writes the reports, records the validation (with each
     report's SHA-256) in the journal, and resolves or reopens the blockers the release claims to
-    fix. Progress goes to stderr.
+    fix (a resolution is a decision: --sign-with where the site requires signatures). Progress
+    goes to stderr.
 
     \b
     Exit codes: 0 every check passed (a waived one counts as passed), 1 a check failed,
@@ -59,7 +61,8 @@ def validate_cmd(ws: Workspace, manifest: Path, out: Path | None, waivers: Path 
     release_id = load_manifest(manifest)[0].id
     with ws.journal(site=True) as journal:
         result = validate(manifest, ws.site, journal, out or Path(f"release-{release_id}"), ws.operator,
-                          waivers, policy, progress=_progress_line)
+                          waivers, policy, progress=_progress_line,
+                          signer=signer_of(ws.site, sign_with, ws.operator))
     doc = result.document
     if fmt == "json":
         echo_json({"validation": result.id, "release": doc["release"], "outcome": doc["outcome"],
