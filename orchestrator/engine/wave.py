@@ -290,6 +290,10 @@ class _Runner:
                     journal.finish_step(execution.key, "interrupted", error=message)
         journal.set_run_status(self.run_id, status, self.detail)
         journal.log(self.run_id, kind or status, message)
+        if status in ("done", "partial", "failed"):
+            from orchestrator.engine.checkpoint import end_of_wave
+
+            end_of_wave(self.ctx, self.run_id, self.wave)
 
     # -- gates and held services ---------------------------------------------------------------
 
