@@ -239,14 +239,10 @@ def _problem(policy: SigningPolicy | None, decision: Decision, expect: dict[str,
 
 
 def _chain_problem(journal: Journal, decision: Decision, decided: tuple[str, str] | None) -> str | None:
-    """Why the chain does not vouch for the decision's row or the row it decided; None where it
-    does, or where this journal has no chain (journal/chain.py absent)."""
-    import importlib
+    """Why the chain does not vouch for the decision's row or the row it decided
+    (journal/chain.py); None where it does."""
+    from orchestrator.journal.chain import row_intact
 
-    try:  # the chain's module (journal/chain.py), where this journal's code has it
-        row_intact = importlib.import_module("orchestrator.journal.chain").row_intact
-    except ImportError:
-        return None
     rows = [("decisions", str(decision.id))] + ([decided] if decided else [])
     with journal.engine.connect() as connection:
         for table, key in rows:

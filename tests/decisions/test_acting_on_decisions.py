@@ -104,7 +104,8 @@ def test_the_signed_lab_from_saving_a_plan_to_running_its_wave(tmp_path, isolate
     assert nothing_ran(layout)
     ran = wave_run(run_cli, catalog, layout, "run", *override, "--by", "bob")  # the lab's key of bob
     assert ran.exit_code == 0, ran.stderr
-    forced = ["rollback", "alpha", "--force", "--reason", "the supplier asks", "--catalog", str(catalog), *lab]
+    forced = ["rollback", "alpha", "--force", "--reason", "the supplier asks", "--catalog", str(catalog),
+              *lab]
     unsigned_rollback = run_cli(*forced, "--by", "carol")
     assert unsigned_rollback.exit_code == 2
     assert unsigned_rollback.stderr.startswith("error: forced-rollback rollback alpha to point 1: unsigned")

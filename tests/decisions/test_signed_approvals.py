@@ -138,3 +138,21 @@ def test_journal_verify_names_the_decisions_a_revoked_key_signed(journal, keys, 
     findings = verify_all(journal, replace(site, revoked=revoked))
     assert [f.record for f in findings] == ["decision 2 (plan-approval plan 1)"]
     assert "revoked" in findings[0].problem
+
+
+def test_an_unsigned_approval_rewritten_with_its_statement_is_caught_by_the_chain(journal):
+    from orchestrator.signing.statements import parse, statement
+
+    plan = save(journal, "ann")
+    approve_plan(journal, plan.id, "bob", "CAB 12", False)
+    [approval] = for_subject(journal, "plan-approval", "plan 1")
+    said = parse(approval.statement)
+    rewritten = statement(said.kind, said.subject, "carol", said.at, said.reason, said.digests)
+    with journal.engine.begin() as connection:  # every trace made to agree, but around the tool
+        connection.execute(text("update plans set approved_by = 'carol' where id = 1"))
+        connection.execute(text("update decisions set by = 'carol', statement = :s where id = :i"),
+                           {"s": rewritten, "i": approval.id})
+    with pytest.raises(Refused) as refused:
+        check_approved(journal, get_plan(journal, plan.id), None, allow_self_approval=False)
+    assert one_line(refused.value).startswith("decision 2 (plan-approval plan 1): decisions 2 was changed "
+                                              "outside this tool")
