@@ -27,7 +27,8 @@ def test_a_dry_run_made_by_ann_and_approved_by_bob(journal, keys, tmp_path):
     with pytest.raises(Refused) as refused:
         approve_dry_run(journal, made.id, "ann", "mine", False, site, by(keys, "ann"))
     assert "dry-run 1 was rehearsed by ann" in one_line(refused.value)
-    approved = approve_dry_run(journal, made.id, "bob", "the diffs are expected", False, site, by(keys, "bob"))
+    approved = approve_dry_run(journal, made.id, "bob", "the diffs are expected", False, site,
+                               by(keys, "bob"))
     assert check_dry_run_approved(journal, approved, site) == "bob"
     with journal.engine.begin() as connection:
         connection.execute(text("update dry_runs set approval_reason = 'anything goes' where id = 1"))
@@ -39,9 +40,11 @@ def test_a_dry_run_made_by_ann_and_approved_by_bob(journal, keys, tmp_path):
 
 def test_a_release_accepted_with_bob_s_key_and_one_inserted_with_sql(journal, keys, tmp_path):
     site = policy(tmp_path, keys)
-    doc = {"release": "r1", "manifest_sha256": "0" * 64, "outcome": "PASS", "site": "test-site", "results": []}
+    doc = {"release": "r1", "manifest_sha256": "0" * 64, "outcome": "PASS", "site": "test-site",
+           "results": []}
     validation = record_validation(journal, doc, {}, "ann")
-    assert decide(journal, "r1", "0" * 64, "accepted", validation, "bob", "board", site, by(keys, "bob")) == "bob"
+    who = decide(journal, "r1", "0" * 64, "accepted", validation, "bob", "board", site, by(keys, "bob"))
+    assert who == "bob"
     [accepted] = decisions(journal)
     assert check_decision(journal, site, accepted) == "bob"
     with journal.engine.begin() as connection:
@@ -51,8 +54,8 @@ def test_a_release_accepted_with_bob_s_key_and_one_inserted_with_sql(journal, ke
     forged = decisions(journal)[-1]
     with pytest.raises(Refused) as refused:
         check_decision(journal, site, forged)
-    assert one_line(refused.value) == ("release decision 2 (r2 accepted by eve) is no decision in the journal "
-                                       "(a row written around the tool); not acted on")
+    assert one_line(refused.value) == ("release decision 2 (r2 accepted by eve) is no decision in the "
+                                       "journal (a row written around the tool); not acted on")
 
 
 def test_a_waiver_signed_by_bob_is_believed_and_one_set_with_sql_is_not(journal, keys, tmp_path):
