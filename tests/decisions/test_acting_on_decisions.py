@@ -119,3 +119,37 @@ def test_the_signed_lab_from_saving_a_plan_to_running_its_wave(tmp_path, isolate
                              ("check-override", "wave 1 PRE-BLK-001", "bob"),
                              ("forced-rollback", "rollback alpha to point 1", "ann")]
         assert verify_all(journal, layout.site().signing) == []
+
+
+def test_the_decision_commands_sign_with_the_key_given(tmp_path, keys, run_cli, monkeypatch):
+    from tests.checks.conftest import write_site
+    from tests.conftest import service, write_catalog
+    from tests.decisions.conftest import allowed_signers
+
+    monkeypatch.delenv("LOGIUS_MIGRATE_SIGNING_KEY", raising=False)
+    catalog = ["--catalog", str(write_catalog(tmp_path / "catalog", {"c.yaml": {
+        "services": [service("s0")], "calendar": {"planning_start": "2027-01-04"}}}))]
+    allowed_signers(tmp_path / "site", keys)
+    site = ["--site", str(write_site(tmp_path / "site", signing={
+        "allowed_signers": "allowed_signers", "require_signatures": True}))]
+    saved = run_cli("plan", "save", *catalog, *site, "--sign-with", str(keys["ann"]))
+    assert saved.exit_code == 0 and saved.stdout.startswith("plan 1 saved by ann:"), saved.stderr
+    typed = run_cli("plan", "approve", "1", "--by", "carol", "--reason", "CAB", *site, "--sign-with",
+                    str(keys["bob"]))
+    assert typed.exit_code == 2 and typed.stderr.count("\n") == 1
+    assert typed.stderr.startswith("error: plan-approval plan 1: --by carol, but the key ")
+    approved = run_cli("plan", "approve", "1", "--by", "Bob ", "--reason", "CAB", *site, "--sign-with",
+                       str(keys["bob"]))
+    assert approved.stdout == "plan 1 approved by bob: CAB\n", approved.stderr
+    added = run_cli("blocker", "add", "--scope", "platform", "--severity", "major", "--title", "t",
+                    "--owner", "o", *site)  # not a decision: nothing to sign
+    assert added.exit_code == 0, added.stderr
+    eve = run_cli("blocker", "waive", "BLK-0001", "--owner", "cio", "--reason", "r", "--expires",
+                  "2099-01-01", *site, "--sign-with", str(keys["eve"]))
+    assert eve.exit_code == 2 and "is not in the allowed signers" in eve.stderr
+    assert eve.stderr.count("\n") == 1
+    waived = run_cli("blocker", "waive", "BLK-0001", "--owner", "cio", "--reason", "r", "--expires",
+                     "2099-01-01", *site, "--sign-with", str(keys["bob"]))
+    assert waived.exit_code == 0 and waived.stdout == "BLK-0001: waived\n", waived.stderr
+    help_text = " ".join(run_cli("plan", "approve", "--help").stdout.split())
+    assert "private key file, or a .pub whose key is in your" in help_text
