@@ -233,6 +233,8 @@ def untrusted(journal: Journal, policy: SigningPolicy | None, blocker: Blocker) 
     if kind is None:
         return None
     made = [d for d in decisions.for_subject(journal, kind, blocker.id) if d.at == blocker.updated_at]
+    if not made and decisions.predates(journal, policy, "blockers", blocker.id):
+        return None  # waived or resolved before this journal kept decisions
     if not made:
         return (f"{blocker.id} is {blocker.status}, but no {kind} decision made it so (a row written "
                 f"around the tool); not acted on")

@@ -252,6 +252,22 @@ def _chain_problem(journal: Journal, decision: Decision, decided: tuple[str, str
     return None
 
 
+def predates(journal: Journal, policy: SigningPolicy | None, table: str, key: str) -> bool:
+    """Whether the row ``key`` of ``table`` was written before this journal kept decisions (the
+    upgrade to schema 8 chained it as a ``baseline``, untouched since), so that no decision is
+    expected of it; never where the site requires signatures."""
+    from orchestrator.journal.chain import row_intact
+
+    if policy is not None and policy.require:
+        return False
+    chain = schema.chain
+    query = (select(chain.c.op).where(chain.c.tbl == table, chain.c.row_key == key)
+             .order_by(chain.c.seq.desc()).limit(1))
+    with journal.engine.connect() as connection:
+        return (connection.execute(query).scalar() == "baseline"
+                and row_intact(connection, table, key) is None)
+
+
 def verify_all(journal: Journal, policy: SigningPolicy | None) -> list[Finding]:
     """For `journal verify`: every decision re-verified (statement, signature as of its time,
     chain), and each signature whose key no longer stands (revoked, expired) named."""

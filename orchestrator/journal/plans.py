@@ -158,6 +158,8 @@ def check_approved(journal: Journal, plan: SavedPlan, policy: SigningPolicy | No
         raise Refused([], f"{plan.subject} has no plan-saved decision, and the site requires signed "
                           f"decisions; not acted on")
     approval = decisions.latest(journal, "plan-approval", plan.subject)
+    if approval is None and decisions.predates(journal, policy, "plans", str(plan.id)):
+        return plan.approved_by or ""  # approved before this journal kept decisions
     if approval is None:
         raise Refused([], f"{plan.subject}: its approval by {plan.approved_by} is no decision in the "
                           f"journal (a row written around the tool); approve it again: logius-migrate "

@@ -156,3 +156,28 @@ def test_an_unsigned_approval_rewritten_with_its_statement_is_caught_by_the_chai
         check_approved(journal, get_plan(journal, plan.id), None, allow_self_approval=False)
     assert one_line(refused.value).startswith("decision 2 (plan-approval plan 1): decisions 2 was changed "
                                               "outside this tool")
+
+
+def test_an_approval_from_before_the_upgrade_stands_until_its_row_changes(tmp_path):
+    from sqlalchemy import create_engine
+
+    from orchestrator.journal import Journal, resolve_url
+    from tests.journal.test_dry_runs import journal_at
+
+    url = resolve_url(tmp_path / "old.db", None)
+    journal_at(url, 7)
+    engine = create_engine(url)
+    with engine.begin() as connection:  # a plan saved and approved by the tool of schema 7
+        connection.execute(text(
+            "insert into plans (saved_by, saved_at, options, catalog_hash, catalog_files, site_name, "
+            "site_hash, waves, approved_by, approved_at, approval_reason) values ('ann', 1.0e9, '{}', 'c', "
+            "'{}', 'test-site', 's', '[]', 'bob', 1.1e9, 'CAB')"))
+    engine.dispose()
+    with Journal(url) as journal:
+        plan = get_plan(journal, 1)
+        assert check_approved(journal, plan, None, allow_self_approval=False) == "bob"
+        with journal.engine.begin() as connection:
+            connection.execute(text("update plans set approved_by = 'carol' where id = 1"))
+        with pytest.raises(Refused) as refused:
+            check_approved(journal, get_plan(journal, 1), None, allow_self_approval=False)
+        assert "its approval by carol is no decision in the journal" in one_line(refused.value)
