@@ -198,6 +198,8 @@ def check_dry_run_approved(journal: Journal, dry_run: DryRun, policy: SigningPol
     from orchestrator.journal import decisions
 
     approval = decisions.latest(journal, "dry-run-approval", dry_run.subject)
+    if approval is None and decisions.predates(journal, policy, "dry_runs", str(dry_run.id)):
+        return dry_run.approved_by or ""  # approved before this journal kept decisions
     if approval is None or approval.at != dry_run.approved_at:
         raise Refused([], f"{dry_run.subject}: its approval by {dry_run.approved_by} is no decision in "
                           f"the journal (a row written around the tool); not acted on")
