@@ -4,6 +4,8 @@ any change; on the signed lab (ann and bob's keys), the whole path from save to 
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import text
 
 from orchestrator.journal import Journal, resolve_url
@@ -151,5 +153,13 @@ def test_the_decision_commands_sign_with_the_key_given(tmp_path, keys, run_cli, 
     waived = run_cli("blocker", "waive", "BLK-0001", "--owner", "cio", "--reason", "r", "--expires",
                      "2099-01-01", *site, "--sign-with", str(keys["bob"]))
     assert waived.exit_code == 0 and waived.stdout == "BLK-0001: waived\n", waived.stderr
+    intact = run_cli("journal", "verify", *site, "--format", "json")
+    assert intact.exit_code == 0 and json.loads(intact.stdout)["decisions"] == [], intact.output
+    sql_at = tmp_path / "site" / "journal.db"
+    with Journal(resolve_url(sql_at, None)) as journal, journal.engine.begin() as connection:
+        connection.execute(text("update decisions set statement = replace(statement, 'CAB', 'cab') "
+                                "where kind = 'plan-approval'"))
+    tampered = json.loads(run_cli("journal", "verify", *site, "--format", "json").stdout)
+    assert [d["record"] for d in tampered["decisions"]] == ["decision 2 (plan-approval plan 1)"]
     help_text = " ".join(run_cli("plan", "approve", "--help").stdout.split())
     assert "private key file, or a .pub whose key is in your" in help_text
