@@ -38,7 +38,7 @@ def write_catalog(folder: Path, files: dict[str, Any]) -> Path:
 
 
 def accept_release(journal: Any, release_id: str, site_name: str, by: str = "release-board",
-                   decision: str = "accepted") -> None:
+                   decision: str = "accepted", policy: Any = None, signer: Any = None) -> None:
     """Record in ``journal`` that ``release_id`` was validated on site ``site_name`` and accepted
     (or ``decision``): the journal state `release validate` and `release accept` leave, for tests
     whose subject is not the validation itself (tests/releases runs the real one)."""
@@ -47,7 +47,9 @@ def accept_release(journal: Any, release_id: str, site_name: str, by: str = "rel
     doc = {"release": release_id, "manifest_sha256": "0" * 64, "outcome": "PASS", "site": site_name,
            "results": []}
     validation = record_validation(journal, doc, {}, by)
-    decide(journal, release_id, "0" * 64, decision, validation, by, "test set-up")
+    if signer is not None:  # signed: the signer's principal decides
+        by = signer.key.name
+    decide(journal, release_id, "0" * 64, decision, validation, by, "test set-up", policy, signer)
 
 
 @pytest.fixture(scope="session", autouse=True)

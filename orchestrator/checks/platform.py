@@ -41,11 +41,42 @@ def release(ctx: CheckContext, service: Any, make: Any) -> Result:
         return make(Outcome.FAIL, f"release {site_release} is {state}, not accepted", asked,
                     f"{site_release}: {state} ({where})",
                     releases.accept_commands(ctx.catalog, site_release, lab))
+    forged = _untrusted_acceptance(ctx, site_release)
+    if forged:
+        return make(Outcome.FAIL, forged, asked, f"{site_release}: {where}",
+                    releases.accept_commands(ctx.catalog, site_release, lab))
     if needed is not None and order.index(site_release) < order.index(needed):
         return make(Outcome.FAIL, f"the site runs {site_release}; {service.id} needs {needed} or later",
                     asked, f"order: {' < '.join(order)}", releases.accept_commands(ctx.catalog, needed, lab))
     return make(Outcome.PASS, f"release {site_release} is accepted ({decision.by}, {decision.day})"
                 + (f" and at least {needed}" if needed else ""), asked, f"{site_release}: {where}")
+
+
+def _untrusted_blockers(ctx: CheckContext, settled: list[Any]) -> list[str]:
+    """Why each waived or resolved blocker of ``settled`` is not to be believed (journal/blockers.py
+    :func:`untrusted`), one line each."""
+    from orchestrator.journal.blockers import untrusted
+    from orchestrator.journal.decisions import policy_of
+
+    policy = policy_of(ctx.site)
+    return [why for b in settled if (why := untrusted(ctx.journal, policy, b))]
+
+
+def _untrusted_acceptance(ctx: CheckContext, release_id: str) -> str | None:
+    """Why the journal's newest decision on ``release_id`` is not to be believed (its decision does
+    not check: a row forged with SQL, a signature that does not verify), or None."""
+    from orchestrator.errors import Refused
+    from orchestrator.journal.decisions import policy_of
+    from orchestrator.journal.releases import check_decision, latest_decision
+
+    row = latest_decision(ctx.journal, release_id)
+    if row is None:
+        return None
+    try:
+        check_decision(ctx.journal, policy_of(ctx.site), row)
+    except Refused as exc:
+        return str(exc)
+    return None
 
 
 def _is_lab(site: Site) -> bool:
@@ -67,7 +98,12 @@ def blockers(ctx: CheckContext, service: Any, make: Any) -> Result:
     if running:
         scopes.add(f"release:{running}")
     today = ctx.now.date()
-    found = in_scope(list_blockers(ctx.journal, include_resolved=False), scopes, today)
+    every = list_blockers(ctx.journal)
+    found = in_scope(every, scopes, today)
+    forged = _untrusted_blockers(ctx, [b for b in every if b.scope in scopes and b not in found])
+    if forged:
+        return make(Outcome.FAIL, forged[0], f"blockers in force in {', '.join(sorted(scopes))}",
+                    "; ".join(forged), "waive or resolve it again (logius-migrate blocker waive|resolve)")
     asked = f"blockers in force in {', '.join(sorted(scopes))}"
     listed = "; ".join(f"{b.id} {b.severity} {b.scope}: {b.title} ({b.state_on(today)})" for b in found)
     blocking = [b for b in found if b.severity == "blocking"]

@@ -146,3 +146,27 @@ def by_option() -> Any:
     """``--by NAME``: who does this (the rule is :mod:`orchestrator.identity`'s)."""
     return click.option("--by", "by", default=None, metavar="NAME",
                         help="Who does this [default: $LOGIUS_MIGRATE_OPERATOR, else your login name].")
+
+
+def sign_option() -> Any:
+    """``--sign-with KEY``: the SSH key a decision is signed with (:mod:`orchestrator.signing`)."""
+    return click.option(
+        "--sign-with", "sign_with", type=click.Path(path_type=Path, dir_okay=False), default=None,
+        metavar="KEY",
+        help="Sign this decision with your SSH key (private key file, or a .pub whose key is in your "
+             "ssh-agent); else $LOGIUS_MIGRATE_SIGNING_KEY. The site verifies it against its "
+             "allowed_signers; the key's principal is who decides.")
+
+
+def signer_of(site: Any, sign_with: Path | None, by: str | None) -> Any:
+    """The signer for a decision on ``site``: --sign-with, else $LOGIUS_MIGRATE_SIGNING_KEY, else
+    the lab's key of ``by``; None (unsigned) where the site verifies no signatures and none was
+    given. The rule is :func:`orchestrator.signing.signer_for`'s."""
+    from orchestrator.journal.decisions import policy_of
+
+    policy = policy_of(site)
+    if policy is None or (sign_with is None and not policy.enabled()):
+        return None
+    from orchestrator.signing import signer_for
+
+    return signer_for(policy, sign_with, by)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, catalog_option, echo_json, format_option
+from orchestrator.cli.base import Day, catalog_option, echo_json, format_option, sign_option, signer_of
 from orchestrator.cli.workspace import Workspace, workspace_options
 
 
@@ -155,25 +155,41 @@ def show_cmd(ws: Workspace, blocker_id: str, fmt: str) -> None:
 def _change_command(action: str, doc: str) -> None:
     @click.argument("blocker_id")
     @click.option("--reason", required=True, help="Why; journalled in its history.")
-    @click.option("--by", default=None, help="Who [default: you].")
+    @click.option("--by", default=None, help="Who [default: you; signed, the key's principal].")
     @_where
-    def command(ws: Workspace, blocker_id: str, reason: str, fmt: str, **waiver: Any) -> None:
-        from orchestrator.journal.blockers import change
+    def command(ws: Workspace, blocker_id: str, reason: str, fmt: str, sign_with: Any = None,
+                **waiver: Any) -> None:
+        from orchestrator.journal.blockers import DECIDED, change
+        from orchestrator.journal.decisions import policy_of
 
+        decided = action in DECIDED
+        site = _site_for_decision(ws, sign_with) if decided else None
+        signer = signer_of(site, sign_with, ws.operator) if site is not None else None
         with ws.journal() as journal:
             terms = (waiver["owner"], waiver["expires"]) if action == "waive" else None
-            blocker = change(journal, blocker_id, action, ws.operator, reason, terms)
+            blocker = change(journal, blocker_id, action, ws.operator, reason, terms, policy_of(site),
+                             signer, typed=ws.by is not None)
         if fmt == "json":
             echo_json({"id": blocker.id, "status": blocker.status})
         else:
             click.echo(f"{blocker.id}: {blocker.status}")
 
     command.__doc__ = doc
+    if action in ("waive", "resolve"):
+        command = sign_option()(command)
     if action == "waive":
         command = click.option("--expires", type=Day(), required=True,
                                help="The day after which it blocks again.")(command)
         command = click.option("--owner", required=True, help="Who owns the waiver.")(command)
     blocker_group.command(action)(command)
+
+
+def _site_for_decision(ws: Workspace, sign_with: Any) -> Any:
+    """The site whose signing rules a waiver or resolution follows; None where no site file is
+    there to read (a journal named by --db alone) and no key was given."""
+    if sign_with is None and ws.db_given and not ws.site_file.is_file():
+        return None
+    return ws.site
 
 
 _change_command("mitigate", "Record a mitigation: it still blocks until resolved or waived.")

@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import by_option, catalog_option, echo_json, format_option, verbosity
+from orchestrator.cli.base import (
+    by_option,
+    catalog_option,
+    echo_json,
+    format_option,
+    sign_option,
+    signer_of,
+    verbosity,
+)
 from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.workspace import Workspace, workspace_options
 
@@ -64,25 +72,30 @@ def dry_run_group() -> None:
 @catalog_option
 @workspace_options
 @by_option()
+@sign_option()
 @format_option("table", "json", "md")
 def rehearse_cmd(ws: Workspace, wave: int, only: str | None, plan_id: int | None, out_dir: Path | None,
-                 fmt: str) -> None:
+                 sign_with: Path | None, fmt: str) -> None:
     """Rehearse wave WAVE (see `logius-migrate wave dry-run --help`)."""
     from orchestrator.cli.logs import redact_with
     from orchestrator.engine.approved import plan_for_run
     from orchestrator.engine.rehearsal import rehearse_wave
     from orchestrator.engine.stopping import StopRequest, stop_on_signals
+    from orchestrator.journal.decisions import policy_of, refuse_unsigned
     from orchestrator.journal.dry_runs import record_dry_run
 
     stop = StopRequest()
     with stop_on_signals(stop, lambda text: click.echo(text, err=True)), \
             ws.session(progress=_phase_lines(), stop=stop, verbosity=verbosity()) as ctx:
         redact_with(ctx.redactor)
+        signer = signer_of(ctx.site, sign_with, ws.operator)
+        refuse_unsigned(policy_of(ctx.site), signer, f"dry-run of wave {wave}")
         plan = plan_for_run(ctx.journal, plan_id, ctx.catalog, ctx.site)
         if only is not None:
             ctx.service(only)
         document = rehearse_wave(ctx, wave, plan, only)
-        record = record_dry_run(ctx.journal, document)
+        record = record_dry_run(ctx.journal, document, policy_of(ctx.site), signer,
+                                typed=ws.by is not None)
     _emit(record.document, fmt, out_dir)
     if record.status == "failed":
         raise click.exceptions.Exit(1)
@@ -175,17 +188,25 @@ def diff_cmd(ws: Workspace, first: int, second: int, fmt: str) -> None:
 
 @dry_run_group.command("approve")
 @click.argument("dry_run_id", type=int)
-@click.option("--by", required=True, metavar="NAME", help="Who approves (not who rehearsed it).")
+@click.option("--by", default=None, metavar="NAME",
+              help="Who approves (not who rehearsed it); signed, the key's principal [default: it].")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it may run; journalled.")
+@sign_option()
 @workspace_options
 @format_option("text", "json")
-def approve_cmd(ws: Workspace, dry_run_id: int, reason: str, fmt: str) -> None:
+def approve_cmd(ws: Workspace, dry_run_id: int, reason: str, sign_with: Path | None, fmt: str) -> None:
     """Approve dry-run DRY_RUN_ID, so `wave run` may apply it. Refused for the person who
-    rehearsed it, unless the site sets allow_self_approval: true."""
+    rehearsed it, unless the site sets allow_self_approval: true; signed where the site verifies
+    signatures (--sign-with)."""
+    from orchestrator.journal.decisions import policy_of
     from orchestrator.journal.dry_runs import approve_dry_run
 
     with ws.journal(site=True) as journal:
-        record = approve_dry_run(journal, dry_run_id, ws.by or "", reason, ws.site.allow_self_approval)
+        site = ws.site
+        signer = signer_of(site, sign_with, ws.by)
+        by = ws.by or (ws.operator if signer is not None else "")
+        record = approve_dry_run(journal, dry_run_id, by, reason, site.allow_self_approval,
+                                 policy_of(site), signer, typed=ws.by is not None)
     if fmt == "json":
         echo_json({"id": record.id, "wave": record.wave, "approved_by": record.approved_by,
                    "reason": record.approval_reason})

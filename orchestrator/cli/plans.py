@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import Day, by_option, catalog_option, echo_json, format_option
+from orchestrator.cli.base import (
+    Day,
+    by_option,
+    catalog_option,
+    echo_json,
+    format_option,
+    sign_option,
+    signer_of,
+)
 from orchestrator.cli.plan import build_plan, plan_cmd, plan_options, standing_of
 from orchestrator.cli.workspace import Workspace, workspace_options
 
@@ -23,9 +31,10 @@ def plan_waves_document(plan: Any) -> list[dict[str, Any]]:
 @click.option("--deadline", type=Day(), default=None, help="Plan to meet this day (exit 3 if it cannot).")
 @workspace_options
 @by_option()
+@sign_option()
 @format_option("text", "json")
 def save_cmd(ws: Workspace, start: dt.date | None, wave_length: int, capacity: int, pilot_waves: int,
-             deadline: dt.date | None, fmt: str) -> None:
+             deadline: dt.date | None, sign_with: Any, fmt: str) -> None:
     """Record the plan of these options in the journal, with the catalog's content hash and the
     site it is for. `wave run` uses it once someone else has approved it."""
     from orchestrator.journal.plans import save_plan
@@ -39,8 +48,11 @@ def save_cmd(ws: Workspace, start: dt.date | None, wave_length: int, capacity: i
         options = {"start": plan.options.start.isoformat(), "wave_length_days": wave_length,
                    "capacity": capacity, "pilot_waves": pilot_waves,
                    "deadline": deadline.isoformat() if deadline else None}
+        from orchestrator.journal.decisions import policy_of
+
         saved = save_plan(journal, ws.operator, options, whole, catalog.file_digests, site.name,
-                          site.digest, plan_waves_document(plan))
+                          site.digest, plan_waves_document(plan), policy_of(site),
+                          signer_of(site, sign_with, ws.operator), typed=ws.by is not None)
     if fmt == "json":
         echo_json({"id": saved.id, "saved_by": saved.saved_by, "catalog_hash": saved.catalog_hash,
                    "waves": len(saved.waves)})
@@ -53,17 +65,24 @@ def save_cmd(ws: Workspace, start: dt.date | None, wave_length: int, capacity: i
 
 @plan_cmd.command("approve")
 @click.argument("plan_id", type=int)
-@click.option("--by", required=True, metavar="NAME", help="Who approves (not who saved it).")
+@click.option("--by", default=None, metavar="NAME",
+              help="Who approves (not who saved it); signed, the key's principal [default: it].")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it may run; journalled.")
+@sign_option()
 @workspace_options
 @format_option("text", "json")
-def approve_cmd(ws: Workspace, plan_id: int, reason: str, fmt: str) -> None:
+def approve_cmd(ws: Workspace, plan_id: int, reason: str, sign_with: Any, fmt: str) -> None:
     """Approve saved plan PLAN_ID. Refused for the person who saved it, unless the site sets
-    allow_self_approval: true."""
+    allow_self_approval: true; signed where the site verifies signatures (--sign-with)."""
+    from orchestrator.journal.decisions import policy_of
     from orchestrator.journal.plans import approve_plan
 
     with ws.journal(site=True) as journal:
-        plan = approve_plan(journal, plan_id, ws.by or "", reason, ws.site.allow_self_approval)
+        site = ws.site
+        signer = signer_of(site, sign_with, ws.by)
+        by = ws.by or (ws.operator if signer is not None else "")
+        plan = approve_plan(journal, plan_id, by, reason, site.allow_self_approval, policy_of(site),
+                            signer, typed=ws.by is not None)
     if fmt == "json":
         echo_json({"id": plan.id, "approved_by": plan.approved_by, "reason": plan.approval_reason})
         return

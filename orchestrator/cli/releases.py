@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.base import echo_json, format_option
+from orchestrator.cli.base import echo_json, format_option, sign_option, signer_of
 from orchestrator.cli.workspace import Workspace, workspace_options
 
 
@@ -38,16 +38,18 @@ def _progress_line(line: str) -> None:
 @click.option("--policy", "policy", type=click.Path(path_type=Path), default=None,
               help="The agency's requirements [default: the shipped seeds/releases/policy.yaml].")
 @click.option("--by", default=None, help="Who validates [default: you].")
+@sign_option()
 @workspace_options
 @format_option("text", "json")
 def validate_cmd(ws: Workspace, manifest: Path, out: Path | None, waivers: Path | None,
-                 policy: Path | None, fmt: str) -> None:
+                 policy: Path | None, sign_with: Path | None, fmt: str) -> None:
     """Run the acceptance suite on MANIFEST: static checks of the manifest (REL-MAN-*) and, on the
     site, checks of the platform through its Kubernetes API (REL-K8S-*), a Terraform plan of its
     landing zone with the manifest's values (REL-TF-*: drift is a FAIL with the diff) and a smoke
     playbook on its LPC hosts (REL-ANS-*). Writes the reports, records the validation (with each
     report's SHA-256) in the journal, and resolves or reopens the blockers the release claims to
-    fix. Progress goes to stderr.
+    fix (a resolution is a decision: --sign-with where the site requires signatures). Progress
+    goes to stderr.
 
     \b
     Exit codes: 0 every check passed (a waived one counts as passed), 1 a check failed,
@@ -59,7 +61,8 @@ def validate_cmd(ws: Workspace, manifest: Path, out: Path | None, waivers: Path 
     release_id = load_manifest(manifest)[0].id
     with ws.journal(site=True) as journal:
         result = validate(manifest, ws.site, journal, out or Path(f"release-{release_id}"), ws.operator,
-                          waivers, policy, progress=_progress_line)
+                          waivers, policy, progress=_progress_line,
+                          signer=signer_of(ws.site, sign_with, ws.operator))
     doc = result.document
     if fmt == "json":
         echo_json({"validation": result.id, "release": doc["release"], "outcome": doc["outcome"],
@@ -131,26 +134,38 @@ def diff_cmd(ws: Workspace, first: int, second: int, fmt: str) -> None:
 
 def _decision_command(name: str) -> None:
     @click.argument("release_id")
-    @click.option("--by", required=True, help="Who decides.")
+    @click.option("--by", default=None, help="Who decides; signed, the key's principal [default: it].")
     @click.option("--reason", required=True, help="Why; journalled.")
+    @sign_option()
     @workspace_options
     @format_option("text", "json")
-    def command(ws: Workspace, release_id: str, reason: str, fmt: str, **extra: Any) -> None:
+    def command(ws: Workspace, release_id: str, reason: str, sign_with: Path | None, fmt: str,
+                **extra: Any) -> None:
+        from orchestrator.errors import InputError
+        from orchestrator.journal.decisions import policy_of
+        from orchestrator.journal.releases import latest_decision
         from orchestrator.releases import accept, reject
 
-        by = ws.by or ""  # required: who decides, as given
         with ws.journal(site=True) as journal:
+            site = ws.site
+            signer = signer_of(site, sign_with, ws.by)
+            if not ws.by and signer is None:
+                raise InputError(f"release {name} needs --by NAME (or --sign-with KEY)")
+            signed = {"policy": policy_of(site), "signer": signer, "typed": ws.by is not None}
+            by = ws.by or ws.operator
             if name == "accept":
-                latest = accept(journal, release_id, by, reason, extra.get("manifest"))
+                latest = accept(journal, release_id, by, reason, extra.get("manifest"), **signed)
                 moved = (f"site {latest.site} runs it from now on" if latest.site else
                          "no site runs it: its validation named none (validate with --site)")
+                by = _decided_by(latest_decision(journal, release_id), by)  # the signer's principal
                 said = {"release": release_id, "decision": "accepted", "by": by, "reason": reason,
                         "validation": latest.id, "manifest_sha256": latest.manifest_sha256,
                         "site": latest.site}
                 text = (f"{release_id} accepted by {by} (validation {latest.id}, manifest "
                         f"{latest.manifest_sha256[:12]}); {moved}")
             else:
-                reject(journal, release_id, by, reason)
+                reject(journal, release_id, by, reason, **signed)
+                by = _decided_by(latest_decision(journal, release_id), by)
                 said = {"release": release_id, "decision": "rejected", "by": by, "reason": reason}
                 text = f"{release_id} rejected by {by}"
         if fmt == "json":
@@ -167,6 +182,10 @@ def _decision_command(name: str) -> None:
     else:
         command.__doc__ = "Reject RELEASE_ID: no wave runs on it (PRE-REL-001 fails)."
     release_group.command(name)(command)
+
+
+def _decided_by(row: Any, by: str) -> str:
+    return row.by if row is not None else by
 
 
 _decision_command("accept")

@@ -127,7 +127,7 @@ def _granted(overrides: tuple[str, ...], reason: str | None) -> dict[str, str]:
 
 
 def _track_command(name: str, doc: str) -> Any:
-    from orchestrator.cli.base import by_option, catalog_option, verbosity
+    from orchestrator.cli.base import by_option, catalog_option, sign_option, verbosity
     from orchestrator.cli.completion import service_ids
     from orchestrator.cli.workspace import workspace_options
 
@@ -139,10 +139,12 @@ def _track_command(name: str, doc: str) -> Any:
                        "with your name). Repeat for several.")
     @click.option("--reason", default=None, metavar="TEXT", help="Why the overridden guardrails may pass.")
     @by_option()
+    @sign_option()
     @format_option("text", "json")
-    def command(ws: Any, service: str, overrides: tuple[str, ...], reason: str | None, fmt: str) -> None:
+    def command(ws: Any, service: str, overrides: tuple[str, ...], reason: str | None, sign_with: Any,
+                fmt: str) -> None:
         from orchestrator.cli.logs import redact_with
-        from orchestrator.cli.waves import _progress
+        from orchestrator.cli.waves import _progress, decide_overrides
         from orchestrator.engine.stopping import StopRequest, stop_on_signals
         from orchestrator.engine.track import destroy_track, run_track
 
@@ -155,6 +157,8 @@ def _track_command(name: str, doc: str) -> Any:
             if name == "destroy":
                 result = destroy_track(ctx, service)
             else:
+                if granted:
+                    decide_overrides(ws, ctx, "guardrail-override", f"track {service}", granted, sign_with)
                 result = run_track(ctx, service, resume=name == "resume", overrides=granted)
         if fmt == "json":
             echo_json({"run": result.run_id, "service": service, "status": result.status,

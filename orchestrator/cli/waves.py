@@ -6,11 +6,20 @@ import contextlib
 import datetime as dt
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
-from orchestrator.cli.base import by_option, catalog_option, echo_json, format_option, verbosity
+from orchestrator.cli.base import (
+    by_option,
+    catalog_option,
+    echo_json,
+    format_option,
+    sign_option,
+    signer_of,
+    verbosity,
+)
 from orchestrator.cli.completion import service_ids, wave_numbers
 from orchestrator.cli.dry_runs import dry_run_group
 from orchestrator.cli.workspace import Workspace, pass_workspace, workspace_options
@@ -122,10 +131,11 @@ def _wave_command(name: str, resume: bool) -> Any:
                        "name). Repeat for several.")
     @by_option()
     @click.option("--reason", default=None, metavar="TEXT", help="Why the overridden checks may pass.")
+    @sign_option()
     @_moved_plan_options
     @format_option("text", "json")
     def command(ws: Workspace, wave: int, plan_id: int | None, approve: bool, overrides: tuple[str, ...],
-                reason: str | None, fmt: str, **moved: Any) -> None:
+                reason: str | None, sign_with: Path | None, fmt: str, **moved: Any) -> None:
         from orchestrator.cli.logs import redact_with
         from orchestrator.engine import run_wave
         from orchestrator.engine.approved import members_of, plan_for_run
@@ -143,6 +153,8 @@ def _wave_command(name: str, resume: bool) -> Any:
                 resumable(ctx, wave)
             plan = plan_for_run(ctx.journal, plan_id, ctx.catalog, ctx.site)
             members = None if resume else members_of(plan, wave)
+            if granted:
+                decide_overrides(ws, ctx, "check-override", f"wave {wave}", granted, sign_with)
             rehearsal = None
             if members is not None and ctx.site.require_dry_run:
                 from orchestrator.engine.currency import approved_rehearsal
@@ -193,6 +205,20 @@ def _refuse_plan_options(moved: dict[str, Any]) -> None:
         flag = "--" + given[0].removeprefix("moved_").replace("_", "-")
         raise InputError(f"{flag} is a plan option: waves come from the approved plan; save one with "
                          f"`logius-migrate plan save {flag} ...` and have it approved")
+
+
+def decide_overrides(ws: Workspace, ctx: Any, kind: str, scope: str, granted: dict[str, str],
+                     sign_with: Path | None) -> None:
+    """Record each override (``kind``: check-override, guardrail-override) as a decision of the
+    person (signed where the site verifies signatures) before the run; the run's owner is then
+    that person, so the override's evidence names who decided it."""
+    from orchestrator.identity import owner
+    from orchestrator.journal.decisions import policy_of, record_each
+
+    who = record_each(ctx.journal, policy_of(ctx.site), kind,
+                      {f"{scope} {key}": why for key, why in sorted(granted.items())}, ws.operator,
+                      {"scope": scope}, signer_of(ctx.site, sign_with, ws.operator), typed=ws.by is not None)
+    ctx.owner = owner(who)
 
 
 def _overrides(checks: tuple[str, ...], reason: str | None) -> dict[str, str]:
@@ -316,9 +342,10 @@ def _lease_text(lease: dict[str, Any] | None) -> str:
 @catalog_option
 @workspace_options
 @by_option()
+@sign_option()
 @format_option("text", "json")
 def rollback_cmd(ws: Workspace, service_id: str, to_point: int | None, force: bool, reason: str | None,
-                 fmt: str) -> None:
+                 sign_with: Path | None, fmt: str) -> None:
     """Undo SERVICE's steps, newest first, back to a rollback point. Refuses to cross a point of
     no return (a completed cutover or decommission) without --force and --reason (exit 6)."""
     from orchestrator.cli.logs import redact_with
@@ -326,7 +353,9 @@ def rollback_cmd(ws: Workspace, service_id: str, to_point: int | None, force: bo
 
     with ws.session(verbosity=verbosity()) as ctx:
         redact_with(ctx.redactor)
-        result = rollback_service(ctx, service_id, to_point, force=force, reason=reason)
+        signer = signer_of(ctx.site, sign_with, ws.operator) if force else None
+        result = rollback_service(ctx, service_id, to_point, force=force, reason=reason, signer=signer,
+                                  by=ws.operator, typed=ws.by is not None)
     if fmt == "json":
         echo_json({"service": result.service, "run": result.run_id, "to_point": result.to_point,
                    "undone": result.undone, "forced_reason": result.forced_reason})

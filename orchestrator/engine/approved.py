@@ -1,4 +1,5 @@
-"""Which saved plan a wave runs from, and whether it still stands: approved, made from this very
+"""Which saved plan a wave runs from, and whether it still stands: approved (by a decision that
+checks: signed where the site verifies signatures, matching the plan's row), made from this very
 catalog (content hash) and for this site. Anything else is refused, naming what changed."""
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ def plan_for_run(journal: Journal, plan_id: int | None, catalog: Catalog, site: 
     """The approved plan to run (``plan_id``, else the newest approved); Refused when there is
     none, when it is not approved, or when the catalog or the site changed since it was saved.
     The catalog is the one the run loaded: its digest is of the very bytes the run uses."""
-    from orchestrator.journal.plans import get_plan, latest_approved, list_plans
+    from orchestrator.journal.decisions import policy_of
+    from orchestrator.journal.plans import check_approved, get_plan, latest_approved, list_plans
 
     plan = get_plan(journal, plan_id) if plan_id is not None else latest_approved(journal)
     if plan is None:
@@ -31,6 +33,7 @@ def plan_for_run(journal: Journal, plan_id: int | None, catalog: Catalog, site: 
     if not plan.approved:
         raise Refused([f"plan {plan.id} is not approved: logius-migrate plan approve {plan.id} --by NAME "
                        f"--reason TEXT (someone other than {plan.saved_by})"], "nothing was run")
+    check_approved(journal, plan, policy_of(site), site.allow_self_approval)
     changes = _changes(plan, catalog.digest, catalog.file_digests, site)
     if changes:
         raise Refused([f"plan {plan.id} no longer stands: {change}" for change in changes],

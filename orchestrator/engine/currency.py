@@ -25,6 +25,10 @@ def approved_rehearsal(ctx: EngineContext, wave: int, plan: Any, members: list[s
                 f"rehearse it first: logius-migrate wave dry-run {wave}, then have it approved")
         raise Refused([f"site {ctx.site.name} requires an approved dry-run of wave {wave}; {hint}"],
                       "nothing was run")
+    from orchestrator.journal.decisions import policy_of
+    from orchestrator.journal.dry_runs import check_dry_run_approved
+
+    check_dry_run_approved(ctx.journal, record, policy_of(ctx.site))
     changes = since(ctx, record, plan, members)
     if changes:
         raise Refused([f"dry-run {record.id} of wave {wave} no longer stands: {c}" for c in changes],

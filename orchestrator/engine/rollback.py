@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from orchestrator.engine import states
 from orchestrator.engine.capture import flat_secrets
@@ -29,10 +30,12 @@ class RollbackResult:
 
 
 def rollback_service(ctx: EngineContext, service_id: str, to_point: int | None = None,
-                     force: bool = False, reason: str | None = None) -> RollbackResult:
+                     force: bool = False, reason: str | None = None, signer: Any = None,
+                     by: str | None = None, typed: bool = True) -> RollbackResult:
     """Undo every step of ``service_id``'s latest run back to ``to_point`` (default: before the
     wave). Refuses (RollbackRefused) to cross a completed point-of-no-return step unless ``force``
-    with a ``reason``, which is journalled."""
+    with a ``reason``: then a forced-rollback decision of ``by`` (signed by ``signer`` where the
+    site verifies signatures), journalled before anything is undone."""
     ctx.service(service_id)  # an unknown id is an input error before anything else
     points = ctx.journal.rollback_points(service=service_id)
     if not points:
@@ -59,13 +62,15 @@ def rollback_service(ctx: EngineContext, service_id: str, to_point: int | None =
     if crossing and not (reason and reason.strip()):
         raise InputError("--force needs --reason: say why the point of no return may be crossed")
 
+    forced_by = _decide(ctx, service_id, run_id, target, crossing, reason or "", signer, by, typed) \
+        if crossing else ctx.owner
     ttl = lease_seconds()
     keeper = LeaseKeeper(ctx.journal, ctx.journal.acquire_lock(wave_lock_name(run.wave), ctx.owner, ttl), ttl)
     try:
         result = RollbackResult(service_id, run_id, target, forced_reason=reason if crossing else None)
         if crossing:
             ctx.journal.log(run_id, "rollback-forced",
-                            f"{ctx.owner} crosses the point of no return of {service_id} "
+                            f"{forced_by} crosses the point of no return of {service_id} "
                             f"({', '.join(p.step for p in crossing)}): {reason}")
         ctx.journal.log(run_id, "rollback", f"{service_id}: back to point {target} "
                                             f"({', '.join(p.step for p in reversed(undo))})")
@@ -87,6 +92,18 @@ def rollback_service(ctx: EngineContext, service_id: str, to_point: int | None =
         return result
     finally:
         keeper.release()
+
+
+def _decide(ctx: EngineContext, service_id: str, run_id: str, target: int, crossing: list[Any],
+            reason: str, signer: Any, by: str | None, typed: bool) -> str:
+    """The forced-rollback decision, recorded; who made it, with this host and process."""
+    from orchestrator.identity import owner, person
+    from orchestrator.journal.decisions import policy_of, record_each
+
+    steps = ",".join(p.step for p in crossing)
+    return owner(record_each(ctx.journal, policy_of(ctx.site), "forced-rollback",
+                             {f"rollback {service_id} to point {target}": reason}, person(by),
+                             {"run": run_id, "steps": steps}, signer, typed=typed))
 
 
 def _step_status(ctx: EngineContext, run_id: str, service_id: str, step: str) -> str | None:

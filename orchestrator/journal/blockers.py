@@ -5,7 +5,9 @@ A scope is ``platform``, ``release:ID``, ``wave:N`` or ``service:ID``; the comma
 one that exists (a service or release of the catalog, a wave of a saved plan), since a scope naming
 nothing could never block anything. A blocker blocks while it is open or mitigated, and while it
 is waived past its waiver's expiry; a resolved one never does. Resolving and waiving need a reason;
-every change is a history row with who and when.
+every change is a history row with who and when. A waiver and a resolution are decisions
+(journal/decisions.py: signed where the site verifies signatures) written with the change; the
+gate believes a waived or resolved blocker only when its decision checks (:func:`untrusted`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -22,8 +24,13 @@ from orchestrator.errors import InputError
 from orchestrator.journal import schema
 from orchestrator.journal.store import Journal
 
+if TYPE_CHECKING:
+    from orchestrator.signing import Signer, SigningPolicy
+
 SEVERITIES = ("blocking", "major", "minor")
 STATUSES = ("open", "mitigated", "waived", "resolved")
+#: The changes that are decisions, by action, and their kind.
+DECIDED = {"waive": "blocker-waived", "resolve": "blocker-resolved"}
 SCOPE_PATTERN = re.compile(r"^(platform|release:[A-Za-z0-9._-]+|wave:[1-9][0-9]*|service:[A-Za-z0-9._-]+)$")
 
 
@@ -173,8 +180,12 @@ def history(journal: Journal, blocker_id: str) -> list[BlockerChange]:
 
 
 def change(journal: Journal, blocker_id: str, action: str, by: str, reason: str,
-           waiver: tuple[str, dt.date] | None = None) -> Blocker:
-    """mitigate, waive (with ``waiver`` = (owner, expires)), resolve or reopen a blocker."""
+           waiver: tuple[str, dt.date] | None = None, policy: SigningPolicy | None = None,
+           signer: Signer | None = None, typed: bool = True) -> Blocker:
+    """mitigate, waive (with ``waiver`` = (owner, expires)), resolve or reopen a blocker; a waiver
+    and a resolution are decisions, signed by ``signer`` where given."""
+    from orchestrator.journal import decisions
+
     blocker = get_blocker(journal, blocker_id)
     if not reason.strip():
         raise InputError(f"{blocker.id}: {action} needs --reason TEXT")
@@ -188,11 +199,54 @@ def change(journal: Journal, blocker_id: str, action: str, by: str, reason: str,
         values.update(waiver_owner=owner, waiver_reason=journal.redact(reason),
                       waiver_expires=expires.isoformat())
         detail = f"{reason} (waiver owned by {owner}, expires {expires})"
+    made = None
+    if action in DECIDED:
+        made = decisions.make(policy, DECIDED[action], blocker.id, by, journal.redact(reason),
+                              _terms(blocker.scope, values), signer, typed=typed)
+        by, values["updated_at"] = made.by, made.at
     with journal.engine.begin() as connection:
+        if made is not None:
+            decisions.write(connection, made)
         connection.execute(update(schema.blockers).where(schema.blockers.c.id == blocker.id).values(**values))
         _history(connection, blocker.id, status if action != "reopen" else "reopened", by, detail, journal)
     journal.log(None, "blocker", f"{blocker.id} {status} by {by}: {detail}")
     return get_blocker(journal, blocker.id)
+
+
+def _terms(scope: str, values: dict[str, Any]) -> dict[str, str]:
+    """What a waiver or resolution decision names: the blocker's scope, status and (waived) waiver."""
+    terms = {"scope": scope, "status": values["status"]}
+    if values["status"] == "waived":
+        terms.update({"waiver-owner": values.get("waiver_owner") or "",
+                      "waiver-expires": values.get("waiver_expires") or ""})
+    return terms
+
+
+def untrusted(journal: Journal, policy: SigningPolicy | None, blocker: Blocker) -> str | None:
+    """Why ``blocker``, waived or resolved, is not to be believed so: no decision made it so (a
+    row written around the tool), or its decision does not check; None when it is believed, or
+    when it is neither waived nor resolved."""
+    from orchestrator.errors import Refused
+    from orchestrator.journal import decisions
+
+    kind = {"waived": "blocker-waived", "resolved": "blocker-resolved"}.get(blocker.status)
+    if kind is None:
+        return None
+    made = [d for d in decisions.for_subject(journal, kind, blocker.id) if d.at == blocker.updated_at]
+    if not made and decisions.predates(journal, policy, "blockers", blocker.id):
+        return None  # waived or resolved before this journal kept decisions
+    if not made:
+        return (f"{blocker.id} is {blocker.status}, but no {kind} decision made it so (a row written "
+                f"around the tool); not acted on")
+    expect = _terms(blocker.scope, {"status": blocker.status, "waiver_owner": blocker.waiver_owner,
+                                    "waiver_expires": blocker.waiver_expires})
+    if blocker.status == "waived":
+        expect["reason"] = blocker.waiver_reason or ""
+    try:
+        decisions.check(journal, policy, made[-1], expect, ("blockers", blocker.id))
+    except Refused as exc:
+        return str(exc)
+    return None
 
 
 def in_scope(blockers: list[Blocker], scopes: set[str], today: dt.date) -> list[Blocker]:

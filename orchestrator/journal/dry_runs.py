@@ -5,7 +5,8 @@ task's predicted outcome, per service the downtime and rollback points), redacte
 id in it; the digests of the catalog, site and inventory it rehearsed; and the approval. As for
 plans, approval is a second person's decision with a reason; a dry-run approved by the person who
 made it is refused unless the site allows self-approval, and a dry-run that rehearsed nothing
-(``failed``) is not approved at all.
+(``failed``) is not approved at all. Making and approving are each a decision
+(journal/decisions.py: signed where the site verifies signatures) in the record's transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
@@ -22,6 +23,9 @@ from orchestrator.errors import InputError
 from orchestrator.journal import schema
 from orchestrator.journal.rows import inserted_id
 from orchestrator.journal.store import Journal
+
+if TYPE_CHECKING:
+    from orchestrator.signing import Signer, SigningPolicy
 
 STATUSES = ("complete", "partial", "failed")
 DIGESTS = ("catalog", "site", "inventory")
@@ -47,6 +51,17 @@ class DryRun:
     @property
     def approved(self) -> bool:
         return self.approved_by is not None
+
+    @property
+    def subject(self) -> str:
+        return f"dry-run {self.id}"
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the stored document: what its decisions name."""
+        from orchestrator.journal.decisions import digest
+
+        return digest(self.document)
 
     @property
     def digests(self) -> dict[str, str]:
@@ -89,9 +104,13 @@ def _redacted(journal: Journal, document: dict[str, Any]) -> dict[str, Any]:
     return redacted
 
 
-def record_dry_run(journal: Journal, document: dict[str, Any]) -> DryRun:
-    """Record a dry-run document (redacted); the stored document carries its new ``id``. The
+def record_dry_run(journal: Journal, document: dict[str, Any], policy: SigningPolicy | None = None,
+                   signer: Signer | None = None, typed: bool = True) -> DryRun:
+    """Record a dry-run document (redacted), with its dry-run-made decision (signed by
+    ``signer``: the principal is then its maker); the stored document carries its new ``id``. The
     caller's dict is not changed: the returned record's ``document`` is what was stored."""
+    from orchestrator.journal import decisions
+
     columns = _columns(document)
     stored = _redacted(journal, document)
     with journal.engine.begin() as connection:
@@ -99,8 +118,13 @@ def record_dry_run(journal: Journal, document: dict[str, Any]) -> DryRun:
             **columns, created_at=clock.timestamp(), document=json.dumps(stored)))
         dry_run_id = inserted_id(result)
         stored["id"] = dry_run_id
+        decision = decisions.write(connection, decisions.make(
+            policy, "dry-run-made", f"dry-run {dry_run_id}", columns["created_by"], "rehearsed",
+            {"document": decisions.digest(stored), **{n: columns[f"{n}_digest"] for n in DIGESTS}},
+            signer, typed=typed))
         connection.execute(update(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id).values(
-            document=json.dumps(stored)))
+            document=json.dumps(stored), created_by=decision.by, created_at=decision.at))
+    columns["created_by"] = decision.by
     counts = (f"{len(stored.get('tasks') or [])} task(s), {len(stored.get('stacks') or [])} stack(s), "
               f"{len(stored.get('held') or {})} held")
     journal.log(None, "dry-run", f"dry-run {dry_run_id} of wave {columns['wave']} recorded by "
@@ -139,22 +163,50 @@ def latest_approved_dry_run(journal: Journal, wave: int) -> DryRun | None:
 
 
 def approve_dry_run(journal: Journal, dry_run_id: int, by: str, reason: str,
-                    allow_self_approval: bool) -> DryRun:
-    """Approve a dry-run; refused for the person who made it unless the site allows it, and bad
-    input when it is approved already or rehearsed nothing."""
+                    allow_self_approval: bool, policy: SigningPolicy | None = None,
+                    signer: Signer | None = None, typed: bool = True) -> DryRun:
+    """Approve a dry-run: a dry-run-approval decision (signed by ``signer``), refused for the
+    person who made it unless the site allows it, and bad input when it is approved already or
+    rehearsed nothing."""
+    from orchestrator.journal import decisions
     from orchestrator.journal.approvals import check_approval
 
     dry_run = get_dry_run(journal, dry_run_id)
     if dry_run.status == "failed":
         raise InputError(f"dry-run {dry_run_id} failed: nothing was rehearsed, so there is nothing to "
                          f"approve; rehearse wave {dry_run.wave} again (`wave dry-run {dry_run.wave}`)")
-    check_approval(f"dry-run {dry_run_id}", "rehearsed", dry_run.created_by, dry_run.approved_by, by,
-                   reason, allow_self_approval)
+    what = dry_run.subject
+    check_approval(what, "rehearsed", dry_run.created_by, dry_run.approved_by, by, reason,
+                   allow_self_approval)
+    reason = journal.redact(reason)
+    decision = decisions.make(policy, "dry-run-approval", what, by, reason,
+                              {"document": dry_run.digest, "made-by": dry_run.created_by}, signer,
+                              typed=typed)
+    check_approval(what, "rehearsed", dry_run.created_by, None, decision.by, reason, allow_self_approval)
     with journal.engine.begin() as connection:
+        decisions.write(connection, decision)
         connection.execute(update(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id).values(
-            approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))
-    journal.log(None, "dry-run", f"dry-run {dry_run_id} approved by {by}: {reason}")
+            approved_by=decision.by, approved_at=decision.at, approval_reason=reason))
+    journal.log(None, "dry-run", f"dry-run {dry_run_id} approved by {decision.by}: {reason}")
     return get_dry_run(journal, dry_run_id)
+
+
+def check_dry_run_approved(journal: Journal, dry_run: DryRun, policy: SigningPolicy | None) -> str:
+    """Before a run applies ``dry_run``: its approval is a decision that checks (person, reason,
+    time, the document, signature, chain). Refused in one line; returns who approved."""
+    from orchestrator.errors import Refused
+    from orchestrator.journal import decisions
+
+    approval = decisions.latest(journal, "dry-run-approval", dry_run.subject)
+    if approval is None and decisions.predates(journal, policy, "dry_runs", str(dry_run.id)):
+        return dry_run.approved_by or ""  # approved before this journal kept decisions
+    if approval is None or approval.at != dry_run.approved_at:
+        raise Refused([], f"{dry_run.subject}: its approval by {dry_run.approved_by} is no decision in "
+                          f"the journal (a row written around the tool); not acted on")
+    return decisions.check(journal, policy, approval,
+                           {"by": dry_run.approved_by or "", "reason": dry_run.approval_reason or "",
+                            "document": dry_run.digest, "made-by": dry_run.created_by},
+                           ("dry_runs", str(dry_run.id)))
 
 
 def diff_dry_runs(first: DryRun, second: DryRun) -> list[dict[str, Any]]:

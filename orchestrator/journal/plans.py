@@ -3,14 +3,16 @@
 A saved plan records the options, the catalog's content hash (and each file's, to name what
 changed), the site it was made for, the waves, and who saved it. Approval is a second person's
 decision with a reason; a plan approved by the person who saved it is refused unless the site
-allows self-approval.
+allows self-approval. Saving and approving are each a decision (journal/decisions.py: signed where
+the site verifies signatures), written in the same transaction as the plan's row; `wave run`
+checks the approval's decision before it takes a wave (:func:`check_approved`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
@@ -19,6 +21,9 @@ from orchestrator.errors import InputError
 from orchestrator.journal import schema
 from orchestrator.journal.rows import inserted_id
 from orchestrator.journal.store import Journal
+
+if TYPE_CHECKING:
+    from orchestrator.signing import Signer, SigningPolicy
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,19 @@ class SavedPlan:
     @property
     def approved(self) -> bool:
         return self.approved_by is not None
+
+    @property
+    def subject(self) -> str:
+        return f"plan {self.id}"
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of what was saved (options, catalog, site, waves): what its decisions name."""
+        from orchestrator.journal.decisions import digest
+
+        return digest({"options": self.options, "catalog_hash": self.catalog_hash,
+                       "catalog_files": self.catalog_files, "site_name": self.site_name,
+                       "site_hash": self.site_hash, "waves": self.waves})
 
     def wave(self, number: int) -> dict[str, Any]:
         """Wave ``number`` of this plan; InputError when the plan has no such wave."""
@@ -62,14 +80,25 @@ def _plan(row: Any) -> SavedPlan:
 
 def save_plan(journal: Journal, saved_by: str, options: dict[str, Any], catalog_hash: str,
               catalog_files: dict[str, str], site_name: str, site_hash: str,
-              waves: list[dict[str, Any]]) -> SavedPlan:
+              waves: list[dict[str, Any]], policy: SigningPolicy | None = None,
+              signer: Signer | None = None, typed: bool = True) -> SavedPlan:
+    """Save a plan, with its plan-saved decision (signed by ``signer``: then the principal is
+    ``saved_by``; ``typed``: the name was given with --by, and must be the signer's)."""
+    from orchestrator.journal import decisions
+
     with journal.engine.begin() as connection:
         result = connection.execute(insert(schema.plans).values(
             saved_by=saved_by, saved_at=clock.timestamp(), options=json.dumps(options),
             catalog_hash=catalog_hash, catalog_files=json.dumps(catalog_files), site_name=site_name,
             site_hash=site_hash, waves=json.dumps(waves)))
         plan_id = inserted_id(result)
-    journal.log(None, "plan", f"plan {plan_id} saved by {saved_by}: {len(waves)} waves")
+        plan = _plan(connection.execute(select(schema.plans).where(schema.plans.c.id == plan_id)).one())
+        decision = decisions.write(connection, decisions.make(
+            policy, "plan-saved", plan.subject, saved_by, "saved", {"plan": plan.digest}, signer,
+            typed=typed))
+        connection.execute(update(schema.plans).where(schema.plans.c.id == plan_id).values(
+            saved_by=decision.by, saved_at=decision.at))
+    journal.log(None, "plan", f"plan {plan_id} saved by {decision.by}: {len(waves)} waves")
     return get_plan(journal, plan_id)
 
 
@@ -90,18 +119,61 @@ def list_plans(journal: Journal) -> list[SavedPlan]:
 
 
 def approve_plan(journal: Journal, plan_id: int, by: str, reason: str,
-                 allow_self_approval: bool) -> SavedPlan:
-    """Approve a saved plan; refused for its own saver unless the site allows it."""
+                 allow_self_approval: bool, policy: SigningPolicy | None = None,
+                 signer: Signer | None = None, typed: bool = True) -> SavedPlan:
+    """Approve a saved plan: a plan-approval decision (signed by ``signer``), refused for its own
+    saver (the same verified principal, or the same name unsigned) unless the site allows it."""
+    from orchestrator.journal import decisions
     from orchestrator.journal.approvals import check_approval
 
     plan = get_plan(journal, plan_id)
-    check_approval(f"plan {plan_id}", "saved", plan.saved_by, plan.approved_by, by, reason,
-                   allow_self_approval)
+    decided = decisions.latest(journal, "plan-approval", plan.subject)
+    check_approval(plan.subject, "saved", plan.saved_by, plan.approved_by if decided else None, by,
+                   reason, allow_self_approval)
+    reason = journal.redact(reason)
+    decision = decisions.make(policy, "plan-approval", plan.subject, by, reason,
+                              {"plan": plan.digest, "saved-by": plan.saved_by}, signer, typed=typed)
+    check_approval(plan.subject, "saved", plan.saved_by, None, decision.by, reason, allow_self_approval)
     with journal.engine.begin() as connection:
+        decisions.write(connection, decision)
         connection.execute(update(schema.plans).where(schema.plans.c.id == plan_id).values(
-            approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))
-    journal.log(None, "plan", f"plan {plan_id} approved by {by}: {reason}")
+            approved_by=decision.by, approved_at=decision.at, approval_reason=reason))
+    journal.log(None, "plan", f"plan {plan_id} approved by {decision.by}: {reason}")
     return get_plan(journal, plan_id)
+
+
+def check_approved(journal: Journal, plan: SavedPlan, policy: SigningPolicy | None,
+                   allow_self_approval: bool) -> str:
+    """Before a wave is taken from ``plan``: its approval is a decision that checks (the person,
+    reason and time of the row, the plan's content, the signature, the chain), made by someone
+    other than its saver unless the site allows it, and its plan-saved decision checks where it
+    has one. Refused in one line; returns who approved."""
+    from orchestrator.errors import Refused
+    from orchestrator.journal import decisions
+
+    saved = decisions.latest(journal, "plan-saved", plan.subject)
+    if saved is not None:
+        decisions.check(journal, policy, saved, {"by": plan.saved_by, "plan": plan.digest})
+    elif policy is not None and policy.require:
+        raise Refused([], f"{plan.subject} has no plan-saved decision, and the site requires signed "
+                          f"decisions; not acted on")
+    approval = decisions.latest(journal, "plan-approval", plan.subject)
+    if approval is None and decisions.predates(journal, policy, "plans", str(plan.id)):
+        return plan.approved_by or ""  # approved before this journal kept decisions
+    if approval is None:
+        raise Refused([], f"{plan.subject}: its approval by {plan.approved_by} is no decision in the "
+                          f"journal (a row written around the tool); approve it again: logius-migrate "
+                          f"plan approve {plan.id}; not acted on")
+    if approval.at != plan.approved_at:
+        raise Refused([], f"{approval.label}: made at {approval.at}, the plan says approved at "
+                          f"{plan.approved_at}; not acted on")
+    by = decisions.check(journal, policy, approval,
+                         {"by": plan.approved_by or "", "reason": plan.approval_reason or "",
+                          "plan": plan.digest, "saved-by": plan.saved_by}, ("plans", str(plan.id)))
+    if decisions.same_person(by, plan.saved_by) and not allow_self_approval:
+        raise Refused([], f"{approval.label}: {plan.subject} was saved and approved by {by}; a plan is "
+                          f"approved by someone else; not acted on")
+    return by
 
 
 def latest_approved(journal: Journal) -> SavedPlan | None:

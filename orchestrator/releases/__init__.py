@@ -33,7 +33,7 @@ class Validation:
 
 def validate(manifest_path: Path, site: Site | None, journal: Any, out: Path, by: str,
              waivers_path: Path | None = None, policy_path: Path | None = None,
-             today: dt.date | None = None, progress: Any = None) -> Validation:
+             today: dt.date | None = None, progress: Any = None, signer: Any = None) -> Validation:
     from orchestrator.catalog.manifest import default_policy_path, load_manifest, load_policy
     from orchestrator.journal.releases import record_validation
     from orchestrator.releases import reports
@@ -65,13 +65,17 @@ def validate(manifest_path: Path, site: Site | None, journal: Any, out: Path, by
                            site.name if site else None, now.isoformat(timespec="seconds"))
     digests = reports.write_reports(doc, out)
     validation_id = record_validation(journal, doc, digests, by)
-    settle_claimed_fixes(journal, doc, validation_id, by)
+    from orchestrator.journal.decisions import policy_of
+
+    settle_claimed_fixes(journal, doc, validation_id, by, policy_of(site), signer)
     return Validation(validation_id, doc, digests)
 
 
-def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, by: str) -> list[str]:
-    """Resolve the blockers the release claims to fix when its validation passed; open them again
-    when it did not. Returns what was done, one line each."""
+def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, by: str,
+                         policy: Any = None, signer: Any = None) -> list[str]:
+    """Resolve the blockers the release claims to fix when its validation passed (a resolution is
+    a decision: signed by ``signer`` where the site verifies signatures); open them again when it
+    did not. Returns what was done, one line each."""
     from orchestrator.journal.blockers import change, get_blocker, history
 
     done = []
@@ -87,7 +91,7 @@ def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, 
             h.action == "resolved" and h.detail.startswith(mark)
             for h in history(journal, blocker.id)[-1:])
         if doc["outcome"] == "PASS" and blocker.status != "resolved":
-            change(journal, blocker.id, "resolve", by, f"fixed by {why}, which passed")
+            change(journal, blocker.id, "resolve", by, f"fixed by {why}, which passed", None, policy, signer)
             done.append(f"{blocker.id}: resolved")
         elif doc["outcome"] == "FAIL" and resolved_by_release:
             change(journal, blocker.id, "reopen", by, f"{why} failed")
@@ -95,9 +99,10 @@ def settle_claimed_fixes(journal: Any, doc: dict[str, Any], validation_id: int, 
     return done
 
 
-def accept(journal: Any, release_id: str, by: str, reason: str,
-           manifest: Path | None = None) -> ValidationRecord:
-    """Accept a release: only when the latest validation of that exact manifest passed."""
+def accept(journal: Any, release_id: str, by: str, reason: str, manifest: Path | None = None,
+           policy: Any = None, signer: Any = None, typed: bool = True) -> ValidationRecord:
+    """Accept a release: only when the latest validation of that exact manifest passed; a
+    release-accepted decision, signed by ``signer`` where given."""
     import hashlib
 
     from orchestrator.journal.releases import decide, validations
@@ -120,16 +125,18 @@ def accept(journal: Any, release_id: str, by: str, reason: str,
         raise Refused([f"validation {latest.id} of {release_id} is {latest.outcome}: "
                        f"{', '.join(checks)} {shown}: {summary}"
                        for (shown, summary), checks in alike.items()], f"{release_id} not accepted")
-    decide(journal, release_id, sha, "accepted", latest.id, by, reason)
+    decide(journal, release_id, sha, "accepted", latest.id, by, reason, policy, signer, typed)
     return latest
 
 
-def reject(journal: Any, release_id: str, by: str, reason: str) -> None:
+def reject(journal: Any, release_id: str, by: str, reason: str, policy: Any = None, signer: Any = None,
+           typed: bool = True) -> None:
     from orchestrator.journal.releases import decide, validations
 
     runs = validations(journal, release_id)
     sha = runs[-1].manifest_sha256 if runs else ""
-    decide(journal, release_id, sha, "rejected", runs[-1].id if runs else None, by, reason)
+    decide(journal, release_id, sha, "rejected", runs[-1].id if runs else None, by, reason, policy, signer,
+           typed)
 
 
 def diff(first: ValidationRecord, second: ValidationRecord) -> list[dict[str, str | None]]:

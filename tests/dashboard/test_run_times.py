@@ -45,6 +45,6 @@ def test_a_schema_6_journal_is_upgraded_to_7_with_its_runs_times_filled(tmp_path
                 updated_at=updated, detail=""))
     engine.dispose()
     with Journal(url) as journal:
-        assert journal.schema_version() == schema.SCHEMA_VERSION == 7
+        assert journal.schema_version() == schema.SCHEMA_VERSION == 8
         times = {r.id: (r.started_at, r.finished_at) for r in journal.runs()}
     assert times == {"wave-1": (100.0, 500.0), "wave-2": (600.0, None), "wave-1.2": (1000.0, 1200.0)}

@@ -55,13 +55,15 @@ def two_service_catalog(folder: Path) -> Path:
 
 
 def make_lab(root: Path, catalog: Path, secrets_from: Path | None = None,
-             transport: str = "local", approve: bool = True, require_dry_run: bool = False) -> LabLayout:
+             transport: str = "local", approve: bool = True, require_dry_run: bool = False,
+             signing: bool = False) -> LabLayout:
     """A lab for ``catalog``, with the default plan saved and approved (by two people) unless
     ``approve`` is False, so `wave run` has waves to take. Its site does not require a dry-run
     before a run unless ``require_dry_run`` (these tests' subject is the run; test_dry_run.py's
-    is the rehearsal)."""
+    is the rehearsal), nor signed decisions unless ``signing`` (tests/decisions' subject): then
+    ann saves the plan, bob approves it and accepts the release, each with the lab's key."""
     layout = LabLayout(root)
-    lab_up(load_catalog(catalog), layout, transport, require_dry_run)
+    lab_up(load_catalog(catalog), layout, transport, require_dry_run, signing=signing)
     accept_lab_release(layout)
     if secrets_from is not None:  # same passwords, so configuration files compare equal
         layout.secrets.write_text((secrets_from / "secrets.json").read_text())
@@ -79,7 +81,7 @@ def accept_lab_release(layout: LabLayout) -> None:
     site = load_site(layout.site_file)
     if site.release is not None:
         with Journal(resolve_url(layout.journal, None)) as journal:
-            accept_release(journal, site.release, site.name)
+            accept_release(journal, site.release, site.name, **signed_by(site, "bob"))
 
 
 def approve_plan(catalog: Path, layout: LabLayout, *options: str, db: str | None = None) -> int:
@@ -98,11 +100,23 @@ def approve_plan(catalog: Path, layout: LabLayout, *options: str, db: str | None
     plan = build_plan(load_catalog(catalog), None, 28, capacity, 1)
     whole, files = catalog_digest(catalog)
     site = load_site(layout.site_file)
+    saver, approver = ("ann", "bob") if site.signing.enabled() else ("tester", "reviewer")
     with Journal(resolve_url(db or layout.journal, None)) as journal:
-        saved = save_plan(journal, "tester", {"start": plan.options.start.isoformat(), "capacity": capacity},
-                          whole, files, site.name, site.digest, plan_waves_document(plan))
-        approve(journal, saved.id, "reviewer", "tested", allow_self_approval=False)
+        saved = save_plan(journal, saver, {"start": plan.options.start.isoformat(), "capacity": capacity},
+                          whole, files, site.name, site.digest, plan_waves_document(plan),
+                          **signed_by(site, saver))
+        approve(journal, saved.id, approver, "tested", allow_self_approval=False, **signed_by(site, approver))
     return saved.id
+
+
+def signed_by(site: Any, person: str) -> dict[str, Any]:
+    """The policy and signer for a decision by ``person`` on ``site``: the lab's key of that
+    person where the site signs, else nothing (unsigned)."""
+    from orchestrator.signing import signer_for
+
+    if not site.signing.enabled():
+        return {}
+    return {"policy": site.signing, "signer": signer_for(site.signing, None, person)}
 
 
 def session(catalog: Path, layout: LabLayout, db: str | None = None, **kwargs: Any):

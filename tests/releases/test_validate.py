@@ -83,7 +83,7 @@ def lab(tmp_path_factory):
                       "available": "2022-10-03"}],
         "services": [service("app", hosts={"legacy": ["legacy-app"], "target": ["lpc-app"]})]}})
     layout = LabLayout(root / "lab")
-    lab_up(load_catalog(catalog), layout)
+    lab_up(load_catalog(catalog), layout, signing=False)  # the subject is the release, not signing
     return layout
 
 
