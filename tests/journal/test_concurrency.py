@@ -1,0 +1,183 @@
+"""Many operators at once: ten real `logius-migrate` processes released at the same moment, on
+SQLite and on a real PostgreSQL server.
+
+Each operator is a process of its own (``python -c`` calling :func:`operator`): it imports the
+command line once, says it is ready, and waits at a gate, a file lock the test holds; the test lets
+go of it once all ten wait, so they start their command within a millisecond of each other and
+open the journal together. The cheap commands (``blocker add``, ``plan approve``, ``release
+validate``) are repeated 20 times by the same ten processes, one gate per round, so the 200
+collisions cost ten process starts; each round is still ten separate processes, each with its
+own connections, through the CLI's own ``main``. The wave race starts ten fresh processes per
+round: one proceeds, the others exit 4 naming it; the test then kills it (kill -9, while it
+pauses after a phase) and the next ten ``wave resume`` race to take its dead lease over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.journal import Journal, resolve_url
+from tests.conftest import PROJECT, SEEDS
+
+OPERATORS = 10
+ROUNDS = 20
+
+
+def operator(folder: str, index: str) -> None:
+    """One operator's process: for each round of ``folder``/rounds.json, say it is ready (file
+    ROUND.INDEX.ready), wait at the round's gate, then run `logius-migrate` with the round's
+    arguments in this process; its exit code, stdout, stderr and when it ran go to ROUND.INDEX.json."""
+    import importlib
+    import io
+
+    from orchestrator.cli import main
+
+    base = Path(folder)
+    plan = json.loads((base / "rounds.json").read_text())
+    for module in plan["imports"]:
+        importlib.import_module(module)
+    for number, arguments in enumerate(plan["rounds"]):
+        (base / f"{number}.{index}.ready").touch()
+        with open(base / f"{number}.gate") as gate:
+            fcntl.flock(gate, fcntl.LOCK_SH)
+        out, err = io.StringIO(), io.StringIO()
+        sys.argv = ["logius-migrate", *arguments[int(index)]]
+        began = time.time()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        result = {"code": code, "out": out.getvalue(), "err": err.getvalue(), "began": began,
+                  "ended": time.time(), "pid": os.getpid()}
+        temporary = base / f".{number}.{index}.json"
+        temporary.write_text(json.dumps(result))
+        temporary.rename(base / f"{number}.{index}.json")
+
+
+class Operators:
+    """Ten operator processes and the gates of their rounds (``rounds[round][operator]``: the
+    arguments of each), all closed at the start."""
+
+    def __init__(self, folder: Path, rounds: list[list[list[str]]], env: dict[str, str],
+                 imports: tuple[str, ...] = ()) -> None:
+        folder.mkdir(parents=True)
+        self.folder, self.rounds = folder, len(rounds)
+        (folder / "rounds.json").write_text(json.dumps({"rounds": rounds, "imports": list(imports)}))
+        self.gates = []
+        for number in range(self.rounds):
+            gate = open(folder / f"{number}.gate", "w")  # noqa: SIM115 - held until released
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            self.gates.append(gate)
+        code = "import sys; from tests.journal.test_concurrency import operator; operator(*sys.argv[1:])"
+        self.processes = [subprocess.Popen(
+            [sys.executable, "-c", code, str(folder), str(n)], env=env, cwd=PROJECT,
+            stdout=subprocess.DEVNULL, stderr=open(folder / f"operator-{n}.err", "w"),  # noqa: SIM115
+            start_new_session=True) for n in range(len(rounds[0]))]
+
+    def release(self, number: int) -> None:
+        """Open round ``number``'s gate once every operator waits at it."""
+        self._wait(lambda: all((self.folder / f"{number}.{n}.ready").exists()
+                               for n in range(len(self.processes))))
+        fcntl.flock(self.gates[number], fcntl.LOCK_UN)
+
+    def results(self, number: int, count: int | None = None, timeout: float = 120) -> dict[int, Any]:
+        """Operator index -> its result of round ``number``, once ``count`` (default all) have one."""
+        count = len(self.processes) if count is None else count
+
+        def finished() -> dict[int, Any]:
+            return {n: json.loads(path.read_text()) for n in range(len(self.processes))
+                    if (path := self.folder / f"{number}.{n}.json").exists()}
+
+        self._wait(lambda: len(finished()) >= count, timeout)
+        return finished()
+
+    def race(self) -> list[dict[int, Any]]:
+        """Every round, one after the other; each operator's result of each."""
+        found = []
+        for number in range(self.rounds):
+            self.release(number)
+            found.append(self.results(number))
+        return found
+
+    def _wait(self, condition: Any, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            died = [(n, p.returncode) for n, p in enumerate(self.processes) if p.poll() not in (None, 0)]
+            if died or time.monotonic() > deadline:
+                errors = {n: (self.folder / f"operator-{n}.err").read_text()[-2000:] for n, _ in died}
+                raise AssertionError(f"operators ended {died} or timed out: {errors}")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        for gate in self.gates:
+            gate.close()
+        for process in self.processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait()
+
+
+@contextlib.contextmanager
+def operators(folder: Path, rounds: list[list[list[str]]], env: dict[str, str], *imports: str):
+    team = Operators(folder, rounds, env, imports)
+    try:
+        yield team
+    finally:
+        team.close()
+
+
+def overlapped(results: dict[int, Any]) -> int:
+    """How many of a round's commands began before the first of them ended: they ran at once."""
+    first_end = min(r["ended"] for r in results.values())
+    return sum(1 for r in results.values() if r["began"] < first_end)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path) -> str:
+    """A new journal, on SQLite or on the test's PostgreSQL server (as --db takes it)."""
+    given = str(tmp_path / "journal.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    Journal(resolve_url(given, None), create=True).close()
+    return given
+
+
+def opened(db: str) -> Journal:
+    return Journal(resolve_url(db, None))
+
+
+def test_ten_blocker_adds_at_once_get_ten_ids_and_their_history(db, tmp_path, isolated_env):
+    rounds = [[["blocker", "add", "--scope", "platform", "--severity", "major", "--title",
+                f"round {r} operator {n}", "--owner", f"op{n}", "--by", f"op{n}", "--db", db,
+                "--format", "json"] for n in range(OPERATORS)] for r in range(ROUNDS)]
+    with operators(tmp_path / "ops", rounds, isolated_env, "orchestrator.cli.blockers",
+                   "orchestrator.journal.blockers") as team:
+        found = team.race()
+    ids = {}
+    for r, results in enumerate(found):
+        assert overlapped(results) > 1, results
+        for n, result in results.items():
+            assert result["code"] == 0 and result["err"] == "", result
+            ids[json.loads(result["out"])["id"]] = (f"round {r} operator {n}", f"op{n}")
+    assert sorted(ids) == [f"BLK-{i:04d}" for i in range(1, ROUNDS * OPERATORS + 1)]
+    from orchestrator.journal.blockers import get_blocker, history
+
+    with opened(db) as journal:
+        for blocker_id, (title, by) in ids.items():
+            assert get_blocker(journal, blocker_id).title == title
+            assert [(c.action, c.by, c.detail) for c in history(journal, blocker_id)] == [
+                ("opened", by, f"major, platform: {title}")]
+        events = [e.message for e in journal.events() if e.kind == "blocker"]
+    assert sorted(events) == sorted(f"{i} opened by {by}: major, platform: {title}"
+                                    for i, (title, by) in ids.items())
