@@ -181,3 +181,68 @@ def test_ten_blocker_adds_at_once_get_ten_ids_and_their_history(db, tmp_path, is
         events = [e.message for e in journal.events() if e.kind == "blocker"]
     assert sorted(events) == sorted(f"{i} opened by {by}: major, platform: {title}"
                                     for i, (title, by) in ids.items())
+
+
+def saved_plans(db: str, count: int) -> list[int]:
+    """``count`` plans saved by tester (one wave of one service each), as `plan save` records them."""
+    from orchestrator.journal.plans import save_plan
+
+    waves = [{"number": 1, "start": "2027-01-04", "end": "2027-01-31", "services": ["app"]}]
+    with opened(db) as journal:
+        return [save_plan(journal, "tester", {"capacity": 3}, "0" * 64, {}, "test-site", "0" * 64, waves).id
+                for _ in range(count)]
+
+
+def approve_args(plan_id: int, by: str, db: str, site: Path) -> list[str]:
+    return ["plan", "approve", str(plan_id), "--by", by, "--reason", f"checked by {by}", "--db", db,
+            "--site", str(site), "--format", "json"]
+
+
+def test_ten_approvals_of_ten_plans_at_once_approve_each_once(db, tmp_path, isolated_env):
+    from tests.checks.conftest import write_site
+
+    site = write_site(tmp_path / "site")
+    plans = saved_plans(db, ROUNDS * OPERATORS)
+    rounds = [[approve_args(plans[r * OPERATORS + n], f"reviewer-{n}", db, site) for n in range(OPERATORS)]
+              for r in range(ROUNDS)]
+    with operators(tmp_path / "ops", rounds, isolated_env, "orchestrator.cli.plans",
+                   "orchestrator.journal.plans") as team:
+        found = team.race()
+    for r, results in enumerate(found):
+        assert overlapped(results) > 1, results
+        for n, result in results.items():
+            assert result["code"] == 0 and result["err"] == "", result
+            assert json.loads(result["out"])["id"] == plans[r * OPERATORS + n]
+    from orchestrator.journal.plans import list_plans
+
+    with opened(db) as journal:
+        approved = {p.id: p.approved_by for p in list_plans(journal)}
+        events = [e.message for e in journal.events() if e.kind == "plan" and " approved by " in e.message]
+    assert approved == {plan_id: f"reviewer-{i % OPERATORS}" for i, plan_id in enumerate(plans)}
+    assert len(events) == len(plans) and len(set(events)) == len(plans)
+
+
+def test_ten_approvals_of_one_plan_at_once_approve_it_once(db, tmp_path, isolated_env):
+    """Nothing is approved twice: one approval of the plan stands, the nine others are refused
+    naming it, however close together they come."""
+    from tests.checks.conftest import write_site
+
+    site = write_site(tmp_path / "site")
+    plans = saved_plans(db, ROUNDS)
+    rounds = [[approve_args(plan_id, f"reviewer-{n}", db, site) for n in range(OPERATORS)] for plan_id in plans]
+    with operators(tmp_path / "ops", rounds, isolated_env, "orchestrator.cli.plans",
+                   "orchestrator.journal.plans") as team:
+        found = team.race()
+    from orchestrator.journal.plans import get_plan
+
+    with opened(db) as journal:
+        for plan_id, results in zip(plans, found, strict=True):
+            winners = [n for n, result in results.items() if result["code"] == 0]
+            assert len(winners) == 1, results
+            by = f"reviewer-{winners[0]}"
+            assert get_plan(journal, plan_id).approved_by == by
+            refused = sorted(result["err"] for result in results.values() if result["code"] != 0)
+            assert refused == [f"error: plan {plan_id} was already approved by {by}\n"] * (OPERATORS - 1)
+            said = [e for e in journal.events() if e.kind == "plan" and e.message.startswith(f"plan {plan_id} ")]
+            assert [e.message for e in said if "approved" in e.message] == [f"plan {plan_id} approved by {by}: "
+                                                                           f"checked by {by}"]
