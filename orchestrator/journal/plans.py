@@ -97,9 +97,12 @@ def approve_plan(journal: Journal, plan_id: int, by: str, reason: str,
     plan = get_plan(journal, plan_id)
     check_approval(f"plan {plan_id}", "saved", plan.saved_by, plan.approved_by, by, reason,
                    allow_self_approval)
-    with journal.engine.begin() as connection:
-        connection.execute(update(schema.plans).where(schema.plans.c.id == plan_id).values(
+    with journal.engine.begin() as connection:  # approved once: only while nobody has approved it
+        approved = connection.execute(update(schema.plans).where(
+            schema.plans.c.id == plan_id, schema.plans.c.approved_by.is_(None)).values(
             approved_by=by, approved_at=clock.timestamp(), approval_reason=journal.redact(reason)))
+    if approved.rowcount != 1:
+        raise InputError(f"plan {plan_id} was already approved by {get_plan(journal, plan_id).approved_by}")
     journal.log(None, "plan", f"plan {plan_id} approved by {by}: {reason}")
     return get_plan(journal, plan_id)
 
