@@ -246,3 +246,37 @@ def test_ten_approvals_of_one_plan_at_once_approve_it_once(db, tmp_path, isolate
             said = [e for e in journal.events() if e.kind == "plan" and e.message.startswith(f"plan {plan_id} ")]
             assert [e.message for e in said if "approved" in e.message] == [f"plan {plan_id} approved by {by}: "
                                                                            f"checked by {by}"]
+
+
+def test_ten_release_validations_at_once_are_each_recorded(db, tmp_path, isolated_env, httpserver):
+    """The cheapest validation there is: a site with the Kubernetes API alone (a local server
+    answering for a good platform), so the landing-zone and host checks are INCONCLUSIVE at once
+    (exit 8, no failure); the manifest's and the platform's checks pass."""
+    from tests.checks.conftest import write_site
+    from tests.releases.test_validate import kubeconfig, serve_platform
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    kubeconfig(folder, httpserver)
+    site = write_site(folder, release="lpc-1.1", kubernetes={"kubeconfig": "kube.yaml"})
+    serve_platform(httpserver)
+    manifest = SEEDS / "releases" / "lpc-1.1.yaml"
+    rounds = [[["--quiet", "release", "validate", str(manifest), "--site", str(site), "--db", db, "--by", f"op{n}",
+                "--out", str(tmp_path / "out" / f"{r}.{n}"), "--format", "json"]
+               for n in range(OPERATORS)] for r in range(ROUNDS)]
+    with operators(tmp_path / "ops", rounds, isolated_env, "orchestrator.cli.releases",
+                   "orchestrator.releases", "orchestrator.journal.releases") as team:
+        found = team.race()
+    ids = {}
+    for r, results in enumerate(found):
+        for n, result in results.items():
+            assert result["code"] == 8 and "Traceback" not in result["err"], result
+            said = json.loads(result["out"])
+            assert said["outcome"] == "INCONCLUSIVE" and said["counts"]["PASS"] > 0, said
+            ids[said["validation"]] = (f"op{n}", said["reports"])
+    assert sorted(ids) == list(range(1, ROUNDS * OPERATORS + 1))
+    from orchestrator.journal.releases import validations
+
+    with opened(db) as journal:
+        recorded = {v.id: (v.by, v.reports) for v in validations(journal)}
+    assert recorded == ids
