@@ -229,7 +229,8 @@ def test_ten_approvals_of_one_plan_at_once_approve_it_once(db, tmp_path, isolate
 
     site = write_site(tmp_path / "site")
     plans = saved_plans(db, ROUNDS)
-    rounds = [[approve_args(plan_id, f"reviewer-{n}", db, site) for n in range(OPERATORS)] for plan_id in plans]
+    rounds = [[approve_args(plan_id, f"reviewer-{n}", db, site) for n in range(OPERATORS)]
+              for plan_id in plans]
     with operators(tmp_path / "ops", rounds, isolated_env, "orchestrator.cli.plans",
                    "orchestrator.journal.plans") as team:
         found = team.race()
@@ -243,14 +244,15 @@ def test_ten_approvals_of_one_plan_at_once_approve_it_once(db, tmp_path, isolate
             assert get_plan(journal, plan_id).approved_by == by
             refused = sorted(result["err"] for result in results.values() if result["code"] != 0)
             assert refused == [f"error: plan {plan_id} was already approved by {by}\n"] * (OPERATORS - 1)
-            said = [e for e in journal.events() if e.kind == "plan" and e.message.startswith(f"plan {plan_id} ")]
-            assert [e.message for e in said if "approved" in e.message] == [f"plan {plan_id} approved by {by}: "
-                                                                           f"checked by {by}"]
+            said = [e.message for e in journal.events()
+                    if e.kind == "plan" and e.message.startswith(f"plan {plan_id} approved")]
+            assert said == [f"plan {plan_id} approved by {by}: checked by {by}"]
 
 
 #: What `release validate` imports as it goes, imported before the gate so that the ten start
 #: their checks (and reach the journal) together rather than as each finishes importing.
-VALIDATION_MODULES = ("orchestrator.cli.releases", "orchestrator.journal.releases", "orchestrator.journal.blockers",
+VALIDATION_MODULES = ("orchestrator.cli.releases", "orchestrator.journal.releases",
+                      "orchestrator.journal.blockers",
                       "orchestrator.releases.suite", "orchestrator.releases.platform",
                       "orchestrator.releases.reports", "orchestrator.releases.smoke",
                       "orchestrator.releases.landing_zone", "orchestrator.releases.waivers",
@@ -271,13 +273,14 @@ def test_ten_release_validations_at_once_are_each_recorded(db, tmp_path, isolate
     site = write_site(folder, release="lpc-1.1", kubernetes={"kubeconfig": "kube.yaml"})
     serve_platform(httpserver)
     manifest = SEEDS / "releases" / "lpc-1.1.yaml"
-    rounds = [[["--quiet", "release", "validate", str(manifest), "--site", str(site), "--db", db, "--by", f"op{n}",
-                "--out", str(tmp_path / "out" / f"{r}.{n}"), "--format", "json"]
+    rounds = [[["--quiet", "release", "validate", str(manifest), "--site", str(site), "--db", db,
+                "--by", f"op{n}", "--out", str(tmp_path / "out" / f"{r}.{n}"), "--format", "json"]
                for n in range(OPERATORS)] for r in range(ROUNDS)]
     with operators(tmp_path / "ops", rounds, isolated_env, *VALIDATION_MODULES) as team:
         found = team.race()
     ids = {}
-    for r, results in enumerate(found):
+    for results in found:
+        assert overlapped(results) > 1, results
         for n, result in results.items():
             assert result["code"] == 8 and "Traceback" not in result["err"], result
             said = json.loads(result["out"])
@@ -289,3 +292,87 @@ def test_ten_release_validations_at_once_are_each_recorded(db, tmp_path, isolate
     with opened(db) as journal:
         recorded = {v.id: (v.by, v.reports) for v in validations(journal)}
     assert recorded == ids
+
+
+#: The phases the wave race's winners pause after, one per round: round 1 is `wave run`, each next
+#: round a `wave resume` after the winner before it was killed; the last round's winner finishes.
+#: Each round costs ten process starts and one phase, so fewer rounds than the cheap commands' 20.
+WAVE_PAUSES = ("provision", "prepare-target", "replicate-data")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def wave_lab(request, tmp_path):
+    """(catalog, lab, --db) for a one-service wave whose plan is approved and release accepted."""
+    from orchestrator.sites import load_site
+    from tests.conftest import accept_release
+    from tests.engine.conftest import approve_plan, make_lab, one_service_catalog
+
+    catalog = one_service_catalog(tmp_path / "catalog")
+    layout = make_lab(tmp_path / "lab", catalog, approve=False)
+    db = str(layout.journal) if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    if request.param == "postgresql":
+        Journal(resolve_url(db, None), create=True).close()
+        site = load_site(layout.site_file)
+        if site.release is not None:  # as make_lab records it in the lab's own journal
+            with opened(db) as journal:
+                accept_release(journal, site.release, site.name)
+    approve_plan(catalog, layout, db=db)
+    return catalog, layout, db
+
+
+def race_for_the_wave(folder: Path, command: str, args: list[str], env: dict[str, str],
+                      pause: str | None) -> tuple[Any, list[str]]:
+    """Ten `wave COMMAND 1` at once: the one that proceeds (its process; still running, paused
+    after ``pause``, unless ``pause`` is None) and the nine others' stderr, each exit 4."""
+    rounds = [[["wave", command, "1", "--approve", *args] for _ in range(OPERATORS)]]
+    team = Operators(folder, rounds, env, ("orchestrator.cli.waves", "orchestrator.engine",
+                                           "orchestrator.engine.session", "orchestrator.engine.wave"))
+    team.release(0)
+    results = team.results(0, OPERATORS - 1 if pause else OPERATORS, timeout=240)
+    losers = [r for r in results.values() if r["code"] == 4]
+    assert len(losers) == OPERATORS - 1, results
+    winner = next(p for n, p in enumerate(team.processes) if results.get(n, {}).get("code") != 4)
+    for loser in losers:
+        assert loser["err"].startswith("error: wave-1 is held by ") and loser["err"].count("\n") == 1
+        assert f"(host {os.uname().nodename}, pid {winner.pid})" in loser["err"], loser["err"]
+    if pause is None:
+        team.close()
+        assert results[team.processes.index(winner)]["code"] == 0, results
+    return winner, [r["err"] for r in losers]
+
+
+def test_ten_runs_of_one_wave_at_once_one_proceeds_and_no_step_runs_twice(wave_lab, tmp_path, isolated_env):
+    from tests.engine.conftest import ledger_counts, wait_for
+    from tests.engine.test_crash_resume import kill_group
+
+    catalog, layout, db = wave_lab
+    args = ["--catalog", str(catalog), "--lab", str(layout.root), "--db", db]
+
+    def status(phase: str) -> list[str]:
+        with opened(db) as journal:
+            return [e.status for e in journal.executions(run_id="wave-1") if e.key.endswith(f"/{phase}")]
+
+    winners = []
+    for number, pause in enumerate((*WAVE_PAUSES, None)):
+        if pause is None:
+            layout.drill_pause.unlink()
+        else:
+            layout.drill_pause.write_text(f"{pause}:120")
+        winner, _ = race_for_the_wave(tmp_path / f"round-{number}", "resume" if number else "run", args,
+                                      isolated_env, pause)
+        winners.append(winner.pid)
+        if pause is not None:
+            wait_for(lambda pause=pause: status(pause) == ["done"], timeout=120, interval=0.2)
+            with opened(db) as journal:
+                assert journal.lock_holder("wave-1").pid == winner.pid
+            kill_group(winner)
+    with opened(db) as journal:
+        assert journal.run("wave-1").status == "done" and journal.lock_holder("wave-1") is None
+        outcomes = journal.attempt_outcomes("wave-1")
+        taken = [e.message for e in journal.events("wave-1") if e.kind == "lease"]
+    assert outcomes and all(said == ["ok"] for said in outcomes.values()), outcomes
+    reasons = ("its process no longer runs on this host", "its lease expired")  # whichever comes first
+    assert [m.split(" (pid ")[1].split("; ")[0] for m in taken] == [str(pid) for pid in winners[:-1]], taken
+    assert all(m.endswith(reasons) for m in (t.removesuffix(")") for t in taken)), taken
+    counts = ledger_counts(layout)
+    assert counts and all(n == 1 for steps in counts.values() for n in steps.values()), counts
