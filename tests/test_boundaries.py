@@ -17,12 +17,12 @@ PACKAGE = PROJECT / "orchestrator"
 #: its own part, the other parts of its layer and every part of a layer below; never a part of a
 #: layer above. "orchestrator" is the package's own __init__ (its version).
 #:   base: orchestrator, errors, clock, identity, liveness, resources, gcpause
-#:   < catalog < journal < runbook, steps, guardrails < sites < policy (reads the journal and the site)
+#:   < catalog, signing < journal < runbook, steps, guardrails < sites < policy (reads the journal and the site)
 #:   < planning, scenarios, forecast, dashboard < reports < checks < releases < engine < lab
 #:   < cli (its workspace too), __main__
 LAYERS: list[set[str]] = [
     {"orchestrator", "errors", "clock", "identity", "liveness", "resources", "gcpause"},
-    {"catalog"},
+    {"catalog", "signing"},
     {"journal"},
     {"runbook", "steps", "guardrails"},
     {"sites"},

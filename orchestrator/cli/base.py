@@ -18,7 +18,8 @@ import click
 EXIT_CODES = """\b
 Exit codes:
   0  success
-  1  the operation failed, or an internal error (traceback in the log file named)
+  1  the operation failed, or an internal error (traceback in the log file named); `journal
+     verify`: a record was altered, removed or inserted (each one named)
   2  bad input: invalid catalog, option or argument
   3  infeasible: no plan satisfies the constraints
   4  locked: another operator holds the lease (the message names the owner)

@@ -337,7 +337,8 @@ def rollback_cmd(ws: Workspace, service_id: str, to_point: int | None, force: bo
 
 @click.group("journal")
 def journal_group() -> None:
-    """Read the journal: runs, steps, attempts, rollback points, events."""
+    """Read the journal (runs, steps, attempts, rollback points, events), verify its hash chain,
+    checkpoint it and export it for an audit."""
 
 
 @journal_group.command("show")
@@ -400,3 +401,14 @@ def journal_init_cmd(ws: Workspace, fmt: str) -> None:
         click.echo(f"journal {journal.display_url}: " + ("created" if journal.created else
                                                          "already there") +
                    f", schema version {journal.schema_version()}")
+
+
+def _audit_commands() -> None:
+    """`journal verify`, `journal checkpoint`, `journal export --audit` (cli/audit.py)."""
+    from orchestrator.cli.audit import journal_checkpoint_cmd, journal_export_cmd, journal_verify_cmd
+
+    for command in (journal_verify_cmd, journal_checkpoint_cmd, journal_export_cmd):
+        journal_group.add_command(command)
+
+
+_audit_commands()

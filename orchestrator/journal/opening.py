@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from orchestrator.errors import InputError, JournalUnavailable
-from orchestrator.journal import schema
+from orchestrator.journal import chain, schema
 
 DB_ENV = "LOGIUS_MIGRATE_DB"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -197,6 +197,7 @@ def open_checked(url: str, create: bool, read_only: bool = False) -> tuple[Engin
                              f"(`logius-migrate journal init --db COPY`)")
         if version < schema.SCHEMA_VERSION:
             upgrade(connection, version)
+    chain.install(engine)  # every write to a table that matters is chained (journal/chain.py)
     return engine, created
 
 

@@ -257,7 +257,7 @@ def journal_at(url: str, version: int) -> int:
 def test_a_journal_of_schema_4_is_upgraded_on_open_and_records_dry_runs(url):
     assert journal_at(url, 4) == 4
     with Journal(url, Redactor([SECRET])) as opened:
-        assert opened.schema_version() == schema.SCHEMA_VERSION == 7
+        assert opened.schema_version() == schema.SCHEMA_VERSION == 8
         dry_run = record_dry_run(opened, document(tasks=[{**document()["tasks"][0], "diff": SECRET}]))
     with Journal(url) as reopened:
         assert list_dry_runs(reopened) == [dry_run] and dry_run.document["tasks"][0]["diff"] == "***"

@@ -21,9 +21,11 @@ down_revision = "0007"
 def upgrade() -> None:
     op.create_table(
         "decisions", sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("kind", sa.String(32), nullable=False), sa.Column("subject", sa.String(300), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("subject", sa.String(300), nullable=False),
         sa.Column("statement", sa.Text, nullable=False), sa.Column("signature", sa.Text, nullable=True),
-        sa.Column("principal", sa.String(200), nullable=True), sa.Column("by", sa.String(200), nullable=False),
+        sa.Column("principal", sa.String(200), nullable=True),
+        sa.Column("by", sa.String(200), nullable=False),
         sa.Column("at", sa.Float, nullable=False))
     op.create_index("ix_decisions_subject", "decisions", ["kind", "subject"])
     op.create_table(
@@ -39,4 +41,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text, nullable=False), sa.Column("signature", sa.Text, nullable=True),
         sa.Column("principal", sa.String(200), nullable=True), sa.Column("wave", sa.Integer, nullable=True),
         sa.Column("at", sa.Float, nullable=False))
+    from orchestrator.journal.chain import baseline
+
+    baseline(op.get_bind())
     op.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
