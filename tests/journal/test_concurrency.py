@@ -157,6 +157,13 @@ def opened(db: str) -> Journal:
     return Journal(resolve_url(db, None))
 
 
+def assert_verified(db: str, env: dict[str, str], *args: str) -> None:
+    """`logius-migrate journal verify` finds the journal's hash chain intact after the race."""
+    verify = subprocess.run([sys.executable, "-m", "orchestrator", "journal", "verify", "--db", db, *args],
+                            env=env, cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
 def test_ten_blocker_adds_at_once_get_ten_ids_and_their_history(db, tmp_path, isolated_env):
     rounds = [[["blocker", "add", "--scope", "platform", "--severity", "major", "--title",
                 f"round {r} operator {n}", "--owner", f"op{n}", "--by", f"op{n}", "--db", db,
@@ -181,6 +188,7 @@ def test_ten_blocker_adds_at_once_get_ten_ids_and_their_history(db, tmp_path, is
         events = [e.message for e in journal.events() if e.kind == "blocker"]
     assert sorted(events) == sorted(f"{i} opened by {by}: major, platform: {title}"
                                     for i, (title, by) in ids.items())
+    assert_verified(db, isolated_env)
 
 
 def saved_plans(db: str, count: int) -> list[int]:
@@ -220,6 +228,7 @@ def test_ten_approvals_of_ten_plans_at_once_approve_each_once(db, tmp_path, isol
         events = [e.message for e in journal.events() if e.kind == "plan" and " approved by " in e.message]
     assert approved == {plan_id: f"reviewer-{i % OPERATORS}" for i, plan_id in enumerate(plans)}
     assert len(events) == len(plans) and len(set(events)) == len(plans)
+    assert_verified(db, isolated_env)
 
 
 def test_ten_approvals_of_one_plan_at_once_approve_it_once(db, tmp_path, isolated_env):
@@ -247,6 +256,7 @@ def test_ten_approvals_of_one_plan_at_once_approve_it_once(db, tmp_path, isolate
             said = [e.message for e in journal.events()
                     if e.kind == "plan" and e.message.startswith(f"plan {plan_id} approved")]
             assert said == [f"plan {plan_id} approved by {by}: checked by {by}"]
+    assert_verified(db, isolated_env)
 
 
 #: What `release validate` imports as it goes, imported before the gate so that the ten start
@@ -292,12 +302,14 @@ def test_ten_release_validations_at_once_are_each_recorded(db, tmp_path, isolate
     with opened(db) as journal:
         recorded = {v.id: (v.by, v.reports) for v in validations(journal)}
     assert recorded == ids
+    assert_verified(db, isolated_env)
 
 
 #: The phases the wave race's winners pause after, one per round: round 1 is `wave run`, each next
 #: round a `wave resume` after the winner before it was killed; the last round's winner finishes.
-#: Each round costs ten process starts and one phase, so fewer rounds than the cheap commands' 20.
-WAVE_PAUSES = ("provision", "prepare-target", "replicate-data")
+#: Each round costs ten process starts and a phase or more (the last the rest of the wave), so
+#: three rounds per database rather than the cheap commands' 20: a `wave run` and two `wave resume`.
+WAVE_PAUSES = ("provision", "prepare-target")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -376,3 +388,4 @@ def test_ten_runs_of_one_wave_at_once_one_proceeds_and_no_step_runs_twice(wave_l
     assert all(m.endswith(reasons) for m in (t.removesuffix(")") for t in taken)), taken
     counts = ledger_counts(layout)
     assert counts and all(n == 1 for steps in counts.values() for n in steps.values()), counts
+    assert_verified(db, isolated_env)
