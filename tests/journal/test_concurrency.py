@@ -359,6 +359,8 @@ def test_ten_runs_of_one_wave_at_once_one_proceeds_and_no_step_runs_twice(wave_l
 
     catalog, layout, db = wave_lab
     args = ["--catalog", str(catalog), "--lab", str(layout.root), "--db", db]
+    env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="60")  # taken over as its process dies, not
+    # as it expires: on a loaded machine a 2 s lease could lapse while its holder still runs
 
     def status(phase: str) -> list[str]:
         with opened(db) as journal:
@@ -371,7 +373,7 @@ def test_ten_runs_of_one_wave_at_once_one_proceeds_and_no_step_runs_twice(wave_l
         else:
             layout.drill_pause.write_text(f"{pause}:120")
         winner, _ = race_for_the_wave(tmp_path / f"round-{number}", "resume" if number else "run", args,
-                                      isolated_env, pause)
+                                      env, pause)
         winners.append(winner.pid)
         if pause is not None:
             wait_for(lambda pause=pause: status(pause) == ["done"], timeout=120, interval=0.2)
@@ -383,9 +385,8 @@ def test_ten_runs_of_one_wave_at_once_one_proceeds_and_no_step_runs_twice(wave_l
         outcomes = journal.attempt_outcomes("wave-1")
         taken = [e.message for e in journal.events("wave-1") if e.kind == "lease"]
     assert outcomes and all(said == ["ok"] for said in outcomes.values()), outcomes
-    reasons = ("its process no longer runs on this host", "its lease expired")  # whichever comes first
-    assert [m.split(" (pid ")[1].split("; ")[0] for m in taken] == [str(pid) for pid in winners[:-1]], taken
-    assert all(m.endswith(reasons) for m in (t.removesuffix(")") for t in taken)), taken
+    assert [m.split(" (pid ", 1)[1] for m in taken] == [
+        f"{pid}; its process no longer runs on this host)" for pid in winners[:-1]], taken
     counts = ledger_counts(layout)
     assert counts and all(n == 1 for steps in counts.values() for n in steps.values()), counts
     assert_verified(db, isolated_env)
