@@ -183,10 +183,14 @@ def approve_dry_run(journal: Journal, dry_run_id: int, by: str, reason: str,
                               {"document": dry_run.digest, "made-by": dry_run.created_by}, signer,
                               typed=typed)
     check_approval(what, "rehearsed", dry_run.created_by, None, decision.by, reason, allow_self_approval)
-    with journal.engine.begin() as connection:
-        decisions.write(connection, decision)
-        connection.execute(update(schema.dry_runs).where(schema.dry_runs.c.id == dry_run_id).values(
+    with journal.engine.begin() as connection:  # approved once: only while nobody has approved it
+        approved = connection.execute(update(schema.dry_runs).where(
+            schema.dry_runs.c.id == dry_run_id, schema.dry_runs.c.approved_by.is_(None)).values(
             approved_by=decision.by, approved_at=decision.at, approval_reason=reason))
+        if approved.rowcount == 1:
+            decisions.write(connection, decision)
+    if approved.rowcount != 1:
+        raise InputError(f"{what} was already approved by {get_dry_run(journal, dry_run_id).approved_by}")
     journal.log(None, "dry-run", f"dry-run {dry_run_id} approved by {decision.by}: {reason}")
     return get_dry_run(journal, dry_run_id)
 

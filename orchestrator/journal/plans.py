@@ -134,10 +134,18 @@ def approve_plan(journal: Journal, plan_id: int, by: str, reason: str,
     decision = decisions.make(policy, "plan-approval", plan.subject, by, reason,
                               {"plan": plan.digest, "saved-by": plan.saved_by}, signer, typed=typed)
     check_approval(plan.subject, "saved", plan.saved_by, None, decision.by, reason, allow_self_approval)
+    # Approved once: the update holds only while the approval it read stands (the database decides,
+    # under its row lock); an approval with no decision behind it (a forged one) is replaced.
+    standing = schema.plans.c.approved_by
+    unapproved = standing.is_(None) if decided or plan.approved_by is None else standing == plan.approved_by
     with journal.engine.begin() as connection:
-        decisions.write(connection, decision)
-        connection.execute(update(schema.plans).where(schema.plans.c.id == plan_id).values(
+        approved = connection.execute(update(schema.plans).where(
+            schema.plans.c.id == plan_id, unapproved).values(
             approved_by=decision.by, approved_at=decision.at, approval_reason=reason))
+        if approved.rowcount == 1:
+            decisions.write(connection, decision)
+    if approved.rowcount != 1:
+        raise InputError(f"plan {plan_id} was already approved by {get_plan(journal, plan_id).approved_by}")
     journal.log(None, "plan", f"plan {plan_id} approved by {decision.by}: {reason}")
     return get_plan(journal, plan_id)
 
