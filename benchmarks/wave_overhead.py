@@ -149,7 +149,7 @@ def fresh_lab(catalog_path: Path, root: Path) -> LabLayout:
     import yaml
 
     layout = LabLayout(root)
-    lab_up(load_catalog(catalog_path), layout)
+    lab_up(load_catalog(catalog_path), layout, signing=False)
     site = yaml.safe_load(layout.site_file.read_text())
     site.pop("hooks", None)
     layout.site_file.write_text(yaml.safe_dump(site, sort_keys=False))

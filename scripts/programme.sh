@@ -49,10 +49,10 @@ run_waves() {  # every wave of plan $1 whose first day is before $2 (or all), ea
     [[ "$start" < "$until" ]] || continue
     at "${start}T09:00"
     lm lab backup                     # the legacy platform's nightly backup job, that morning
-    rehearsal=$(lm wave dry-run "$number" --plan "$plan" --by workgroup --format json \
+    rehearsal=$(lm wave dry-run "$number" --plan "$plan" --by ann --format json \
                   --out "$out/dry-run-$plan-$number" | field id)
-    lm wave dry-run approve "$rehearsal" --by cab --reason "wave $number rehearsed"
-    run=$(lm wave run "$number" --plan "$plan" --approve --by operator --format json | field run)
+    lm wave dry-run approve "$rehearsal" --by bob --reason "wave $number rehearsed"
+    run=$(lm wave run "$number" --plan "$plan" --approve --by ann --format json | field run)
     lm wave dry-run compare "$rehearsal" "$run"
   done < <(waves_of "$plan")
 }
@@ -60,16 +60,16 @@ run_waves() {  # every wave of plan $1 whose first day is before $2 (or all), ea
 at 2021-11-01T09:00
 lm lab down >/dev/null
 lm lab up
-expect 1 lm release validate seeds/releases/lpc-1.0.yaml --out "$out/lpc-1.0" --by supplier-board
-lm release reject lpc-1.0 --by cio --reason "REL checks failed; migrations paused"
+expect 1 lm release validate seeds/releases/lpc-1.0.yaml --out "$out/lpc-1.0" --by ann
+lm release reject lpc-1.0 --by bob --reason "REL checks failed; migrations paused"
 lm blocker add --scope platform --severity blocking --owner supplier \
   --title "persistent volumes detach from pods under sustained write load (LPC-KI-1)"
 lm blocker add --scope platform --severity blocking --owner supplier \
   --title "network policies are not enforced between namespaces (LPC-KI-2)"
 
 at 2022-01-10T09:00
-lm plan save --by planner
-lm plan approve 1 --by cab --reason "programme plan on lpc-1.0"
+lm plan save --by ann
+lm plan approve 1 --by bob --reason "programme plan on lpc-1.0"
 expect 1 lm check --wave 1 --plan 1 >/dev/null   # held: no accepted release, two blockers in force
 echo "programme: wave 1 held on lpc-1.0, as it must be" >&2
 
@@ -78,11 +78,11 @@ echo "programme: wave 1 held on lpc-1.0, as it must be" >&2
 release_arrives() {
   at "$2T09:00"
   lm lab deliver "$1"
-  lm release validate "seeds/releases/$1.yaml" --out "$out/$1" --by supplier-board
+  lm release validate "seeds/releases/$1.yaml" --out "$out/$1" --by ann
   at "$3T08:00"
-  lm release accept "$1" --by cio --reason "validation passed"
-  lm plan save --by planner
-  lm plan approve "$4" --by cab --reason "$5"
+  lm release accept "$1" --by bob --reason "validation passed"
+  lm plan save --by ann
+  lm plan approve "$4" --by bob --reason "$5"
 }
 
 release_arrives lpc-1.1 2022-10-01 2022-10-03 2 "migrations resume on lpc-1.1"
@@ -92,10 +92,13 @@ release_arrives lpc-2.0 2023-05-01 2023-06-05 3 "the remaining services on lpc-2
 # environment has been taken into use", 2023): provisioned under the Rijkscloud conditions, deployed,
 # tested, reported, destroyed. PRE-AZT-001 holds its LPC wave until then.
 at 2023-06-12T09:00
-lm track azure-test run digipoort --by rebuild-team
+lm track azure-test run digipoort --by ann
 run_waves 3
 
 unset LOGIUS_MIGRATE_NOW
+# Every decision above was signed by the lab's two people (ann makes, bob approves: the four-eyes
+# rule on verified principals); the auditor's check: the chain intact, every signature verified.
+logius-migrate journal verify >&2
 logius-migrate journal show --format json | python3 -c '
 import collections, json, sys
 states = {sid: s["state"] for sid, s in json.load(sys.stdin)["service_states"].items()}

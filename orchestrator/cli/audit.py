@@ -48,12 +48,14 @@ def journal_verify_cmd(ws: Workspace, fmt: str) -> None:
         report = chain.verify(journal)
         report.findings += checkpoints.signature_findings(journal, policy)
         decided = _decisions(journal, policy)
+        signed = _signed(journal)
         where = journal.display_url
     intact = report.intact and not decided
     if fmt == "json":
-        echo_json({**report.to_json(), "intact": intact, "decisions": decided, "journal": where})
+        echo_json({**report.to_json(), "intact": intact, "decisions": decided,
+                   "decisions_signed": signed[0], "decisions_unsigned": signed[1], "journal": where})
     else:
-        _show(where, report, decided)
+        _show(where, report, decided, signed)
     if not intact:
         click.get_current_context().exit(1)
 
@@ -68,10 +70,19 @@ def _decisions(journal: Any, policy: Any) -> list[dict[str, str]]:
     return [{"record": f.record, "problem": f.problem} for f in found]
 
 
-def _show(where: str, report: Any, decided: list[dict[str, str]]) -> None:
+def _signed(journal: Any) -> tuple[int, int]:
+    """How many decisions the journal holds signed, and unsigned."""
+    from orchestrator.journal import decisions
+
+    every = decisions.all_decisions(journal)
+    signed = sum(1 for decision in every if decision.signature)
+    return signed, len(every) - signed
+
+
+def _show(where: str, report: Any, decided: list[dict[str, str]], signed: tuple[int, int]) -> None:
     if report.intact and not decided:
         click.echo(f"journal {where}: intact: {report.size} chain record(s), {report.checkpoints} "
-                   f"checkpoint(s) agree")
+                   f"checkpoint(s) agree, {signed[0]} signed decision(s) verified, {signed[1]} unsigned")
     else:
         first = report.first.problem if report.first else f"{decided[0]['record']}: {decided[0]['problem']}"
         click.echo(f"journal {where}: NOT intact ({len(report.findings) + len(decided)} problem(s)); "

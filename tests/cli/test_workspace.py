@@ -12,6 +12,7 @@ from orchestrator.catalog.loader import catalog_digest
 from orchestrator.cli.workspace import Workspace
 from orchestrator.errors import Refused
 from orchestrator.journal import Journal, resolve_url
+from orchestrator.signing import SigningPolicy
 from tests.conftest import service, write_catalog
 
 
@@ -46,7 +47,8 @@ def test_the_approval_is_checked_against_the_catalog_the_run_loaded(tmp_path):
     files again)."""
     from orchestrator.engine.approved import plan_for_run
 
-    site = SimpleNamespace(name="lab", digest="d", path=tmp_path / "site.yml")
+    site = SimpleNamespace(name="lab", digest="d", path=tmp_path / "site.yml", allow_self_approval=False,
+                           signing=SigningPolicy())
     folder = catalog_of(tmp_path / "catalog", "what the run loaded")
     loaded = Workspace(catalog_path=folder).catalog
     catalog_of(folder, "what was approved")

@@ -57,7 +57,7 @@ def test_the_whole_shipped_catalog_over_ssh(seeds_ssh_lab, isolated_env):
     env = dict(isolated_env, LOGIUS_MIGRATE_LEASE_SECONDS="60")
     args = ["--catalog", str(SEEDS), "--lab", str(layout.root)]
     # the subject is SSH at the catalog's size, not the rehearsal (tests/engine/test_dry_run*.py)
-    up = ["lab", "up", "--transport", "ssh", "--no-require-dry-run", *args]
+    up = ["lab", "up", "--transport", "ssh", "--no-require-dry-run", "--unsigned", *args]
     assert "44 hosts for 20 services over ssh" in run_cli(up, env)
     servers = sshd.server_folders(layout.root / "ssh")
     listening = [sshd.configured(server) for server in servers]

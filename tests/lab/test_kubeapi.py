@@ -213,7 +213,7 @@ def test_verify_asks_whether_the_deployment_is_ready(lab):
 def test_lab_up_twice_runs_one_api_and_lab_down_stops_it(tmp_path, isolated_env, run_cli):
     catalog = with_releases(tmp_path / "catalog")
     root = tmp_path / "lab"
-    up = ["lab", "up", "--catalog", str(catalog), "--lab", str(root)]
+    up = ["lab", "up", "--unsigned", "--catalog", str(catalog), "--lab", str(root)]
     assert run_cli(*up).exit_code == 0
     first = kubeapi_process.running(root)
     assert first is not None and run_cli(*up).exit_code == 0

@@ -6,6 +6,7 @@ true (an undecided release is accepted on its catalog date, in release order).""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -17,8 +18,9 @@ from orchestrator.catalog import catalog_from_data
 from orchestrator.checks import CheckContext, Outcome, run_checks
 from orchestrator.checks.windows import AMSTERDAM
 from orchestrator.cli.plan import planned
+from orchestrator.clock import NOW_ENV
 from orchestrator.errors import PlanInfeasible
-from orchestrator.journal import Journal, resolve_url, schema
+from orchestrator.journal import Journal, releases, resolve_url, schema
 from orchestrator.planning.standing import Standing
 from orchestrator.policy.releases import Decision, in_order
 from orchestrator.sites import load_site
@@ -60,8 +62,10 @@ def cases(draw):
 def decide_by(journal, catalog, decisions, moment: dt.date) -> None:
     """The journal as it stands on ``moment``: the decisions taken by then, the forecast ones
     (undecided releases accepted on their catalog date) too, in release order."""
+    decided = []
     with journal.engine.begin() as connection:
         connection.execute(delete(schema.release_decisions))
+        connection.execute(delete(schema.decisions))
         connection.execute(delete(schema.release_validations))
         for number, release in enumerate(in_order(catalog), start=1):
             decision = decisions.get(release.id)
@@ -72,9 +76,13 @@ def decide_by(journal, catalog, decisions, moment: dt.date) -> None:
             connection.execute(insert(schema.release_validations).values(
                 id=number, release_id=release.id, manifest_sha256="0" * 64, outcome="PASS", results="{}",
                 reports="{}", site="agree", by="board", at=at))
-            connection.execute(insert(schema.release_decisions).values(
-                release_id=release.id, manifest_sha256="0" * 64, decision=status, validation_id=number,
-                by="board", reason="forecast", at=at))
+            decided.append((release.id, status, number, at))
+    for release_id, status, number, at in decided:  # through the tool: a decision behind each row
+        os.environ[NOW_ENV] = dt.datetime.fromtimestamp(at, AMSTERDAM).isoformat()
+        try:
+            releases.decide(journal, release_id, "0" * 64, status, number, "board", "forecast")
+        finally:
+            del os.environ[NOW_ENV]
 
 
 @PROFILE
