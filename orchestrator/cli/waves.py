@@ -155,6 +155,7 @@ def _wave_command(name: str, resume: bool) -> Any:
             members = None if resume else members_of(plan, wave)
             if granted:
                 decide_overrides(ws, ctx, "check-override", f"wave {wave}", granted, sign_with)
+            ctx.signer = _cutover_signer(ws, ctx, wave, approve, sign_with)
             rehearsal = None
             if members is not None and ctx.site.require_dry_run:
                 from orchestrator.engine.currency import approved_rehearsal
@@ -205,6 +206,16 @@ def _refuse_plan_options(moved: dict[str, Any]) -> None:
         flag = "--" + given[0].removeprefix("moved_").replace("_", "-")
         raise InputError(f"{flag} is a plan option: waves come from the approved plan; save one with "
                          f"`logius-migrate plan save {flag} ...` and have it approved")
+
+
+def _cutover_signer(ws: Workspace, ctx: Any, wave: int, approve: bool, sign_with: Path | None) -> Any:
+    """Who signs the cutover's approval at the gate; refused before any work where the site
+    requires signatures and the operator has no key (an interactive run asks the same)."""
+    from orchestrator.journal.decisions import policy_of, refuse_unsigned
+
+    signer = signer_of(ctx.site, sign_with, ws.operator)
+    refuse_unsigned(policy_of(ctx.site), signer, f"cutover-approval of wave {wave}")
+    return signer
 
 
 def decide_overrides(ws: Workspace, ctx: Any, kind: str, scope: str, granted: dict[str, str],

@@ -49,6 +49,9 @@ class EngineContext:
     #: A test track's run (engine/track.py ``TrackSetup``): its module variables, and the service
     #: as the track sees it (the test VMs where its LPC hosts would be). None for a wave.
     track: Any = None
+    #: Who signs the decisions the run makes itself (the approval gate's cutover-approval): the
+    #: operator's key (signing.Signer), or None unsigned.
+    signer: Any = None
 
     def service(self, service_id: str) -> Service:
         service = self.catalog.service(service_id)

@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 
 KINDS = ("plan-saved", "plan-approval", "dry-run-made", "dry-run-approval", "release-accepted",
          "release-rejected", "blocker-waived", "blocker-resolved", "check-override",
-         "guardrail-override", "forced-rollback")
+         "guardrail-override", "forced-rollback", "cutover-approval")
 #: The site role (signing.roles) a kind of decision needs; a kind not here: anyone may make it.
 ROLE_OF = {"plan-approval": "approve-plan", "dry-run-approval": "approve-dry-run",
            "release-accepted": "accept-release", "release-rejected": "accept-release",
            "blocker-waived": "waive-blocker", "blocker-resolved": "resolve-blocker",
            "check-override": "override", "guardrail-override": "override",
-           "forced-rollback": "force-rollback"}
+           "forced-rollback": "force-rollback", "cutover-approval": "approve-cutover"}
 
 
 @dataclass(frozen=True)

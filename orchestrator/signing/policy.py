@@ -14,8 +14,8 @@ from orchestrator.errors import Refused
 NAMESPACE = "logius-migrate"
 CHECKPOINT_NAMESPACE = "logius-migrate-checkpoint"
 #: The roles a site gives to principals (``signing.roles``).
-ROLES = ("approve-plan", "approve-dry-run", "accept-release", "waive-blocker", "resolve-blocker",
-         "override", "force-rollback")
+ROLES = ("approve-plan", "approve-dry-run", "approve-cutover", "accept-release", "waive-blocker",
+         "resolve-blocker", "override", "force-rollback")
 #: The key a person signs with when no ``--sign-with`` is given.
 KEY_ENV = "LOGIUS_MIGRATE_SIGNING_KEY"
 

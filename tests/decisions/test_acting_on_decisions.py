@@ -117,8 +117,9 @@ def test_the_signed_lab_from_saving_a_plan_to_running_its_wave(tmp_path, isolate
         from orchestrator.journal.decisions import all_decisions, verify_all
 
         made = [(d.kind, d.subject, d.principal) for d in all_decisions(journal)]
-        assert made[-4:] == [("plan-saved", "plan 1", "ann"), ("plan-approval", "plan 1", "bob"),
+        assert made[-5:] == [("plan-saved", "plan 1", "ann"), ("plan-approval", "plan 1", "bob"),
                              ("check-override", "wave 1 PRE-BLK-001", "bob"),
+                             ("cutover-approval", "wave 1 run wave-1", "bob"),  # the gate's --approve
                              ("forced-rollback", "rollback alpha to point 1", "ann")]
         assert verify_all(journal, layout.site().signing) == []
 

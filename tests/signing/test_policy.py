@@ -20,7 +20,7 @@ def test_a_role_given_to_others_is_refused_naming_the_role_and_who_holds_it():
         policy.authorize("force-rollback", "bob")
     with pytest.raises(ValueError, match="not a role"):
         policy.authorize("approve", "bob")
-    assert not policy.enabled() and len(ROLES) == 7
+    assert not policy.enabled() and len(ROLES) == 8
 
 
 def test_the_signing_key_is_the_option_then_the_environment_then_the_labs_key(tmp_path, monkeypatch):

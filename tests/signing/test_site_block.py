@@ -44,8 +44,8 @@ def test_a_site_without_the_block_signs_nothing_and_requires_nothing(tmp_path):
     ({"require_signatures": True}, "signing.allowed_signers", "Field required"),
     ({"allowed_signers": ""}, "signing.allowed_signers", "String should have at least 1 character"),
     ({"allowed_signers": "a", "roles": {"approve": ["ann"]}}, "signing.roles",
-     "approve: not a role (the roles: approve-plan, approve-dry-run, accept-release, waive-blocker, "
-     "resolve-blocker, override, force-rollback)"),
+     "approve: not a role (the roles: approve-plan, approve-dry-run, approve-cutover, accept-release, "
+     "waive-blocker, resolve-blocker, override, force-rollback)"),
     ({"allowed_signers": "a", "roles": {"override": ["ann smith"]}}, "signing.roles",
      "override: 'ann smith' is not a principal"),
     ({"allowed_signers": "a", "require": True}, "signing.require", "Extra inputs are not permitted"),

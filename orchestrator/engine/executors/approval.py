@@ -38,10 +38,24 @@ class ApprovalGate:
                 f"wave {scope.wave} stopped at the approval gate before cutover (nothing past it "
                 f"ran); continue with: logius-migrate wave resume {scope.wave} --approve")
         ctx.stop.check("at the approval gate, before cutover")
+        self._decide(how)
         ctx.journal.begin_step(scope.run_id, WAVE_SERVICE, step.name, seq(step))
         ctx.journal.finish_step(scope.key(WAVE_SERVICE, step), "done", output=how)
         ctx.journal.log(scope.run_id, "gate", how)
         ctx.progress.on_step(WAVE_SERVICE, step.name, "done")
+
+    def _decide(self, how: str) -> None:
+        """The approval as a cutover-approval decision of the operator (signed with the run's
+        signer), in the journal before the gate's step is done."""
+        from orchestrator.journal import decisions
+
+        scope, ctx = self.scope, self.scope.ctx
+        services = ",".join(s.id for s in self.active())
+        decision = decisions.make(decisions.policy_of(ctx.site), "cutover-approval",
+                                  f"wave {scope.wave} run {scope.run_id}", ctx.owner.rsplit("@", 1)[0],
+                                  how, {"run": scope.run_id, "services": services}, ctx.signer, typed=False)
+        with ctx.journal.engine.begin() as connection:
+            decisions.write(connection, decision)
 
     def _ask(self, approver: Callable[[str], bool], question: str) -> bool:
         """The person's answer; a stop request at the prompt ends it at once (Interrupted)."""
