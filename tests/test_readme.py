@@ -28,6 +28,9 @@ VOLATILE = [
     (re.compile(r"\d+(\.\d+)? s\b"), "<seconds> s"),
     # rollback points are numbered in the journal as services running side by side reach them
     (re.compile(r"(point|--to) \d+"), r"\1 <n>"),
+    # the chain's length, and a record's place in it, follow how many events a wave's run wrote
+    (re.compile(r"\b\d+ (chain record\(s\)|record\(s\)|records)"), r"<n> \1"),
+    (re.compile(r"chain record \d+"), "chain record <n>"),
 ]
 
 
