@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,18 @@ LONGEST_FIRST = {name: rank for rank, name in enumerate([
     "test_gates.py",
     "test_postgres.py", "test_ssh_lab_catalog.py", "test_wheel.py", "test_leases.py",
     "test_orphans.py", "test_kubeapi.py", "test_acting_on_decisions.py"])}
+
+
+#: The people whose SSH keys the signing and decision tests sign with: ann and bob are allowed
+#: signers there, eve never.
+PEOPLE = ("ann", "bob", "eve")
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory) -> dict[str, Path]:
+    """Private keys of ann, bob and eve (each with its .pub beside it), made once a session."""
+    folder = tmp_path_factory.mktemp("keys")
+    for person in PEOPLE:
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person, "-f",
+                        str(folder / person)], check=True)
+    return {person: folder / person for person in PEOPLE}

@@ -3,7 +3,6 @@ files written per test, and a fresh SQLite journal."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +11,7 @@ import pytest
 from orchestrator.journal import Journal, resolve_url
 from orchestrator.signing import NAMESPACE, Signer, SigningPolicy
 
-PEOPLE = ("ann", "bob", "eve")
 WAVES = [{"number": 1, "start": "2027-01-04", "end": "2027-01-31", "services": ["s0"]}]
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory) -> dict[str, Path]:
-    """Private keys of ann, bob and eve (each with its .pub beside it)."""
-    folder = tmp_path_factory.mktemp("keys")
-    for person in PEOPLE:
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person, "-f",
-                        str(folder / person)], check=True)
-    return {person: folder / person for person in PEOPLE}
 
 
 def allowed_signers(folder: Path, keys: dict[str, Path], options: dict[str, str] | None = None) -> Path:

@@ -3,24 +3,9 @@ allowed signers files written per test beside them."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import pytest
-
 from orchestrator.signing import NAMESPACE, SigningPolicy
-
-PEOPLE = ("ann", "bob", "eve")
-
-
-@pytest.fixture(scope="session")
-def keys(tmp_path_factory) -> dict[str, Path]:
-    """Private keys of ann, bob and eve (each with its .pub beside it)."""
-    folder = tmp_path_factory.mktemp("keys")
-    for person in PEOPLE:
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person, "-f",
-                        str(folder / person)], check=True)
-    return {person: folder / person for person in PEOPLE}
 
 
 def public(key: Path) -> str:
