@@ -15,7 +15,8 @@ def test_lab_up_twice_is_harmless_and_keeps_what_waves_changed(tmp_path, isolate
     config = layout.host_root("legacy-alpha") / "etc/alpha/app.conf"
     config.write_text("changed by a wave\n")
     before = host_files(layout)
-    again = run_cli("lab", "up", "--catalog", str(catalog), "--lab", str(layout.root), "--format", "json")
+    again = run_cli("lab", "up", "--unsigned", "--catalog", str(catalog), "--lab", str(layout.root),
+                    "--format", "json")  # as make_lab made it
     report = json.loads(again.stdout)
     assert again.exit_code == 0 and report["created"] == []
     assert host_files(layout) == before

@@ -52,11 +52,18 @@ def process_uses(path) -> list[str]:
     return found
 
 
+#: The two that start a program themselves, and why: the auditor's script runs with Python's
+#: standard library alone, outside the tool; signing sits below the journal, and ``steps`` above it
+#: (docs/architecture.md), and its ssh-keygen is short, with a timeout and no secret in argv.
+OWN_PROCESSES = {"orchestrator/_data/audit/verify.py", "orchestrator/signing/sshsig.py"}
+
+
 def test_only_the_runner_starts_programs():
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) > 50
     offenders = {str(m.relative_to(PROJECT)): process_uses(m) for m in modules if m != RUNNER}
-    assert {m: uses for m, uses in offenders.items() if uses} == {}
+    assert {m: uses for m, uses in offenders.items() if uses and m not in OWN_PROCESSES} == {}
+    assert all(offenders[m] for m in OWN_PROCESSES), "the exceptions still start programs"
     assert any("import subprocess" in use for use in process_uses(RUNNER)), "the scan sees the runner's"
 
 
